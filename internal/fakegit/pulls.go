@@ -1,0 +1,191 @@
+package fakegit
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+func (r *repo) pr(number int) (*PullRequest, error) {
+	for _, pr := range r.prs {
+		if pr.Number == number {
+			return pr, nil
+		}
+	}
+	return nil, fmt.Errorf("pull request %d: %w", number, ErrNotFound)
+}
+
+// OpenPullRequest opens a pull request from source into target (empty:
+// the default branch). Both branches must exist.
+func (s *Store) OpenPullRequest(full, source, target, title, description, author string) (PullRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	if target == "" {
+		target = r.DefaultBranch
+	}
+	head, ok := r.branches[source]
+	if !ok {
+		return PullRequest{}, fmt.Errorf("source branch %q: %w", source, ErrNotFound)
+	}
+	base, ok := r.branches[target]
+	if !ok {
+		return PullRequest{}, fmt.Errorf("target branch %q: %w", target, ErrNotFound)
+	}
+	pr := &PullRequest{
+		Number: len(r.prs) + 1, Title: title, Description: description, Author: author,
+		SourceBranch: source, TargetBranch: target, BaseSHA: base, HeadSHA: head,
+		State: "open", Created: s.now(), Updated: s.now(),
+	}
+	r.prs = append(r.prs, pr)
+	return *pr, nil
+}
+
+// PullRequest returns one pull request.
+func (s *Store) PullRequest(full string, number int) (PullRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	pr, err := r.pr(number)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	return *pr, nil
+}
+
+// PullRequests lists a repository's pull requests by number.
+func (s *Store) PullRequests(full string) ([]PullRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PullRequest, len(r.prs))
+	for i, pr := range r.prs {
+		out[i] = *pr
+	}
+	return out, nil
+}
+
+// Changes lists the files a pull request changes between its base and
+// head, sorted by path. A removed file whose exact content reappears under
+// a new path is a rename, as in git's default rename detection.
+func (s *Store) Changes(full string, number int) ([]Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := r.pr(number)
+	if err != nil {
+		return nil, err
+	}
+	base, head := r.commits[pr.BaseSHA].files, r.commits[pr.HeadSHA].files
+	var added, removed []Change
+	var out []Change
+	for p, nb := range head {
+		ob, existed := base[p]
+		switch {
+		case !existed:
+			added = append(added, Change{Path: p, Status: "added", BlobSHA: BlobSHA(nb), Content: nb})
+		case !bytes.Equal(ob, nb):
+			out = append(out, Change{Path: p, Status: "modified", BlobSHA: BlobSHA(nb), OldSHA: BlobSHA(ob), Content: nb, Old: ob})
+		}
+	}
+	for p, ob := range base {
+		if _, ok := head[p]; !ok {
+			removed = append(removed, Change{Path: p, Status: "removed", OldSHA: BlobSHA(ob), Old: ob})
+		}
+	}
+	sort.Slice(removed, func(i, j int) bool { return removed[i].Path < removed[j].Path })
+	sort.Slice(added, func(i, j int) bool { return added[i].Path < added[j].Path })
+	for _, rm := range removed {
+		renamed := false
+		for i, ad := range added {
+			if ad.Status == "added" && bytes.Equal(ad.Content, rm.Old) {
+				added[i].Status, added[i].OldPath, added[i].OldSHA, added[i].Old = "renamed", rm.Path, rm.OldSHA, rm.Old
+				renamed = true
+				break
+			}
+		}
+		if !renamed {
+			out = append(out, rm)
+		}
+	}
+	out = append(out, added...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// MergePullRequest merges an open pull request: the target branch gets a
+// merge commit with the source's files.
+func (s *Store) MergePullRequest(full string, number int) (PullRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	pr, err := r.pr(number)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	if pr.State != "open" {
+		return PullRequest{}, fmt.Errorf("pull request %d is %s: %w", number, pr.State, ErrConflict)
+	}
+	head := r.commits[pr.HeadSHA]
+	c := &commit{sha: s.newSHA("merge"), parent: r.branches[pr.TargetBranch], files: map[string][]byte{}, when: s.now()}
+	for p, b := range head.files {
+		c.files[p] = b
+	}
+	r.commits[c.sha] = c
+	r.branches[pr.TargetBranch] = c.sha
+	pr.State, pr.MergeSHA, pr.MergedAt, pr.ClosedAt, pr.Updated = "merged", c.sha, s.now(), s.now(), s.now()
+	return *pr, nil
+}
+
+// ClosePullRequest closes an open pull request without merging.
+func (s *Store) ClosePullRequest(full string, number int) (PullRequest, error) {
+	return s.setState(full, number, "open", "closed")
+}
+
+// ReopenPullRequest reopens a closed, unmerged pull request.
+func (s *Store) ReopenPullRequest(full string, number int) (PullRequest, error) {
+	return s.setState(full, number, "closed", "open")
+}
+
+func (s *Store) setState(full string, number int, from, to string) (PullRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	pr, err := r.pr(number)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	if pr.State != from {
+		return PullRequest{}, fmt.Errorf("pull request %d is %s: %w", number, pr.State, ErrConflict)
+	}
+	pr.State, pr.Updated = to, s.now()
+	if to == "closed" {
+		pr.ClosedAt = s.now()
+	} else {
+		pr.ClosedAt = time.Time{}
+	}
+	return *pr, nil
+}
+
+// NormalizePath trims slashes from a repository-relative path.
+func NormalizePath(p string) string { return strings.Trim(p, "/") }

@@ -1,0 +1,288 @@
+// Package fakehttp is the plumbing the fake hosts (githubtest, gitlabtest,
+// bitbuckettest, azuredevopstest) share: serving an http.Handler through an
+// httpmock transport, injected latency, request counting, JSON helpers,
+// page/per_page pagination with Link headers, a settable clock and an
+// outbox for webhook deliveries.
+package fakehttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+)
+
+// Server serves a fake host's handler to HTTP clients without a network.
+type Server struct {
+	handler http.Handler
+	hosts   map[string]bool
+
+	latency     atomic.Int64
+	requests    atomic.Int64
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+
+	transportOnce sync.Once
+	transport     *httpmock.MockTransport
+}
+
+// NewServer serves h for requests to the given hosts ("host[:port]");
+// requests to any other host fail as if the host did not resolve.
+func NewServer(h http.Handler, hosts ...string) *Server {
+	s := &Server{handler: h, hosts: map[string]bool{}}
+	for _, host := range hosts {
+		s.hosts[strings.ToLower(host)] = true
+	}
+	return s
+}
+
+// AddHost lets the server answer for one more host.
+func (s *Server) AddHost(host string) { s.hosts[strings.ToLower(host)] = true }
+
+// SetLatency delays every answer by d, to model a distant host.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// Requests returns how many requests the server answered.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// MaxInFlight returns the most requests that were in flight at once.
+func (s *Server) MaxInFlight() int64 { return s.maxInFlight.Load() }
+
+// Transport returns the httpmock transport that serves the fake.
+func (s *Server) Transport() *httpmock.MockTransport {
+	s.transportOnce.Do(func() {
+		s.transport = httpmock.NewMockTransport()
+		s.transport.RegisterNoResponder(s.respond)
+	})
+	return s.transport
+}
+
+// Client returns an *http.Client whose requests the fake answers.
+func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transport()} }
+
+// ServeHTTP serves the fake as a plain handler (for httptest.Server).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) respond(req *http.Request) (*http.Response, error) {
+	if !s.hosts[strings.ToLower(req.URL.Host)] {
+		return nil, fmt.Errorf("fake host: dial tcp: lookup %s: no such host", req.URL.Hostname())
+	}
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.maxInFlight.Load()
+		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if d := time.Duration(s.latency.Load()); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+			t.Stop()
+			return nil, req.Context().Err()
+		}
+	}
+	s.requests.Add(1)
+	// Serve a copy so the handler may read the body freely.
+	r := req.Clone(req.Context())
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+	}
+	r.RequestURI = req.URL.RequestURI()
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = req
+	resp.ContentLength = int64(rec.Body.Len())
+	return resp, nil
+}
+
+// WriteJSON answers with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ReadJSON decodes the request body into v.
+func ReadJSON(r *http.Request, v any) error {
+	defer r.Body.Close()
+	dec := json.NewDecoder(io.LimitReader(r.Body, 8<<20))
+	return dec.Decode(v)
+}
+
+// PageParams reads page (1-based) and per_page, applying the default and
+// the host's maximum.
+func PageParams(r *http.Request, perName string, defPer, maxPer int) (page, per int) {
+	q := r.URL.Query()
+	page, _ = strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	per, _ = strconv.Atoi(q.Get(perName))
+	if per < 1 {
+		per = defPer
+	}
+	if per > maxPer {
+		per = maxPer
+	}
+	return page, per
+}
+
+// Bounds returns the slice bounds of a page over total items.
+func Bounds(page, per, total int) (start, end int) {
+	start = min((page-1)*per, total)
+	end = min(start+per, total)
+	return start, end
+}
+
+// SetLinkHeader writes an RFC 8288 Link header with next/prev/first/last
+// relations, as GitHub and GitLab do. base is the public URL of the
+// request (scheme and host as the client sees them).
+func SetLinkHeader(w http.ResponseWriter, r *http.Request, base *url.URL, page, per, total int) {
+	last := max((total+per-1)/per, 1)
+	link := func(p int, rel string) string {
+		u := *base
+		u.Path = r.URL.Path
+		u.RawPath = r.URL.RawPath
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(p))
+		u.RawQuery = q.Encode()
+		return fmt.Sprintf("<%s>; rel=%q", u.String(), rel)
+	}
+	var parts []string
+	if page < last {
+		parts = append(parts, link(page+1, "next"), link(last, "last"))
+	}
+	if page > 1 {
+		parts = append(parts, link(1, "first"), link(page-1, "prev"))
+	}
+	if len(parts) > 0 {
+		w.Header().Set("Link", strings.Join(parts, ", "))
+	}
+}
+
+// Clock is a settable clock shared by a fake host and the providers under
+// test.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	fixed  time.Time
+}
+
+// Now returns the fake time: the real time moved by Advance, or the time
+// given to Set.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.fixed.IsZero() {
+		return c.fixed.Add(c.offset)
+	}
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// Set stops the clock at t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.fixed, c.offset = t, 0
+	c.mu.Unlock()
+}
+
+// Outbox records webhook deliveries a fake host makes and, when Client is
+// set, sends them.
+type Outbox struct {
+	mu     sync.Mutex
+	client *http.Client
+	sent   []*http.Request
+	errs   []error
+}
+
+// SetClient makes the outbox send deliveries with c (nil: only record).
+func (o *Outbox) SetClient(c *http.Client) {
+	o.mu.Lock()
+	o.client = c
+	o.mu.Unlock()
+}
+
+// Deliver records req and sends it when a client is set. It returns the
+// request, rewound so the caller can send or serve it again.
+func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
+	o.mu.Lock()
+	client := o.client
+	o.sent = append(o.sent, req)
+	o.mu.Unlock()
+	if client != nil {
+		send := req.Clone(req.Context())
+		send.Body = io.NopCloser(bytes.NewReader(body))
+		resp, err := client.Do(send)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode >= 300 {
+				err = fmt.Errorf("webhook receiver answered %s", resp.Status)
+			}
+		}
+		if err != nil {
+			o.mu.Lock()
+			o.errs = append(o.errs, err)
+			o.mu.Unlock()
+		}
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return req
+}
+
+// Sent returns the deliveries made so far.
+func (o *Outbox) Sent() []*http.Request {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]*http.Request(nil), o.sent...)
+}
+
+// Errors returns the failures of sent deliveries.
+func (o *Outbox) Errors() []error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]error(nil), o.errs...)
+}
+
+// NewDelivery builds a POST of a JSON body to url with the given headers.
+func NewDelivery(url string, body []byte, header http.Header) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return req, nil
+}

@@ -1,0 +1,250 @@
+package httpx
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Version is sent in the User-Agent.
+const Version = "0.1.0"
+
+// DefaultMaxResponseBytes caps any response body: a little over the
+// 100 MB file limit of the largest host.
+const DefaultMaxResponseBytes = 101 << 20
+
+// Authorizer sets the credentials header on a request bound for the API
+// host. oauth is true for tokens from a TokenSource.
+type Authorizer func(req *http.Request, c *Credentials, token string, oauth bool)
+
+// Bearer sends "Authorization: Bearer TOKEN".
+func Bearer(req *http.Request, _ *Credentials, token string, _ bool) {
+	req.Header.Set("Authorization", "Bearer "+token)
+}
+
+// Options configure NewClient.
+type Options struct {
+	Kind vcs.Kind
+	// Config supplies the CA bundle, the base HTTP client, the user agent
+	// and the clock.
+	Config vcs.Config
+	// AuthHosts are the hosts ("host" or "host:port") credentials are
+	// sent to; anything else (redirect targets, absolute URLs in
+	// responses) gets none.
+	AuthHosts []string
+	// Credentials and Authorize attach the token.
+	Credentials *Credentials
+	Authorize   Authorizer
+	// NoRedirects makes the client return 3xx answers instead of
+	// following them (Azure DevOps redirects bad tokens to a sign-in
+	// page).
+	NoRedirects bool
+	// Header is added to every request.
+	Header http.Header
+	// MaxResponseBytes caps response bodies; 0 means
+	// DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// Retry is the retry policy; the zero value means DefaultRetry.
+	Retry RetryPolicy
+}
+
+var (
+	pooledOnce sync.Once
+	pooled     *http.Transport
+)
+
+// sharedTransport is the one pooled transport all providers without a
+// custom CA share, so connections to a host are reused across providers.
+func sharedTransport() *http.Transport {
+	pooledOnce.Do(func() {
+		pooled = cleanhttp.DefaultPooledTransport()
+		// Fan-out reads (ReadChangedFiles) keep up to 32 requests in
+		// flight; keep that many idle connections per host.
+		pooled.MaxIdleConnsPerHost = 64
+	})
+	return pooled
+}
+
+// NewClient builds the HTTP client a provider uses.
+func NewClient(o Options) (*http.Client, error) {
+	base, err := baseTransport(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	ua := "gitprovider/" + Version + " (+https://github.com/gitprovider/gitprovider)"
+	if o.Config.UserAgent != "" {
+		ua = o.Config.UserAgent + " " + ua
+	}
+	maxBytes := o.MaxResponseBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxResponseBytes
+	}
+	hosts := map[string]bool{}
+	for _, h := range o.AuthHosts {
+		hosts[strings.ToLower(h)] = true
+	}
+	var rt http.RoundTripper = &authTransport{
+		next:      base,
+		hosts:     hosts,
+		creds:     o.Credentials,
+		authorize: o.Authorize,
+		userAgent: ua,
+		header:    o.Header,
+		maxBytes:  maxBytes,
+	}
+	policy := o.Retry
+	if policy.MaxAttempts == 0 {
+		policy = DefaultRetry
+	}
+	rt = &retryTransport{next: rt, policy: policy, now: o.Config.Now}
+	c := &http.Client{Transport: rt}
+	if o.Config.HTTPClient != nil {
+		c.Timeout = o.Config.HTTPClient.Timeout
+		c.Jar = o.Config.HTTPClient.Jar
+	}
+	if o.NoRedirects {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return c, nil
+}
+
+func baseTransport(cfg vcs.Config) (http.RoundTripper, error) {
+	var base http.RoundTripper = sharedTransport()
+	if cfg.HTTPClient != nil {
+		base = cfg.HTTPClient.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+	}
+	if cfg.CABundle == "" {
+		return base, nil
+	}
+	t, ok := base.(*http.Transport)
+	if !ok {
+		// A custom RoundTripper (a fake, a proxy) decides TLS itself.
+		return base, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM([]byte(cfg.CABundle)) {
+		return nil, vcs.Errorf(cfg.Kind, "Config", vcs.ErrInvalidConfig, "CA bundle holds no PEM certificate")
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	} else {
+		t.TLSClientConfig = t.TLSClientConfig.Clone()
+	}
+	t.TLSClientConfig.RootCAs = pool
+	return t, nil
+}
+
+type authTransport struct {
+	next      http.RoundTripper
+	hosts     map[string]bool
+	creds     *Credentials
+	authorize Authorizer
+	userAgent string
+	header    http.Header
+	maxBytes  int64
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	for k, vs := range t.header {
+		if r.Header.Get(k) == "" {
+			r.Header[k] = vs
+		}
+	}
+	r.Header.Set("User-Agent", t.userAgent)
+	// Whatever the caller set, credentials go only to the API host over
+	// the configured scheme: never to a redirect target or another host.
+	r.Header.Del("Authorization")
+	r.Header.Del("Private-Token")
+	if t.creds != nil && t.authorize != nil && t.hosts[strings.ToLower(r.URL.Host)] {
+		tok, oauth, err := t.creds.Token()
+		if err != nil {
+			return nil, fmt.Errorf("getting a token from the token source: %s", t.creds.Redact(err.Error()))
+		}
+		if tok != "" {
+			t.authorize(r, t.creds, tok, oauth)
+		}
+	}
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Body != nil {
+		resp.Body = &limitedBody{rc: resp.Body, left: t.maxBytes, max: t.maxBytes}
+	}
+	return resp, nil
+}
+
+// ErrBodyTooLarge is returned by a response body read past the cap.
+var ErrBodyTooLarge = &vcs.Error{Kind: vcs.ErrTooLarge, Message: "response body exceeds the size limit"}
+
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+	max  int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// Tell a body of exactly max bytes from a longer one.
+		var one [1]byte
+		n, err := l.rc.Read(one[:])
+		if n > 0 {
+			return 0, ErrBodyTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.rc.Close() }
+
+// HostOf returns the host[:port] of a URL, lower-cased.
+func HostOf(u *url.URL) string { return strings.ToLower(u.Host) }
+
+// IsTLSError reports whether err is a certificate verification failure.
+func IsTLSError(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var tv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
+}
+
+// sleep waits for d or until the context ends.
+func sleep(r *http.Request, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+}

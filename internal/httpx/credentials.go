@@ -1,0 +1,111 @@
+// Package httpx is the HTTP plumbing every provider shares: one pooled
+// transport, custom CA bundles, credentials attached only to the API host,
+// retries for safe requests, response size caps and the mapping of HTTP
+// answers to vcs errors.
+package httpx
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Credentials hold the token a provider authenticates with. SetToken may be
+// called while requests are in flight: each request reads the token when
+// it is sent.
+type Credentials struct {
+	source   oauth2.TokenSource
+	username string
+
+	mu      sync.RWMutex
+	token   string
+	old     []string // earlier tokens, still redacted from messages
+	expiry  time.Time
+	lastTok string // last token a TokenSource returned, for redaction
+}
+
+// NewCredentials takes the token, username and token source from cfg.
+func NewCredentials(cfg vcs.Config) *Credentials {
+	return &Credentials{source: cfg.TokenSource, username: cfg.Username, token: cfg.Token}
+}
+
+// Username returns the configured username (Basic auth hosts).
+func (c *Credentials) Username() string { return c.username }
+
+// FromSource reports whether tokens come from an oauth2.TokenSource.
+func (c *Credentials) FromSource() bool { return c.source != nil }
+
+// SetToken replaces the static token.
+func (c *Credentials) SetToken(token string) error {
+	if token == "" || strings.TrimSpace(token) != token || strings.ContainsAny(token, "\r\n\t ") {
+		return errors.New("token is empty or contains white space")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.token != token {
+		c.old = append(c.old, c.token)
+		if len(c.old) > 8 {
+			c.old = c.old[len(c.old)-8:]
+		}
+	}
+	c.token = token
+	c.expiry = time.Time{} // a new token has its own expiry
+	return nil
+}
+
+// Token returns the token to send now, and whether it is an OAuth token
+// (from a TokenSource) rather than a static one.
+func (c *Credentials) Token() (token string, oauth bool, err error) {
+	if c.source != nil {
+		t, err := c.source.Token()
+		if err != nil {
+			return "", true, err
+		}
+		c.mu.Lock()
+		c.lastTok = t.AccessToken
+		if !t.Expiry.IsZero() {
+			c.expiry = t.Expiry
+		}
+		c.mu.Unlock()
+		return t.AccessToken, true, nil
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.token, false, nil
+}
+
+// RecordExpiry remembers the token's expiry as the host reported it, so
+// that a later 401 can be told apart as an expired token.
+func (c *Credentials) RecordExpiry(t time.Time) {
+	c.mu.Lock()
+	c.expiry = t
+	c.mu.Unlock()
+}
+
+// Expiry returns the last known expiry, zero when unknown.
+func (c *Credentials) Expiry() time.Time {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.expiry
+}
+
+// Redact removes every token this provider has used from s.
+func (c *Credentials) Redact(s string) string {
+	if c == nil {
+		return s
+	}
+	c.mu.RLock()
+	secrets := append([]string{c.token, c.lastTok}, c.old...)
+	c.mu.RUnlock()
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}

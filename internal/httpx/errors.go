@@ -1,0 +1,178 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// requestIDHeaders are where hosts put the ID support asks for.
+var requestIDHeaders = []string{"X-GitHub-Request-Id", "X-Request-Id", "X-Request-UUID", "X-VSS-ActivityId", "ActivityId", "X-MSEdge-Ref"}
+
+// Errors maps answers and failures to *vcs.Error for one provider.
+type Errors struct {
+	Kind  vcs.Kind
+	Creds *Credentials
+	Now   func() time.Time
+}
+
+// FromResponse maps a non-2xx answer to a *vcs.Error. body is the (possibly
+// partial) response body; the host's message is extracted from its JSON.
+func (e Errors) FromResponse(op string, resp *http.Response, body []byte) *vcs.Error {
+	return e.FromStatus(op, resp, hostMessage(body))
+}
+
+// ReadError reads the body of a failed response (a bounded prefix) and
+// maps it.
+func (e Errors) ReadError(op string, resp *http.Response) *vcs.Error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return e.FromResponse(op, resp, body)
+}
+
+// FromStatus maps a non-2xx answer with an already-extracted message.
+func (e Errors) FromStatus(op string, resp *http.Response, message string) *vcs.Error {
+	ve := &vcs.Error{Provider: e.Kind, Op: op, StatusCode: resp.StatusCode, Message: e.clean(message)}
+	ve.RequestID = firstHeader(resp.Header, requestIDHeaders...)
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
+	if wait, ok := RetryAfter(resp, now); ok {
+		ve.RetryAfter = wait
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		ve.Kind = vcs.ErrUnauthorized
+		ve.Hint = "the host rejected the token: check that it was copied whole and is not revoked, or update the provider with a new token"
+		if exp := e.Creds.knownExpiry(); !exp.IsZero() && !now.Before(exp) {
+			ve.Kind = vcs.ErrTokenExpired
+			ve.Hint = "the token expired at " + exp.UTC().Format(time.RFC3339) + "; create a new one and update the provider with it"
+		}
+	case http.StatusForbidden:
+		if ve.RetryAfter > 0 || strings.Contains(strings.ToLower(message), "rate limit") {
+			ve.Kind = vcs.ErrRateLimited
+		} else {
+			ve.Kind = vcs.ErrPermissionDenied
+		}
+	case http.StatusNotFound, http.StatusGone:
+		ve.Kind = vcs.ErrNotFound
+	case http.StatusConflict, http.StatusUnprocessableEntity, http.StatusPreconditionFailed:
+		ve.Kind = vcs.ErrConflict
+	case http.StatusRequestEntityTooLarge:
+		ve.Kind = vcs.ErrTooLarge
+	case http.StatusTooManyRequests:
+		ve.Kind = vcs.ErrRateLimited
+	case http.StatusBadRequest:
+		ve.Kind = vcs.ErrInvalidArgument
+	default:
+		ve.Kind = vcs.ErrUnavailable
+		if ve.Message == "" {
+			ve.Message = "unexpected answer " + resp.Status
+		}
+	}
+	if ve.Kind == vcs.ErrRateLimited && ve.Hint == "" {
+		ve.Hint = "the host's rate limit was reached; wait and try again"
+	}
+	return ve
+}
+
+// FromError maps a transport failure (no HTTP answer) to a *vcs.Error.
+// Context cancellation keeps its own error so errors.Is(err,
+// context.Canceled) works.
+func (e Errors) FromError(op string, err error) error {
+	var ve *vcs.Error
+	if errors.As(err, &ve) {
+		if ve.Provider == "" {
+			cp := *ve
+			cp.Provider, cp.Op = e.Kind, op
+			return &cp
+		}
+		return err
+	}
+	out := &vcs.Error{Provider: e.Kind, Op: op, Kind: vcs.ErrUnavailable, Err: redactedError{err, e.clean(err.Error())}}
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		out.Kind = nil
+	case IsTLSError(err):
+		out.Hint = "the server's TLS certificate is not trusted: add the instance's CA certificate (PEM) to the provider's CA bundle"
+	}
+	return out
+}
+
+func (e Errors) clean(s string) string {
+	s = e.Creds.Redact(s)
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return s
+}
+
+func (c *Credentials) knownExpiry() time.Time {
+	if c == nil {
+		return time.Time{}
+	}
+	return c.Expiry()
+}
+
+// redactedError keeps the wrapped error for errors.Is / errors.As but
+// prints the redacted text.
+type redactedError struct {
+	err  error
+	text string
+}
+
+func (r redactedError) Error() string { return r.text }
+func (r redactedError) Unwrap() error { return r.err }
+
+// hostMessage pulls a human message out of a host's JSON error body.
+func hostMessage(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		s := strings.TrimSpace(string(body))
+		if strings.HasPrefix(s, "<") {
+			return "" // an HTML page says nothing useful
+		}
+		return s
+	}
+	return messageFrom(m)
+}
+
+func messageFrom(m map[string]any) string {
+	for _, k := range []string{"message", "error_description", "error", "errors", "value"} {
+		switch v := m[k].(type) {
+		case string:
+			if v != "" {
+				return v
+			}
+		case map[string]any:
+			if s := messageFrom(v); s != "" {
+				return s
+			}
+		case []any:
+			var parts []string
+			for _, x := range v {
+				switch x := x.(type) {
+				case string:
+					parts = append(parts, x)
+				case map[string]any:
+					if s := messageFrom(x); s != "" {
+						parts = append(parts, s)
+					}
+				}
+			}
+			if len(parts) > 0 {
+				return strings.Join(parts, "; ")
+			}
+		}
+	}
+	return ""
+}

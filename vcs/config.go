@@ -1,0 +1,122 @@
+package vcs
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Config describes one Git provider connection, as a workspace admin enters
+// it. The plain fields marshal to JSON for storage; the programmatic ones
+// are for code.
+type Config struct {
+	// Kind selects the driver ("github", "gitlab", "bitbucket",
+	// "azuredevops").
+	Kind Kind `json:"kind"`
+	// URL is the instance URL. Empty means the cloud service. Examples:
+	// https://github.example.com (GHES, with or without /api/v3),
+	// https://gitlab.example.com/gitlab (self-managed under a sub-path),
+	// https://dev.azure.com/myorg (Azure DevOps organization).
+	URL string `json:"url,omitempty"`
+	// Token is the access token (personal, project, repository, API token
+	// or PAT). Required unless TokenSource is set.
+	Token string `json:"token,omitempty"`
+	// Username goes with Token where the host authenticates with Basic
+	// credentials: the Atlassian account email for Bitbucket API tokens.
+	Username string `json:"username,omitempty"`
+	// CABundle is PEM-encoded certificates trusted in addition to the
+	// system roots, for self-hosted instances with a private CA.
+	CABundle string `json:"caBundle,omitempty"`
+
+	// HTTPClient, when set, is used as the base client: its Transport
+	// carries the requests (the provider still adds credentials, retries
+	// and limits). Tests inject a fake host's client here.
+	HTTPClient *http.Client `json:"-"`
+	// TokenSource, when set, is asked for a token on every request and
+	// takes precedence over Token; use it for OAuth and rotated tokens.
+	TokenSource oauth2.TokenSource `json:"-"`
+	// UserAgent is sent in front of the library's own User-Agent.
+	UserAgent string `json:"-"`
+	// Clock returns the current time; nil means time.Now. Tests share it
+	// with a fake host to move time forward (token expiry).
+	Clock func() time.Time `json:"-"`
+}
+
+// Validate checks the fields every driver needs. Drivers check the instance
+// URL's host-specific form themselves.
+func (c *Config) Validate() error {
+	bad := func(format string, args ...any) error {
+		return Errorf(c.Kind, "Config", ErrInvalidConfig, format, args...)
+	}
+	if c.Kind == "" {
+		return bad("kind is empty; use one of %s", kindList())
+	}
+	if c.Token == "" && c.TokenSource == nil {
+		return bad("token is empty; paste the service user's access token")
+	}
+	if strings.TrimSpace(c.Token) != c.Token || strings.ContainsAny(c.Token, "\r\n\t ") {
+		return bad("token contains white space; copy it again without spaces or line breaks")
+	}
+	if c.URL != "" {
+		u, err := url.Parse(c.URL)
+		switch {
+		case err != nil:
+			return bad("URL %q is not a valid URL", redactURL(c.URL))
+		case u.Scheme != "https" && u.Scheme != "http":
+			return bad("URL %q must start with https:// (or http://)", redactURL(c.URL))
+		case u.Host == "":
+			return bad("URL %q has no host name", redactURL(c.URL))
+		case u.User != nil:
+			return bad("URL must not contain credentials; put the token in the token field")
+		case u.RawQuery != "" || u.Fragment != "":
+			return bad("URL %q must not have a query or fragment", redactURL(c.URL))
+		}
+	}
+	if c.CABundle != "" {
+		if !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CABundle)) {
+			return bad("CA bundle holds no PEM certificate; paste the instance's CA certificate, starting with -----BEGIN CERTIFICATE-----")
+		}
+	}
+	return nil
+}
+
+// Now returns the config's notion of the current time.
+func (c *Config) Now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
+	}
+	return time.Now()
+}
+
+// String renders the config without its token.
+func (c Config) String() string {
+	tok := "none"
+	switch {
+	case c.TokenSource != nil:
+		tok = "token source"
+	case c.Token != "":
+		tok = "[REDACTED]"
+	}
+	return fmt.Sprintf("vcs.Config{Kind: %q, URL: %q, Username: %q, Token: %s, CABundle: %t}",
+		c.Kind, c.URL, c.Username, tok, c.CABundle != "")
+}
+
+// GoString is String, so %#v does not print the token either.
+func (c Config) GoString() string { return c.String() }
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if i := strings.Index(s, "@"); i >= 0 {
+			return "…" + s[i:]
+		}
+		return s
+	}
+	u.User = nil
+	return u.String()
+}

@@ -1,0 +1,87 @@
+package vcs
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// EventKind is the kind of a webhook delivery.
+type EventKind string
+
+// Event kinds.
+const (
+	EventPullRequest EventKind = "pull_request"
+	EventPush        EventKind = "push"
+	EventPing        EventKind = "ping"
+	// EventOther is a delivery the library does not model (an issue, a
+	// review, a pipeline); Event.HostEvent names it.
+	EventOther EventKind = "other"
+)
+
+// Action is what happened to a pull request.
+type Action string
+
+// Pull request actions.
+const (
+	ActionOpened   Action = "opened"
+	ActionUpdated  Action = "updated"
+	ActionMerged   Action = "merged"
+	ActionClosed   Action = "closed" // closed without merging
+	ActionReopened Action = "reopened"
+	// ActionOther is a pull request change the library does not model (a
+	// label, an approval, a review); Event.HostAction names it.
+	ActionOther Action = "other"
+)
+
+// Event is a webhook delivery turned provider-neutral.
+type Event struct {
+	Provider Kind      `json:"provider"`
+	Kind     EventKind `json:"kind"`
+	// Action is set for pull request events.
+	Action Action `json:"action,omitempty"`
+	// HostEvent and HostAction are the host's own names, e.g.
+	// "pull_request"/"synchronize" or "Merge Request Hook"/"update".
+	HostEvent  string `json:"hostEvent"`
+	HostAction string `json:"hostAction,omitempty"`
+	// DeliveryID identifies the delivery; redeliveries of the same event
+	// carry the same ID on hosts that support it. Use it to deduplicate.
+	DeliveryID string `json:"deliveryId,omitempty"`
+	// Repository is the full path, as used by Provider methods.
+	Repository string `json:"repository"`
+	// Number is the pull request number (GitLab IID).
+	Number int    `json:"number,omitempty"`
+	Title  string `json:"title,omitempty"`
+	Author string `json:"author,omitempty"`
+	// SourceBranch and TargetBranch are the pull request's branches. For a
+	// push, TargetBranch is the pushed branch.
+	SourceBranch string `json:"sourceBranch,omitempty"`
+	TargetBranch string `json:"targetBranch,omitempty"`
+	// HeadSHA is the pull request's head commit, or a push's new head.
+	HeadSHA string `json:"headSha,omitempty"`
+	// MergeCommitSHA is set on merged pull requests when the host tells.
+	MergeCommitSHA string `json:"mergeCommitSha,omitempty"`
+	// Merged is true only for a completed merge.
+	Merged bool   `json:"merged"`
+	WebURL string `json:"webUrl,omitempty"`
+	// Payload is the raw delivery body.
+	Payload json.RawMessage `json:"-"`
+}
+
+// WebhookParser verifies and parses one host's webhook deliveries. Parsers
+// need no token; get one from the provider package or NewWebhookParser.
+type WebhookParser interface {
+	// Verify checks the delivery against secret over the raw body bytes,
+	// in constant time. It returns an error matching ErrMissingSignature
+	// when the delivery carries no signature at all, and one matching
+	// ErrInvalidSignature when it does not match.
+	Verify(header http.Header, body []byte, secret string) error
+	// Parse turns a verified delivery into an Event. A delivery the
+	// library does not model is an Event of kind EventOther (or a pull
+	// request Event with ActionOther), not an error; a body that is not
+	// the host's JSON is an error matching ErrInvalidPayload.
+	Parse(header http.Header, body []byte) (*Event, error)
+}
+
+// ErrMissingSignature matches a delivery that carries no signature or
+// secret at all. It matches ErrInvalidSignature too.
+var ErrMissingSignature error = &sentinel{"webhook delivery is not signed", ErrInvalidSignature}
