@@ -1,0 +1,217 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v75/github"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Token kinds, as GitHub's token prefixes tell them.
+const (
+	TokenKindClassic      = "classic personal access token"
+	TokenKindFineGrained  = "fine-grained personal access token"
+	TokenKindOAuth        = "OAuth app token"
+	TokenKindAppUser      = "GitHub App user token"
+	TokenKindInstallation = "GitHub App installation token"
+)
+
+func tokenKind(token string, scopesHeader bool) string {
+	switch {
+	case strings.HasPrefix(token, "ghp_"):
+		return TokenKindClassic
+	case strings.HasPrefix(token, "github_pat_"):
+		return TokenKindFineGrained
+	case strings.HasPrefix(token, "gho_"):
+		return TokenKindOAuth
+	case strings.HasPrefix(token, "ghu_"):
+		return TokenKindAppUser
+	case strings.HasPrefix(token, "ghs_"):
+		return TokenKindInstallation
+	case scopesHeader:
+		// Only classic and OAuth tokens carry X-OAuth-Scopes.
+		return TokenKindClassic
+	}
+	return ""
+}
+
+// CheckAccess reports on the token and its permissions on repo.
+//
+// GitHub API docs:
+//   - GET /user (identity, X-OAuth-Scopes, GitHub-Authentication-Token-Expiration)
+//   - GET /repos/{owner}/{repo} (the user's role: permissions.admin/push/pull)
+//
+// Classic tokens are judged by their scopes. Fine-grained tokens list no
+// scopes, so their permissions are probed without changing anything:
+//   - GET /repos/{owner}/{repo}/commits?per_page=1 (Contents: read)
+//   - PATCH /repos/{owner}/{repo}/hooks/0 (Webhooks: write)
+//   - PATCH /repos/{owner}/{repo}/issues/comments/0 (Pull requests or Issues: write)
+//
+// The PATCH probes address objects that cannot exist: GitHub answers 404
+// when the token holds the permission and 403 when it does not.
+func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	const op = "CheckAccess"
+	owner, name, err := splitRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	rep := &vcs.AccessReport{Provider: vcs.KindGitHub, APIURL: p.api.String(), Repository: repo}
+	tok, oauth, err := p.creds.Token()
+	if err != nil {
+		return nil, p.errs.FromError(op, err)
+	}
+
+	user, resp, err := p.client.Users.Get(ctx, "")
+	var scopesHeader bool
+	switch {
+	case err == nil:
+		rep.User = user.GetLogin()
+		var raw []string
+		raw, scopesHeader = resp.Header["X-Oauth-Scopes"]
+		if scopesHeader {
+			rep.Scopes = splitScopes(strings.Join(raw, ","))
+			if rep.Scopes == nil {
+				rep.Scopes = []string{}
+			}
+		}
+		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok {
+			rep.ExpiresAt = &t
+		}
+	case strings.HasPrefix(tok, "ghs_") && errors.Is(p.wrap(op, err), vcs.ErrPermissionDenied):
+		// Installation tokens act as the app, which has no /user.
+		rep.User = "(GitHub App installation)"
+	default:
+		return nil, p.wrap(op, err)
+	}
+	rep.TokenKind = tokenKind(tok, scopesHeader)
+	if oauth && rep.TokenKind == "" {
+		rep.TokenKind = TokenKindOAuth
+	}
+	if rep.ExpiresAt == nil {
+		if exp := p.creds.Expiry(); !exp.IsZero() {
+			rep.ExpiresAt = &exp
+		}
+	}
+	if rep.ExpiresAt != nil {
+		if left := rep.ExpiresAt.Sub(p.cfg.Now()); left < 7*24*time.Hour {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the token expires in %s; create a new one before then and update the provider", left.Round(time.Hour)))
+		}
+	}
+	classic := scopesHeader
+	has := func(scopes ...string) bool { return anyScope(rep.Scopes, scopes) }
+	settings := p.tokenSettingsURL()
+
+	r, _, err := p.client.Repositories.Get(ctx, owner, name)
+	if err != nil {
+		e := p.wrap(op, err)
+		if classic && errors.Is(e, vcs.ErrNotFound) && !has("repo") {
+			// Without the repo scope a private repository is invisible.
+			fix := "add the repo scope at " + settings + " (or check that the repository " + repo + " exists)"
+			rep.Checks = []vcs.PermissionCheck{
+				{Permission: vcs.PermReadRepository, Grant: vcs.Missing, Detail: "repository not visible; the token has no repo scope", Remediation: fix},
+				{Permission: vcs.PermCreateWebhook, Grant: vcs.Missing, Detail: "repository not visible", Remediation: fix + ", and the admin:repo_hook scope"},
+				{Permission: vcs.PermWriteComment, Grant: vcs.Missing, Detail: "repository not visible", Remediation: fix},
+			}
+			return rep, nil
+		}
+		return nil, e
+	}
+	perms := r.GetPermissions()
+	private := r.GetPrivate() || r.GetVisibility() == "internal"
+
+	read := vcs.PermissionCheck{Permission: vcs.PermReadRepository}
+	hook := vcs.PermissionCheck{Permission: vcs.PermCreateWebhook}
+	comment := vcs.PermissionCheck{Permission: vcs.PermWriteComment}
+
+	if classic {
+		switch {
+		case !perms["pull"]:
+			read.Grant, read.Remediation = vcs.Missing, "give the user "+rep.User+" read access to "+repo
+		case private && !has("repo"):
+			read.Grant, read.Remediation = vcs.Missing, "add the repo scope at "+settings
+		default:
+			read.Grant, read.Detail = vcs.Granted, scopeDetail(rep.Scopes, "repo")
+		}
+		hookScope := has("admin:repo_hook", "write:repo_hook", "repo")
+		switch {
+		case !hookScope:
+			hook.Grant, hook.Remediation = vcs.Missing, "add the admin:repo_hook scope at "+settings
+		case !perms["admin"]:
+			hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
+		default:
+			hook.Grant, hook.Detail = vcs.Granted, scopeDetail(rep.Scopes, "admin:repo_hook", "write:repo_hook", "repo")+" and repository admin"
+		}
+		commentScope := has("repo") || (!private && has("public_repo"))
+		switch {
+		case !commentScope:
+			comment.Grant, comment.Remediation = vcs.Missing, "add the repo scope at "+settings
+		case !perms["pull"]:
+			comment.Grant, comment.Remediation = vcs.Missing, "give the user "+rep.User+" access to "+repo
+		default:
+			comment.Grant, comment.Detail = vcs.Granted, scopeDetail(rep.Scopes, "repo", "public_repo")
+		}
+	} else {
+		read = p.probe(ctx, read, http.MethodGet, fmt.Sprintf("repos/%s/%s/commits?per_page=1", owner, name),
+			"Contents: Read-only", "edit the token at "+settings+" and grant Contents: Read-only and Pull requests: Read-only on "+repo)
+		hook = p.probe(ctx, hook, http.MethodPatch, fmt.Sprintf("repos/%s/%s/hooks/0", owner, name),
+			"Webhooks: Read and write", "edit the token at "+settings+" and grant Webhooks: Read and write on "+repo)
+		if hook.Grant == vcs.Granted && !perms["admin"] {
+			hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
+		}
+		comment = p.probe(ctx, comment, http.MethodPatch, fmt.Sprintf("repos/%s/%s/issues/comments/0", owner, name),
+			"Pull requests: Read and write", "edit the token at "+settings+" and grant Pull requests: Read and write on "+repo)
+	}
+	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+	return rep, nil
+}
+
+func adminFix(user, repo string) string {
+	return "GitHub lets only repository admins manage webhooks: make " + user + " an admin of " + repo + " (Settings → Collaborators and teams)"
+}
+
+func scopeDetail(have []string, want ...string) string {
+	for _, w := range want {
+		for _, h := range have {
+			if h == w {
+				return "scope " + w
+			}
+		}
+	}
+	return "public repository"
+}
+
+// probe sends a request that changes nothing and judges the permission by
+// the answer: 403 means missing; 2xx, 404 (the object cannot exist) and 409
+// (empty repository) mean granted.
+func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, method, path, perm, fix string) vcs.PermissionCheck {
+	var body any
+	if method == http.MethodPatch {
+		body = struct{}{}
+	}
+	req, err := p.client.NewRequest(method, path, body)
+	if err != nil {
+		c.Grant, c.Detail = vcs.Unknown, err.Error()
+		return c
+	}
+	_, err = p.client.Do(ctx, req, nil)
+	var er *gh.ErrorResponse
+	status := 0
+	if errors.As(err, &er) && er.Response != nil {
+		status = er.Response.StatusCode
+	}
+	switch {
+	case err == nil || status == http.StatusNotFound || status == http.StatusConflict:
+		c.Grant, c.Detail = vcs.Granted, perm
+	case status == http.StatusForbidden:
+		c.Grant, c.Detail, c.Remediation = vcs.Missing, "fine-grained token lacks "+perm, fix
+	default:
+		c.Grant, c.Detail, c.Remediation = vcs.Unknown, p.wrap("CheckAccess", err).Error(), fix
+	}
+	return c
+}

@@ -1,0 +1,163 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	gh "github.com/google/go-github/v75/github"
+
+	"github.com/gitprovider/gitprovider/internal/rest"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// MaxFileSize is the largest file GitHub's contents API serves (100 MB).
+const MaxFileSize = 100 << 20
+
+// ReadFile reads a file at ref in one request, up to 100 MB: the raw media
+// type has no 1 MB limit and needs no base64 decoding.
+//
+// GitHub API docs: GET /repos/{owner}/{repo}/contents/{path}?ref= (Accept: application/vnd.github.raw)
+func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
+	const op = "ReadFile"
+	owner, name, err := splitRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	clean := strings.Trim(filePath, "/")
+	if clean == "" {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "file path is empty")
+	}
+	u := "repos/" + owner + "/" + name + "/contents/" + rest.PathEscape(clean)
+	if ref != "" {
+		u += "?ref=" + url.QueryEscape(ref)
+	}
+	req, err := p.client.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%v", err)
+	}
+	req.Header.Set("Accept", "application/vnd.github.raw")
+	resp, err := p.client.BareDo(ctx, req)
+	if err != nil {
+		return nil, p.wrap(op, err)
+	}
+	defer resp.Body.Close()
+	content, err := io.ReadAll(io.LimitReader(resp.Body, MaxFileSize+1))
+	if err != nil {
+		return nil, p.errs.FromError(op, err)
+	}
+	if len(content) > MaxFileSize {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrTooLarge, "%s is larger than GitHub's 100 MB limit", clean)
+	}
+	// The raw media type does not apply to directories: GitHub answers
+	// with the JSON listing instead.
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && bytes.HasPrefix(bytes.TrimSpace(content), []byte("[")) {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%s is a directory; use ListDirectory", clean)
+	}
+	return &vcs.File{Path: clean, Ref: ref, SHA: strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`), Content: content}, nil
+}
+
+// ListDirectory lists dir at ref through the Git trees API, which, unlike
+// the contents API, has no 1,000-entry limit. It walks from the root tree
+// to dir, then lists it (recursively when asked). When GitHub truncates a
+// recursive tree (over 100,000 entries or 7 MB) it fetches the subtrees one
+// at a time instead, so the listing is complete.
+//
+// GitHub API docs: GET /repos/{owner}/{repo}/git/trees/{tree_sha}[?recursive=1]
+func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
+	const op = "ListDirectory"
+	owner, name, err := splitRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	if ref == "" {
+		r, err := p.GetRepository(ctx, repo)
+		if err != nil {
+			return nil, err
+		}
+		ref = r.DefaultBranch
+	}
+	dir = strings.Trim(dir, "/")
+	// The root tree may be named by the ref itself.
+	treeSHA := ref
+	walked := ""
+	if dir != "" {
+		for _, seg := range strings.Split(dir, "/") {
+			tree, _, err := p.client.Git.GetTree(ctx, owner, name, url.PathEscape(treeSHA), false)
+			if err != nil {
+				return nil, p.wrap(op, err)
+			}
+			next := ""
+			for _, e := range tree.Entries {
+				if e.GetPath() == seg {
+					if e.GetType() != "tree" {
+						return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%s is a file, not a directory", path.Join(walked, seg))
+					}
+					next = e.GetSHA()
+				}
+			}
+			if next == "" {
+				return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrNotFound, "directory %s not found at %s", dir, ref)
+			}
+			treeSHA, walked = next, path.Join(walked, seg)
+		}
+	}
+	return p.listTree(ctx, owner, name, treeSHA, dir, recursive)
+}
+
+func (p *Provider) listTree(ctx context.Context, owner, name, sha, prefix string, recursive bool) ([]*vcs.TreeEntry, error) {
+	tree, _, err := p.client.Git.GetTree(ctx, owner, name, url.PathEscape(sha), recursive)
+	if err != nil {
+		return nil, p.wrap("ListDirectory", err)
+	}
+	if recursive && tree.GetTruncated() {
+		// Too large for one answer: list this level and descend.
+		return p.walkTree(ctx, owner, name, sha, prefix)
+	}
+	out := make([]*vcs.TreeEntry, 0, len(tree.Entries))
+	for _, e := range tree.Entries {
+		out = append(out, toEntry(prefix, e))
+	}
+	return out, nil
+}
+
+func (p *Provider) walkTree(ctx context.Context, owner, name, sha, prefix string) ([]*vcs.TreeEntry, error) {
+	level, err := p.listTree(ctx, owner, name, sha, prefix, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []*vcs.TreeEntry
+	for _, e := range level {
+		out = append(out, e)
+		if e.Type == vcs.EntryDirectory {
+			sub, err := p.listTree(ctx, owner, name, e.SHA, e.Path, true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+		}
+	}
+	return out, nil
+}
+
+func toEntry(prefix string, e *gh.TreeEntry) *vcs.TreeEntry {
+	full := path.Join(prefix, e.GetPath())
+	t := vcs.EntryFile
+	switch {
+	case e.GetType() == "tree":
+		t = vcs.EntryDirectory
+	case e.GetType() == "commit":
+		t = vcs.EntrySubmodule
+	case e.GetMode() == "120000":
+		t = vcs.EntrySymlink
+	}
+	size := int64(-1)
+	if e.Size != nil {
+		size = int64(e.GetSize())
+	}
+	return &vcs.TreeEntry{Path: full, Name: path.Base(full), Type: t, SHA: e.GetSHA(), Size: size}
+}

@@ -1,0 +1,283 @@
+package github
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v75/github"
+
+	"github.com/gitprovider/gitprovider/internal/httpx"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+func init() { vcs.Register(vcs.KindGitHub, driver{}) }
+
+type driver struct{}
+
+func (driver) Open(cfg vcs.Config) (vcs.Provider, error) { return New(cfg) }
+func (driver) WebhookParser() vcs.WebhookParser          { return NewParser() }
+
+// Provider talks to GitHub.com, a GitHub Enterprise Server instance or a
+// GHE.com tenant. Build it with New or vcs.Open.
+type Provider struct {
+	cfg    vcs.Config
+	creds  *httpx.Credentials
+	client *gh.Client
+	api    *url.URL // API root, ending in "/"
+	web    *url.URL // web root, for remediation links
+	errs   httpx.Errors
+}
+
+var _ vcs.Provider = (*Provider)(nil)
+
+// APIVersion is the REST API version the provider speaks.
+const APIVersion = "2022-11-28"
+
+// expiryHeader carries the expiry of expiring tokens on every answer.
+const expiryHeader = "GitHub-Authentication-Token-Expiration"
+
+// New returns a provider for cfg. cfg.URL selects the instance:
+//
+//	""  or https://github.com        GitHub.com (API https://api.github.com)
+//	https://HOST[/api/v3]             GitHub Enterprise Server
+//	https://TENANT.ghe.com            GHE.com (API https://api.TENANT.ghe.com)
+func New(cfg vcs.Config) (*Provider, error) {
+	cfg.Kind = vcs.KindGitHub
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	api, web, err := ParseInstanceURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web}
+	p.errs = httpx.Errors{Kind: vcs.KindGitHub, Creds: p.creds, Now: cfg.Now}
+	hc, err := httpx.NewClient(httpx.Options{
+		Kind:        vcs.KindGitHub,
+		Config:      cfg,
+		AuthHosts:   []string{httpx.HostOf(api)},
+		Credentials: p.creds,
+		Authorize:   httpx.Bearer,
+		Header:      http.Header{"X-Github-Api-Version": {APIVersion}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	hc.Transport = &expiryRecorder{next: hc.Transport, creds: p.creds}
+	p.client = gh.NewClient(hc)
+	p.client.BaseURL = api
+	p.client.UploadURL = api
+	// Our transport waits for rate-limit resets within the context;
+	// go-github's own pre-check would fail requests without asking.
+	p.client.DisableRateLimitCheck = true
+	return p, nil
+}
+
+// ParseInstanceURL returns the API root and web root for an instance URL.
+func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
+	bad := func(format string, args ...any) error {
+		return vcs.Errorf(vcs.KindGitHub, "Config", vcs.ErrInvalidConfig, format, args...)
+	}
+	if instance == "" {
+		instance = "https://github.com"
+	}
+	u, err := url.Parse(strings.TrimSpace(instance))
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, nil, bad("instance URL %q must look like https://github.com or https://github.example.com", instance)
+	}
+	host := strings.ToLower(u.Host)
+	path := strings.TrimSuffix(u.Path, "/")
+	switch {
+	case host == "github.com" || host == "www.github.com" || host == "api.github.com":
+		if path != "" {
+			return nil, nil, bad("instance URL %q has a path; for GitHub.com leave the URL empty or use https://github.com", instance)
+		}
+		return mustURL("https://api.github.com/"), mustURL("https://github.com/"), nil
+	case strings.HasSuffix(host, ".ghe.com"):
+		tenant := strings.TrimPrefix(strings.TrimSuffix(host, ".ghe.com"), "api.")
+		if tenant == "" || strings.Contains(tenant, ".") {
+			return nil, nil, bad("GHE.com URL %q must be https://TENANT.ghe.com", instance)
+		}
+		return mustURL("https://api." + tenant + ".ghe.com/"), mustURL("https://" + tenant + ".ghe.com/"), nil
+	}
+	// GitHub Enterprise Server: https://HOST[/prefix][/api/v3].
+	path = strings.TrimSuffix(path, "/api/v3")
+	web = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path + "/"}
+	api = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path + "/api/v3/"}
+	return api, web, nil
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// Kind returns vcs.KindGitHub.
+func (p *Provider) Kind() vcs.Kind { return vcs.KindGitHub }
+
+// APIURL returns the API root the provider talks to.
+func (p *Provider) APIURL() string { return p.api.String() }
+
+// SetToken replaces the token; see vcs.Provider.
+func (p *Provider) SetToken(token string) error {
+	if err := p.creds.SetToken(token); err != nil {
+		return vcs.Errorf(vcs.KindGitHub, "SetToken", vcs.ErrInvalidArgument, "%v", err)
+	}
+	return nil
+}
+
+// MaxConcurrency keeps fan-out well under GitHub's secondary rate limit of
+// 100 concurrent requests.
+func (p *Provider) MaxConcurrency() int { return 32 }
+
+// Client returns the underlying go-github client, authenticated and with
+// the provider's transport, for calls this package does not cover.
+func (p *Provider) Client() *gh.Client { return p.client }
+
+// expiryRecorder remembers the token expiry GitHub reports on every answer,
+// so that a later 401 can be told apart as an expired token.
+type expiryRecorder struct {
+	next  http.RoundTripper
+	creds *httpx.Credentials
+}
+
+func (e *expiryRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := e.next.RoundTrip(req)
+	if err == nil && resp.StatusCode < 300 {
+		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok {
+			e.creds.RecordExpiry(t)
+		}
+	}
+	return resp, err
+}
+
+// parseExpiry reads "2026-12-01 08:15:54 UTC" (the documented form) and
+// "2026-12-01 08:15:54 -0800" (seen on some tokens).
+func parseExpiry(v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// splitRepo splits "owner/name".
+func splitRepo(op, repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") || strings.ContainsAny(repo, " ?#%\\") {
+		return "", "", vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "repository %q must be OWNER/NAME", repo)
+	}
+	return owner, name, nil
+}
+
+func checkNumber(op string, number int) error {
+	if number <= 0 {
+		return vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "pull request number %d must be positive", number)
+	}
+	return nil
+}
+
+// wrap maps a go-github error to a *vcs.Error.
+func (p *Provider) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		er  *gh.ErrorResponse
+		rl  *gh.RateLimitError
+		ab  *gh.AbuseRateLimitError
+		ve  *vcs.Error
+		out *vcs.Error
+	)
+	switch {
+	case errors.As(err, &ve):
+		return p.errs.FromError(op, err)
+	case errors.As(err, &er) && er.Response != nil:
+		out = p.errs.FromStatus(op, er.Response, errorMessage(er))
+		p.refine(out, er.Response)
+	case errors.As(err, &rl) && rl.Response != nil:
+		out = p.errs.FromStatus(op, rl.Response, rl.Message)
+		out.Kind = vcs.ErrRateLimited
+		if d := time.Until(rl.Rate.Reset.Time); d > 0 && out.RetryAfter == 0 {
+			out.RetryAfter = d
+		}
+	case errors.As(err, &ab) && ab.Response != nil:
+		out = p.errs.FromStatus(op, ab.Response, ab.Message)
+		out.Kind = vcs.ErrRateLimited
+		if ab.RetryAfter != nil {
+			out.RetryAfter = *ab.RetryAfter
+		}
+		out.Hint = "GitHub's secondary rate limit was hit; slow down and retry later"
+	default:
+		return p.errs.FromError(op, err)
+	}
+	return out
+}
+
+func errorMessage(er *gh.ErrorResponse) string {
+	msg := er.Message
+	for _, e := range er.Errors {
+		detail := e.Message
+		if detail == "" {
+			detail = strings.TrimSpace(e.Resource + " " + e.Field + " " + e.Code)
+		}
+		if detail != "" {
+			msg += "; " + detail
+		}
+	}
+	return msg
+}
+
+// refine turns GitHub's ambiguous answers into the precise error: a 404
+// caused by a missing classic scope, a 403 from a fine-grained token
+// without the permission, a 403 on a file that is too large.
+func (p *Provider) refine(e *vcs.Error, resp *http.Response) {
+	accepted := resp.Header.Get("X-Accepted-OAuth-Scopes")
+	have, haveScopes := resp.Header["X-Oauth-Scopes"]
+	switch {
+	case e.StatusCode == http.StatusNotFound && haveScopes && accepted != "" && !anyScope(splitScopes(strings.Join(have, ",")), splitScopes(accepted)):
+		e.Kind = vcs.ErrPermissionDenied
+		e.Hint = "the token lacks a scope this call needs (one of: " + accepted + "); add it at " + p.tokenSettingsURL() + " (GitHub answers 404 rather than 403 for a missing scope)"
+	case e.StatusCode == http.StatusForbidden && resp.Header.Get("X-Accepted-Github-Permissions") != "":
+		e.Hint = "the fine-grained token lacks the permission " + resp.Header.Get("X-Accepted-Github-Permissions") + "; edit the token at " + p.tokenSettingsURL() + " and grant it"
+	case e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "too large"):
+		e.Kind = vcs.ErrTooLarge
+	case e.StatusCode == http.StatusNotFound && e.Hint == "":
+		e.Hint = "the repository or object does not exist, or the token cannot see it (GitHub answers 404 for private repositories the token has no access to)"
+	}
+}
+
+func (p *Provider) tokenSettingsURL() string {
+	return p.web.String() + "settings/tokens"
+}
+
+func splitScopes(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func anyScope(have, want []string) bool {
+	for _, w := range want {
+		for _, h := range have {
+			if h == w {
+				return true
+			}
+		}
+	}
+	return false
+}
