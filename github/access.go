@@ -110,7 +110,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	r, _, err := p.client.Repositories.Get(ctx, owner, name)
 	if err != nil {
 		e := p.wrap(op, err)
-		if classic && errors.Is(e, vcs.ErrNotFound) && !has("repo") {
+		if classic && !has("repo") && (errors.Is(e, vcs.ErrNotFound) || errors.Is(e, vcs.ErrPermissionDenied)) {
 			// Without the repo scope a private repository is invisible.
 			fix := "add the repo scope at " + settings + " (or check that the repository " + repo + " exists)"
 			rep.Checks = []vcs.PermissionCheck{

@@ -280,7 +280,7 @@ func NewDelivery(url string, body []byte, header http.Header) (*http.Request, er
 		return nil, err
 	}
 	for k, vs := range header {
-		req.Header[k] = vs
+		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }

@@ -166,7 +166,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	for k, vs := range t.header {
 		if r.Header.Get(k) == "" {
-			r.Header[k] = vs
+			r.Header[http.CanonicalHeaderKey(k)] = vs
 		}
 	}
 	r.Header.Set("User-Agent", t.userAgent)

@@ -84,7 +84,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 		return nil, vcs.Errorf(c.Errors.Kind, r.Op, vcs.ErrInvalidArgument, "building the request: %v", err)
 	}
 	for k, vs := range r.Header {
-		req.Header[k] = vs
+		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	if r.Body != nil {
 		req.Header.Set("Content-Type", "application/json")

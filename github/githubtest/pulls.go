@@ -1,0 +1,187 @@
+package githubtest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+// OpenPullRequest opens a pull request from source into target (empty:
+// main) and delivers "opened" to the repository's webhooks.
+func (s *Server) OpenPullRequest(repo, source, target, title, author string) (int, error) {
+	pr, err := s.store.OpenPullRequest(repo, source, target, title, "", author)
+	if err != nil {
+		return 0, err
+	}
+	s.deliverPullRequest(repo, pr, "opened", author)
+	return pr.Number, nil
+}
+
+// MergePullRequest merges a pull request and returns the webhook
+// deliveries it made (a "closed" pull_request event with merged true, and
+// a push to the target branch for hooks that subscribe to pushes).
+func (s *Server) MergePullRequest(repo string, number int) ([]*http.Request, error) {
+	pr, err := s.store.MergePullRequest(repo, number)
+	if err != nil {
+		return nil, err
+	}
+	reqs := s.deliverPullRequest(repo, pr, "closed", pr.Author)
+	return append(reqs, s.deliverPush(repo, pr.TargetBranch, pr.BaseSHA, pr.MergeSHA, pr.Author)...), nil
+}
+
+// ClosePullRequest closes a pull request without merging and returns the
+// deliveries ("closed" with merged false).
+func (s *Server) ClosePullRequest(repo string, number int) ([]*http.Request, error) {
+	pr, err := s.store.ClosePullRequest(repo, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.deliverPullRequest(repo, pr, "closed", pr.Author), nil
+}
+
+// ReopenPullRequest reopens a closed pull request and returns the
+// deliveries ("reopened").
+func (s *Server) ReopenPullRequest(repo string, number int) ([]*http.Request, error) {
+	pr, err := s.store.ReopenPullRequest(repo, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.deliverPullRequest(repo, pr, "reopened", pr.Author), nil
+}
+
+// RedeliverOpened returns fresh "opened" deliveries for an open pull
+// request, as if it had just been opened.
+func (s *Server) RedeliverOpened(repo string, number int) ([]*http.Request, error) {
+	pr, err := s.store.PullRequest(repo, number)
+	if err != nil {
+		return nil, err
+	}
+	return s.deliverPullRequest(repo, pr, "opened", pr.Author), nil
+}
+
+func (s *Server) pullNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
+	n, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || n <= 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) handlePulls(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needPulls)
+	if !ok {
+		return
+	}
+	prs, _ := s.store.PullRequests(repo.FullPath)
+	var list []any
+	for i := len(prs) - 1; i >= 0; i-- {
+		list = append(list, s.pullJSON(repo.FullPath, prs[i]))
+	}
+	s.writePage(w, r, list)
+}
+
+func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needPulls)
+	if !ok {
+		return
+	}
+	n, ok := s.pullNumber(w, r)
+	if !ok {
+		return
+	}
+	pr, err := s.store.PullRequest(repo.FullPath, n)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.pullJSON(repo.FullPath, pr))
+}
+
+func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needPulls)
+	if !ok {
+		return
+	}
+	n, ok := s.pullNumber(w, r)
+	if !ok {
+		return
+	}
+	changes, err := s.store.Changes(repo.FullPath, n)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	list := make([]any, 0, len(changes))
+	for _, ch := range changes {
+		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": 1, "deletions": 0, "changes": 1}
+		if ch.Status == "removed" {
+			f["sha"] = ch.OldSHA
+		}
+		if ch.OldPath != "" {
+			f["previous_filename"] = ch.OldPath
+		}
+		list = append(list, f)
+	}
+	s.writePage(w, r, list)
+}
+
+// handleMerge answers PUT /repos/{owner}/{repo}/pulls/{number}/merge.
+func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needCommentWrite)
+	if !ok {
+		return
+	}
+	n, ok := s.pullNumber(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.MergePullRequest(repo.FullPath, n); err != nil {
+		writeError(w, http.StatusMethodNotAllowed, "Pull Request is not mergeable")
+		return
+	}
+	pr, _ := s.store.PullRequest(repo.FullPath, n)
+	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"sha": pr.MergeSHA, "merged": true, "message": "Pull Request successfully merged"})
+}
+
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
+	state := "open"
+	if pr.State != "open" {
+		state = "closed"
+	}
+	changes, _ := s.store.Changes(repo, pr.Number)
+	var mergeSHA any
+	if pr.MergeSHA != "" {
+		mergeSHA = pr.MergeSHA
+	}
+	r, _ := s.store.Repo(repo)
+	return map[string]any{
+		"id":               r.ID*1000 + pr.Number,
+		"number":           pr.Number,
+		"title":            pr.Title,
+		"body":             pr.Description,
+		"state":            state,
+		"merged":           pr.State == "merged",
+		"merged_at":        ts(pr.MergedAt),
+		"closed_at":        ts(pr.ClosedAt),
+		"created_at":       ts(pr.Created),
+		"updated_at":       ts(pr.Updated),
+		"merge_commit_sha": mergeSHA,
+		"user":             s.userJSON(pr.Author),
+		"head":             map[string]any{"ref": pr.SourceBranch, "sha": pr.HeadSHA, "label": pr.SourceBranch},
+		"base":             map[string]any{"ref": pr.TargetBranch, "sha": pr.BaseSHA, "label": pr.TargetBranch},
+		"html_url":         s.web.String() + repo + "/pull/" + strconv.Itoa(pr.Number),
+		"url":              s.api.String() + "repos/" + repo + "/pulls/" + strconv.Itoa(pr.Number),
+		"changed_files":    len(changes),
+	}
+}

@@ -1,0 +1,131 @@
+package githubtest
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+// CreateRepo creates repository full ("owner/name") with files on its
+// default branch "main". The owner becomes its admin.
+func (s *Server) CreateRepo(full string, private bool, files map[string]string) error {
+	owner, _, ok := strings.Cut(full, "/")
+	if !ok {
+		return errors.New("githubtest: repository must be OWNER/NAME")
+	}
+	if _, err := s.store.CreateRepo(full, "main", private, files); err != nil {
+		return err
+	}
+	s.SetRole(full, owner, RoleAdmin)
+	return nil
+}
+
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *call) {
+	fakehttp.WriteJSON(w, http.StatusOK, s.userJSON(c.user))
+}
+
+func (s *Server) userJSON(login string) map[string]any {
+	return map[string]any{
+		"login":    login,
+		"id":       len(login)*7919 + 1,
+		"type":     "User",
+		"html_url": s.web.String() + login,
+		"url":      s.api.String() + "users/" + login,
+	}
+}
+
+// handleUserRepos lists the repositories the caller has a role on.
+func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call) {
+	var list []any
+	for _, repo := range s.store.Repos() {
+		if s.role(repo.FullPath, c.user) == "" {
+			continue
+		}
+		if c.tok.FineGrained && len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
+			continue
+		}
+		if !c.tok.FineGrained && repo.Private && !c.has("repo") {
+			continue
+		}
+		list = append(list, s.repoJSON(repo, c.user))
+	}
+	s.writePage(w, r, list)
+}
+
+func (s *Server) handleRepo(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needRead)
+	if !ok {
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.repoJSON(repo, c.user))
+}
+
+// handleCommits answers GET /repos/{owner}/{repo}/commits with the head of
+// the default branch (or ?sha=).
+func (s *Server) handleCommits(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needContents)
+	if !ok {
+		return
+	}
+	sha, err := s.store.Resolve(repo.FullPath, r.URL.Query().Get("sha"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "No commit found for SHA")
+		return
+	}
+	s.writePage(w, r, []any{map[string]any{"sha": sha, "url": s.api.String() + "repos/" + repo.FullPath + "/commits/" + sha}})
+}
+
+func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
+	owner, name, _ := strings.Cut(repo.FullPath, "/")
+	role := s.role(repo.FullPath, user)
+	visibility := "public"
+	if repo.Private {
+		visibility = "private"
+	}
+	return map[string]any{
+		"id":             repo.ID,
+		"node_id":        "R_" + strconv.Itoa(repo.ID),
+		"name":           name,
+		"full_name":      repo.FullPath,
+		"owner":          s.userJSON(owner),
+		"private":        repo.Private,
+		"visibility":     visibility,
+		"default_branch": repo.DefaultBranch,
+		"html_url":       s.web.String() + repo.FullPath,
+		"clone_url":      s.web.String() + repo.FullPath + ".git",
+		"url":            s.api.String() + "repos/" + repo.FullPath,
+		"permissions": map[string]bool{
+			"admin":    role == RoleAdmin,
+			"maintain": role == RoleAdmin,
+			"push":     role == RoleAdmin || role == RoleWrite,
+			"triage":   role != "",
+			"pull":     role != "" || !repo.Private,
+		},
+	}
+}
+
+// writePage answers one page of items with GitHub's Link header.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) {
+	page, per := fakehttp.PageParams(r, "per_page", 30, min(100, s.page()))
+	start, end := fakehttp.Bounds(page, per, len(items))
+	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(items))
+	out := items[start:end]
+	if out == nil {
+		out = []any{}
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, out)
+}
+
+func storeStatus(err error) int {
+	switch {
+	case errors.Is(err, fakegit.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, fakegit.ErrConflict):
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}

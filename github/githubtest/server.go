@@ -1,0 +1,218 @@
+// Package githubtest is an in-memory fake of GitHub's REST API, for tests
+// of code that uses the github provider (or go-github directly).
+//
+// A Server keeps repositories with files at branches and commits, pull
+// requests with their changed files, comments and webhooks, and tokens with
+// classic scopes or fine-grained permissions, expiry and revocation. It
+// answers with GitHub's JSON shapes, status codes (including 404 where
+// GitHub hides a missing scope), Link-header pagination and rate-limit
+// headers. Merging a pull request delivers a signed pull_request webhook.
+//
+// Serve it without a network through Client (an httpmock transport), or
+// as an http.Handler with httptest:
+//
+//	srv := githubtest.New()
+//	srv.CreateRepo("octo/app", true, map[string]string{"README.md": "hi"})
+//	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo", "admin:repo_hook"}})
+//	p, _ := github.New(srv.Config(tok))
+package githubtest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Server is a fake GitHub. Its methods are safe for concurrent use.
+type Server struct {
+	store  *fakegit.Store
+	clock  fakehttp.Clock
+	http   *fakehttp.Server
+	outbox fakehttp.Outbox
+
+	instance string   // what users put in vcs.Config.URL
+	api      *url.URL // API root as clients see it
+	web      *url.URL
+
+	mu        sync.Mutex
+	tokens    map[string]*Token
+	roles     map[string]map[string]Role // repo (lower-cased) -> user -> role
+	pageSize  int
+	treeLimit int
+	failures  []failure
+	remaining int
+	seq       int
+}
+
+type failure struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// Option configures New.
+type Option func(*Server)
+
+// Enterprise makes the fake a GitHub Enterprise Server at host: its API is
+// served at https://HOST/api/v3/.
+func Enterprise(host string) Option {
+	return func(s *Server) {
+		s.instance = "https://" + host
+		s.api = &url.URL{Scheme: "https", Host: host, Path: "/api/v3/"}
+		s.web = &url.URL{Scheme: "https", Host: host, Path: "/"}
+	}
+}
+
+// Tenant makes the fake the GHE.com tenant TENANT.ghe.com.
+func Tenant(tenant string) Option {
+	return func(s *Server) {
+		s.instance = "https://" + tenant + ".ghe.com"
+		s.api = &url.URL{Scheme: "https", Host: "api." + tenant + ".ghe.com", Path: "/"}
+		s.web = &url.URL{Scheme: "https", Host: tenant + ".ghe.com", Path: "/"}
+	}
+}
+
+// New returns an empty fake of GitHub.com (or of the instance an option
+// names).
+func New(opts ...Option) *Server {
+	s := &Server{
+		instance:  "https://github.com",
+		api:       &url.URL{Scheme: "https", Host: "api.github.com", Path: "/"},
+		web:       &url.URL{Scheme: "https", Host: "github.com", Path: "/"},
+		tokens:    map[string]*Token{},
+		roles:     map[string]map[string]Role{},
+		pageSize:  100,
+		treeLimit: 100000,
+		remaining: 5000,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.store = fakegit.NewStore(s.clock.Now)
+	s.http = fakehttp.NewServer(s.routes(), s.api.Host)
+	return s
+}
+
+// URL returns the instance URL to put in vcs.Config.URL.
+func (s *Server) URL() string { return s.instance }
+
+// APIURL returns the API root, e.g. https://api.github.com/.
+func (s *Server) APIURL() string { return s.api.String() }
+
+// Client returns an HTTP client whose requests to the fake's API host the
+// fake answers, without a network.
+func (s *Server) Client() *http.Client { return s.http.Client() }
+
+// ServeHTTP serves the fake's API, for use with httptest.NewServer; the
+// API root is then the test server's URL (plus /api/v3 for Enterprise).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
+
+// Config returns a config for the fake authenticated with token.
+func (s *Server) Config(token string) vcs.Config {
+	return vcs.Config{Kind: vcs.KindGitHub, URL: s.instance, Token: token, HTTPClient: s.Client(), Clock: s.clock.Now}
+}
+
+// Now returns the fake's current time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// Advance moves the fake's clock forward (tokens expire).
+func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
+
+// SetLatency delays every answer by d.
+func (s *Server) SetLatency(d time.Duration) { s.http.SetLatency(d) }
+
+// Requests returns the number of API requests served.
+func (s *Server) Requests() int64 { return s.http.Requests() }
+
+// MaxInFlight returns the most requests that were in flight at once.
+func (s *Server) MaxInFlight() int64 { return s.http.MaxInFlight() }
+
+// SetPageSize caps every page at n items, whatever per_page asks.
+func (s *Server) SetPageSize(n int) {
+	s.mu.Lock()
+	s.pageSize = n
+	s.mu.Unlock()
+}
+
+// SetTreeLimit caps recursive tree answers at n entries, marking them
+// truncated as GitHub does past 100,000 entries.
+func (s *Server) SetTreeLimit(n int) {
+	s.mu.Lock()
+	s.treeLimit = n
+	s.mu.Unlock()
+}
+
+// FailNext makes the next request fail with status (e.g. 429, 502) and,
+// when retryAfter > 0, a Retry-After header.
+func (s *Server) FailNext(status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	s.failures = append(s.failures, failure{status, retryAfter})
+	s.mu.Unlock()
+}
+
+// SetWebhookClient makes the fake POST webhook deliveries with c. Without
+// one, deliveries are only recorded (see Deliveries).
+func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
+
+// Deliveries returns every webhook delivery made so far.
+func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
+
+// DeliveryErrors returns the failures of deliveries sent with the webhook
+// client.
+func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
+
+func (s *Server) nextID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
+}
+
+func (s *Server) page() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pageSize
+}
+
+// apiPath strips the API root's path prefix (/api/v3 on Enterprise).
+func (s *Server) apiPath(h http.Handler) http.Handler {
+	prefix := strings.TrimSuffix(s.api.Path, "/")
+	if prefix == "" {
+		return h
+	}
+	return http.StripPrefix(prefix, h)
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h func(http.ResponseWriter, *http.Request, *call)) {
+		mux.Handle(pattern, s.authed(h))
+	}
+	handle("GET /user", s.handleUser)
+	handle("GET /user/repos", s.handleUserRepos)
+	handle("GET /repos/{owner}/{repo}", s.handleRepo)
+	handle("GET /repos/{owner}/{repo}/commits", s.handleCommits)
+	handle("GET /repos/{owner}/{repo}/contents/{path...}", s.handleContents)
+	handle("GET /repos/{owner}/{repo}/git/trees/{sha}", s.handleTree)
+	handle("GET /repos/{owner}/{repo}/pulls", s.handlePulls)
+	handle("GET /repos/{owner}/{repo}/pulls/{number}", s.handlePull)
+	handle("GET /repos/{owner}/{repo}/pulls/{number}/files", s.handlePullFiles)
+	handle("PUT /repos/{owner}/{repo}/pulls/{number}/merge", s.handleMerge)
+	handle("GET /repos/{owner}/{repo}/issues/{number}/comments", s.handleListComments)
+	handle("POST /repos/{owner}/{repo}/issues/{number}/comments", s.handleCreateComment)
+	handle("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.handleEditComment)
+	handle("GET /repos/{owner}/{repo}/hooks", s.handleListHooks)
+	handle("POST /repos/{owner}/{repo}/hooks", s.handleCreateHook)
+	handle("GET /repos/{owner}/{repo}/hooks/{id}", s.handleGetHook)
+	handle("PATCH /repos/{owner}/{repo}/hooks/{id}", s.handleEditHook)
+	handle("DELETE /repos/{owner}/{repo}/hooks/{id}", s.handleDeleteHook)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "Not Found")
+	})
+	return s.apiPath(mux)
+}

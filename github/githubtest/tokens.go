@@ -1,0 +1,296 @@
+package githubtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+// Token is an access token the fake accepts.
+type Token struct {
+	// Value is the token string; AddToken generates one when empty
+	// (ghp_… for classic, github_pat_… for fine-grained).
+	Value string
+	// User is the login the token acts as.
+	User string
+	// Scopes are a classic token's scopes (reported in X-OAuth-Scopes).
+	Scopes []string
+	// FineGrained marks a fine-grained token: Permissions apply instead
+	// of Scopes, and no X-OAuth-Scopes header is sent.
+	FineGrained bool
+	// Permissions of a fine-grained token: "contents", "pull_requests",
+	// "issues", "webhooks" mapped to "read" or "write".
+	Permissions map[string]string
+	// Repositories limits a fine-grained token to these full paths;
+	// empty means all repositories of the user.
+	Repositories []string
+	// ExpiresAt is the expiry; zero means the token never expires.
+	ExpiresAt time.Time
+	// Revoked tokens are rejected.
+	Revoked bool
+}
+
+// Role is a user's role on a repository.
+type Role string
+
+// Repository roles.
+const (
+	RoleAdmin Role = "admin"
+	RoleWrite Role = "write"
+	RoleRead  Role = "read"
+)
+
+// AddToken registers a token and returns its value.
+func (s *Server) AddToken(t Token) string {
+	if t.Value == "" {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		prefix := "ghp_"
+		if t.FineGrained {
+			prefix = "github_pat_"
+		}
+		t.Value = prefix + hex.EncodeToString(b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := t
+	s.tokens[t.Value] = &cp
+	return t.Value
+}
+
+// RevokeToken makes the fake reject a token.
+func (s *Server) RevokeToken(value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[value]; t != nil {
+		t.Revoked = true
+	}
+}
+
+// SetRole gives user a role on repo.
+func (s *Server) SetRole(repo, user string, role Role) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := strings.ToLower(repo)
+	if s.roles[k] == nil {
+		s.roles[k] = map[string]Role{}
+	}
+	s.roles[k][user] = role
+}
+
+func (s *Server) role(repo, user string) Role {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roles[strings.ToLower(repo)][user]
+}
+
+// call is an authenticated request.
+type call struct {
+	tok  Token
+	user string
+}
+
+func (c *call) has(scopes ...string) bool {
+	for _, want := range scopes {
+		for _, h := range c.tok.Scopes {
+			if h == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// authed authenticates the request, answers failures as GitHub does and
+// adds the headers GitHub puts on every authenticated answer.
+func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *call)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.failNext(w) {
+			return
+		}
+		value := r.Header.Get("Authorization")
+		value = strings.TrimPrefix(strings.TrimPrefix(value, "Bearer "), "token ")
+		s.mu.Lock()
+		tok := s.tokens[value]
+		var t Token
+		if tok != nil {
+			t = *tok
+		}
+		s.remaining = max(s.remaining-1, 0)
+		remaining := s.remaining
+		s.mu.Unlock()
+		reset := s.clock.Now().Add(time.Hour).Unix()
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		w.Header().Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+		w.Header().Set("X-RateLimit-Resource", "core")
+		w.Header().Set("X-GitHub-Request-Id", "FAKE:"+strconv.Itoa(s.nextID()))
+		if tok == nil || t.Revoked || (!t.ExpiresAt.IsZero() && !s.clock.Now().Before(t.ExpiresAt)) {
+			writeError(w, http.StatusUnauthorized, "Bad credentials")
+			return
+		}
+		if !t.FineGrained {
+			w.Header().Set("X-OAuth-Scopes", strings.Join(t.Scopes, ", "))
+		}
+		if !t.ExpiresAt.IsZero() {
+			w.Header().Set("GitHub-Authentication-Token-Expiration", t.ExpiresAt.UTC().Format("2006-01-02 15:04:05 MST"))
+		}
+		h(w, r, &call{tok: t, user: t.User})
+	}
+}
+
+func (s *Server) failNext(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	if len(s.failures) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	f := s.failures[0]
+	s.failures = s.failures[1:]
+	s.mu.Unlock()
+	if f.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
+	}
+	msg := http.StatusText(f.status)
+	if f.status == http.StatusTooManyRequests || f.status == http.StatusForbidden {
+		msg = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+	}
+	writeError(w, f.status, msg)
+	return true
+}
+
+// need is what a request needs on a repository.
+type need int
+
+const (
+	needRead         need = iota // metadata
+	needContents                 // Contents: read
+	needPulls                    // Pull requests: read
+	needCommentWrite             // Issues or Pull requests: write
+	needHooksRead                // Webhooks: read, repository admin
+	needHooksWrite               // Webhooks: write, repository admin
+)
+
+// repo resolves the {owner}/{repo} of the request and checks that the
+// caller may do what n says, answering as GitHub does when not: 404 for a
+// repository the token cannot see or a missing classic scope (with
+// X-Accepted-OAuth-Scopes), 403 for a missing fine-grained permission.
+func (s *Server) repo(w http.ResponseWriter, r *http.Request, c *call, n need) (fakegit.Repo, bool) {
+	full := r.PathValue("owner") + "/" + r.PathValue("repo")
+	repo, err := s.store.Repo(full)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, false
+	}
+	role := s.role(repo.FullPath, c.user)
+	visible := role != "" || !repo.Private
+	if c.tok.FineGrained {
+		if len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
+			visible = false
+		}
+	} else if repo.Private && !c.has("repo") {
+		visible = false
+	}
+	accepted := acceptedScopes(n, repo.Private)
+	if accepted != "" {
+		w.Header().Set("X-Accepted-OAuth-Scopes", accepted)
+	}
+	if !visible {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, false
+	}
+	if c.tok.FineGrained {
+		perm, level := finePermission(n)
+		if perm != "" && !fineHas(c.tok.Permissions, perm, level) {
+			w.Header().Set("X-Accepted-GitHub-Permissions", perm+"="+level)
+			writeError(w, http.StatusForbidden, "Resource not accessible by personal access token")
+			return repo, false
+		}
+	} else if accepted != "" && !c.has(splitList(accepted)...) {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, false
+	}
+	if (n == needHooksRead || n == needHooksWrite) && role != RoleAdmin {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, false
+	}
+	if n == needCommentWrite && role == "" && repo.Private {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, false
+	}
+	return repo, true
+}
+
+func acceptedScopes(n need, private bool) string {
+	switch n {
+	case needHooksRead:
+		return "admin:repo_hook, read:repo_hook, repo, write:repo_hook"
+	case needHooksWrite:
+		return "admin:repo_hook, repo, write:repo_hook"
+	case needCommentWrite:
+		if private {
+			return "repo"
+		}
+		return "public_repo, repo"
+	}
+	if private {
+		return "repo"
+	}
+	return ""
+}
+
+func finePermission(n need) (perm, level string) {
+	switch n {
+	case needContents:
+		return "contents", "read"
+	case needPulls:
+		return "pull_requests", "read"
+	case needCommentWrite:
+		return "pull_requests", "write"
+	case needHooksRead:
+		return "webhooks", "read"
+	case needHooksWrite:
+		return "webhooks", "write"
+	}
+	return "", ""
+}
+
+func fineHas(perms map[string]string, perm, level string) bool {
+	have := perms[perm]
+	if perm == "pull_requests" && level == "write" && perms["issues"] == "write" {
+		return true // issue comments on pull requests accept either
+	}
+	return have == "write" || (have == "read" && level == "read")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		out = append(out, strings.TrimSpace(f))
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	fakehttp.WriteJSON(w, status, map[string]any{
+		"message":           msg,
+		"documentation_url": "https://docs.github.com/rest",
+		"status":            strconv.Itoa(status),
+	})
+}

@@ -1,0 +1,245 @@
+package githubtest
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+	"github.com/gitprovider/gitprovider/internal/signature"
+)
+
+// Hooks returns the repository's webhooks as stored, secrets included,
+// for assertions in tests.
+func (s *Server) Hooks(repo string) ([]fakegit.Hook, error) { return s.store.Hooks(repo) }
+
+type hookIn struct {
+	Name   *string  `json:"name"`
+	Events []string `json:"events"`
+	Active *bool    `json:"active"`
+	Config *struct {
+		URL         *string `json:"url"`
+		ContentType *string `json:"content_type"`
+		Secret      *string `json:"secret"`
+		InsecureSSL any     `json:"insecure_ssl"`
+	} `json:"config"`
+}
+
+var knownEvents = map[string]bool{"push": true, "pull_request": true, "issues": true, "issue_comment": true, "pull_request_review": true, "*": true}
+
+func (s *Server) handleListHooks(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needHooksRead)
+	if !ok {
+		return
+	}
+	hooks, _ := s.store.Hooks(repo.FullPath)
+	list := make([]any, len(hooks))
+	for i, h := range hooks {
+		list[i] = s.hookJSON(repo.FullPath, h)
+	}
+	s.writePage(w, r, list)
+}
+
+func (s *Server) handleGetHook(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needHooksRead)
+	if !ok {
+		return
+	}
+	id, _ := strconv.Atoi(r.PathValue("id"))
+	h, err := s.store.Hook(repo.FullPath, id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.hookJSON(repo.FullPath, h))
+}
+
+func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needHooksWrite)
+	if !ok {
+		return
+	}
+	var in hookIn
+	if err := fakehttp.ReadJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	if in.Config == nil || in.Config.URL == nil || *in.Config.URL == "" {
+		writeError(w, http.StatusUnprocessableEntity, "Validation Failed: config.url is missing")
+		return
+	}
+	hooks, _ := s.store.Hooks(repo.FullPath)
+	for _, h := range hooks {
+		if h.URL == *in.Config.URL {
+			writeError(w, http.StatusUnprocessableEntity, "Validation Failed: Hook already exists on this repository")
+			return
+		}
+	}
+	h := fakegit.Hook{Active: true, Events: []string{"push"}, Extra: map[string]string{"content_type": "form", "insecure_ssl": "0"}}
+	if msg := applyHook(&h, in); msg != "" {
+		writeError(w, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	h, err := s.store.AddHook(repo.FullPath, h)
+	if err != nil {
+		writeError(w, storeStatus(err), err.Error())
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusCreated, s.hookJSON(repo.FullPath, h))
+}
+
+func (s *Server) handleEditHook(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needHooksWrite)
+	if !ok {
+		return
+	}
+	id, _ := strconv.Atoi(r.PathValue("id"))
+	var in hookIn
+	if err := fakehttp.ReadJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	var msg string
+	h, err := s.store.UpdateHook(repo.FullPath, id, func(h *fakegit.Hook) { msg = applyHook(h, in) })
+	if err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if msg != "" {
+		writeError(w, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.hookJSON(repo.FullPath, h))
+}
+
+func applyHook(h *fakegit.Hook, in hookIn) string {
+	if in.Events != nil {
+		for _, e := range in.Events {
+			if !knownEvents[e] {
+				return "Validation Failed: " + e + " is not a valid event name"
+			}
+		}
+		h.Events = append([]string(nil), in.Events...)
+	}
+	if in.Active != nil {
+		h.Active = *in.Active
+	}
+	if in.Config != nil {
+		if in.Config.URL != nil {
+			h.URL = *in.Config.URL
+		}
+		if in.Config.Secret != nil {
+			h.Secret = *in.Config.Secret
+		}
+		if in.Config.ContentType != nil {
+			h.Extra["content_type"] = *in.Config.ContentType
+		}
+		if in.Config.InsecureSSL != nil {
+			h.Extra["insecure_ssl"] = fmt.Sprint(in.Config.InsecureSSL)
+		}
+	}
+	return ""
+}
+
+func (s *Server) handleDeleteHook(w http.ResponseWriter, r *http.Request, c *call) {
+	repo, ok := s.repo(w, r, c, needHooksWrite)
+	if !ok {
+		return
+	}
+	id, _ := strconv.Atoi(r.PathValue("id"))
+	if err := s.store.DeleteHook(repo.FullPath, id); err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) hookJSON(repo string, h fakegit.Hook) map[string]any {
+	cfg := map[string]any{"url": h.URL, "content_type": h.Extra["content_type"], "insecure_ssl": h.Extra["insecure_ssl"]}
+	if h.Secret != "" {
+		cfg["secret"] = "********" // GitHub never returns secrets
+	}
+	base := s.api.String() + "repos/" + repo + "/hooks/" + strconv.Itoa(h.ID)
+	return map[string]any{
+		"id": h.ID, "type": "Repository", "name": "web", "active": h.Active, "events": h.Events, "config": cfg,
+		"created_at": ts(h.Created), "updated_at": ts(h.Created), "url": base, "ping_url": base + "/pings",
+	}
+}
+
+func subscribed(h fakegit.Hook, event string) bool {
+	for _, e := range h.Events {
+		if e == event || e == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver signs body for every active hook subscribed to event and hands
+// it to the outbox.
+func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
+	hooks, err := s.store.Hooks(repo)
+	if err != nil {
+		return nil
+	}
+	var out []*http.Request
+	for _, h := range hooks {
+		if !h.Active || !subscribed(h, event) {
+			continue
+		}
+		header := http.Header{
+			"X-GitHub-Event":                         {event},
+			"X-GitHub-Delivery":                      {fmt.Sprintf("%08x-0000-4000-8000-%012d", s.nextID(), h.ID)},
+			"X-GitHub-Hook-ID":                       {strconv.Itoa(h.ID)},
+			"X-GitHub-Hook-Installation-Target-Type": {"repository"},
+			"User-Agent":                             {"GitHub-Hookshot/fake"},
+		}
+		if h.Secret != "" {
+			header.Set("X-Hub-Signature-256", "sha256="+signature.HMACSHA256Hex(h.Secret, body))
+			m := hmac.New(sha1.New, []byte(h.Secret))
+			m.Write(body)
+			header.Set("X-Hub-Signature", "sha1="+hex.EncodeToString(m.Sum(nil)))
+		}
+		req, err := fakehttp.NewDelivery(h.URL, body, header)
+		if err != nil {
+			continue
+		}
+		out = append(out, s.outbox.Deliver(req, body))
+	}
+	return out
+}
+
+func (s *Server) repoPayload(repo string) map[string]any {
+	r, _ := s.store.Repo(repo)
+	j := s.repoJSON(r, "")
+	delete(j, "permissions")
+	return j
+}
+
+func (s *Server) deliverPullRequest(repo string, pr fakegit.PullRequest, action, sender string) []*http.Request {
+	body, _ := json.Marshal(map[string]any{
+		"action":       action,
+		"number":       pr.Number,
+		"pull_request": s.pullJSON(repo, pr),
+		"repository":   s.repoPayload(repo),
+		"sender":       s.userJSON(sender),
+	})
+	return s.deliver(repo, "pull_request", body)
+}
+
+func (s *Server) deliverPush(repo, branch, before, after, sender string) []*http.Request {
+	body, _ := json.Marshal(map[string]any{
+		"ref":        "refs/heads/" + branch,
+		"before":     before,
+		"after":      after,
+		"repository": s.repoPayload(repo),
+		"sender":     s.userJSON(sender),
+		"compare":    s.web.String() + repo + "/compare/" + before[:12] + "..." + after[:12],
+	})
+	return s.deliver(repo, "push", body)
+}
