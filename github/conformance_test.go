@@ -18,10 +18,9 @@ const (
 
 // fake adapts a githubtest.Server seeded with a vcstest.Fixture.
 type fake struct {
-	srv      *githubtest.Server
-	tokens   map[vcstest.TokenProfile]string
-	pr, pr2  int
-	instance string
+	srv     *githubtest.Server
+	tokens  map[vcstest.TokenProfile]string
+	pr, pr2 int
 }
 
 func newFake(t *testing.T, f vcstest.Fixture, opts ...githubtest.Option) *fake {

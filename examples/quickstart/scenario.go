@@ -24,3 +24,23 @@ type scenario struct {
 
 // scenarios are registered by the per-host files of this program.
 var scenarios []func() (*scenario, error)
+
+// baseMigrations is the default branch of every scenario's repository.
+var baseMigrations = map[string]string{
+	"README.md":                 "# db-migrations\n",
+	"migrations/001_init.sql":   "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+	"migrations/002_index.sql":  "CREATE INDEX accounts_id ON accounts (id);\n",
+	"migrations/003_legacy.sql": "-- superseded\n",
+}
+
+// migrationChanges is what every scenario's pull request commits: one
+// added, one modified and one removed migration.
+func migrationChanges() map[string]*string {
+	add := "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n"
+	mod := "CREATE INDEX CONCURRENTLY accounts_id ON accounts (id);\n"
+	return map[string]*string{
+		"migrations/004_users.sql":  &add,
+		"migrations/002_index.sql":  &mod,
+		"migrations/003_legacy.sql": nil,
+	}
+}
