@@ -132,9 +132,9 @@ func (p *Provider) SetToken(token string) error {
 	return nil
 }
 
-// MaxConcurrency keeps fan-out well under GitHub's secondary rate limit of
-// 100 concurrent requests.
-func (p *Provider) MaxConcurrency() int { return 32 }
+// MaxConcurrency keeps fan-out below GitHub's secondary rate limit of 100
+// concurrent requests.
+func (p *Provider) MaxConcurrency() int { return 64 }
 
 // Client returns the underlying go-github client, authenticated and with
 // the provider's transport, for calls this package does not cover.

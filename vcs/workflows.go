@@ -140,6 +140,11 @@ func WebhookEvents(opts WebhookOptions) []WebhookEvent {
 	return opts.Events
 }
 
+// DefaultReadConcurrency is how many reads ReadChangedFiles keeps in flight
+// by default: enough for a 50-file pull request in one wave, well below
+// GitHub's secondary limit of 100 concurrent requests.
+const DefaultReadConcurrency = 64
+
 // ChangedFileContent is a changed file with its content at the pull
 // request's head. Content is nil for removed files.
 type ChangedFileContent struct {
@@ -156,8 +161,8 @@ type ReadChangedFilesOptions struct {
 	// Filter selects the files to read (e.g. only *.sql under
 	// migrations/). Nil reads all files that were not removed.
 	Filter func(*ChangedFile) bool
-	// Concurrency bounds the reads in flight. Zero means 32, or the
-	// provider's MaxConcurrency if lower.
+	// Concurrency bounds the reads in flight. Zero means
+	// DefaultReadConcurrency, or the provider's MaxConcurrency if lower.
 	Concurrency int
 }
 
@@ -200,7 +205,7 @@ func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, 
 
 	limit := opts.Concurrency
 	if limit <= 0 {
-		limit = 32
+		limit = DefaultReadConcurrency
 		if cl, ok := p.(ConcurrencyLimiter); ok && cl.MaxConcurrency() > 0 && cl.MaxConcurrency() < limit {
 			limit = cl.MaxConcurrency()
 		}
