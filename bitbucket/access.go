@@ -1,0 +1,294 @@
+package bitbucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Scopes of Atlassian API tokens and access tokens that the workflow needs.
+const (
+	scopeReadRepository   = "read:repository:bitbucket"
+	scopeReadPullRequest  = "read:pullrequest:bitbucket"
+	scopeWritePullRequest = "write:pullrequest:bitbucket"
+	scopeReadWebhook      = "read:webhook:bitbucket"
+	scopeWriteWebhook     = "write:webhook:bitbucket"
+)
+
+// satisfiedBy lists the scopes that grant each needed scope: the granular
+// scope itself, or one of the older OAuth / access token scope names with
+// their documented implications (pullrequest:write implies pullrequest
+// and repository:write, pullrequest implies repository, repository:write
+// implies repository).
+var satisfiedBy = map[string][]string{
+	scopeReadRepository:   {scopeReadRepository, "repository", "repository:write", "pullrequest", "pullrequest:write"},
+	scopeReadPullRequest:  {scopeReadPullRequest, "pullrequest", "pullrequest:write"},
+	scopeWritePullRequest: {scopeWritePullRequest, "pullrequest:write"},
+	scopeReadWebhook:      {scopeReadWebhook, "webhook"},
+	scopeWriteWebhook:     {scopeWriteWebhook, "webhook"},
+}
+
+// Credential types Bitbucket reports in x-credential-type.
+var credentialKinds = map[string]string{
+	"api_token":              "Atlassian API token",
+	"repo_access_token":      "repository access token",
+	"project_access_token":   "project access token",
+	"workspace_access_token": "workspace access token",
+	"oauth2":                 "OAuth access token",
+	"app_password":           "app password",
+}
+
+func isAccessToken(credType string) bool {
+	return credType == "repo_access_token" || credType == "project_access_token" || credType == "workspace_access_token"
+}
+
+// missingScopes returns the needed scopes that scopes does not grant.
+func missingScopes(scopes []string, needed ...string) []string {
+	var out []string
+	for _, n := range needed {
+		ok := false
+		for _, s := range satisfiedBy[n] {
+			if slices.Contains(scopes, s) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func parseScopes(h string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, s)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+var permRank = map[string]int{"read": 1, "write": 2, "admin": 3}
+
+// CheckAccess reports who the token is and whether it may read the
+// repository, manage its webhooks and comment on its pull requests.
+//
+// The scopes come from the x-oauth-scopes header and the kind of credential
+// from x-credential-type. For API tokens and OAuth tokens the user's
+// permission on the repository (read / write / admin; webhooks need admin)
+// comes from /user/permissions/repositories. Access tokens have no user:
+// their scopes alone decide, and the report names the token kind as the
+// user. Bitbucket does not tell a token's expiry, so ExpiresAt stays nil.
+//
+// Bitbucket API: GET /repositories/{workspace}/{repo_slug}, GET /user,
+// GET /user/permissions/repositories?q=repository.full_name="{workspace}/{repo_slug}"
+func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	const op = "CheckAccess"
+	repoAPI, err := repoPath(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	rep := &vcs.AccessReport{Provider: vcs.KindBitbucket, APIURL: APIURL, Repository: repo}
+
+	// The repository answer carries the credential headers; a 403 (scope
+	// missing) still does, and means the repository exists.
+	var r repository
+	resp, err := p.client.get(ctx, op, repoAPI, nil, &r)
+	readDenied := false
+	if err != nil {
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			return nil, err
+		}
+		readDenied = true
+	}
+	credType := resp.Header.Get("X-Credential-Type")
+	if h, ok := resp.Header["X-Oauth-Scopes"]; ok {
+		rep.Scopes = parseScopes(strings.Join(h, ","))
+	}
+	rep.TokenKind = credentialKinds[credType]
+	if rep.TokenKind == "" {
+		rep.TokenKind = credType
+	}
+	if credType == "app_password" {
+		rep.Notes = append(rep.Notes, "app passwords were removed by Atlassian on 2026-07-28: replace this one with an Atlassian API token")
+	}
+
+	// The user and their permission on the repository.
+	role, roleKnown := "", false
+	accessToken := isAccessToken(credType)
+	if accessToken {
+		rep.User = rep.TokenKind + " (bot user)"
+	} else {
+		rep.User, err = p.whoami(ctx, rep)
+		if err != nil {
+			return nil, err
+		}
+		name := r.FullName
+		if name == "" {
+			name = repo
+		}
+		role, roleKnown, err = p.repoPermission(ctx, name, rep)
+		if err != nil {
+			return nil, err
+		}
+	}
+	rep.Checks = []vcs.PermissionCheck{
+		p.checkRead(rep, readDenied, resp.Header.Get("X-Accepted-OAuth-Scopes")),
+		p.checkWebhook(rep, accessToken, role, roleKnown),
+		p.checkComment(rep, accessToken, role, roleKnown, readDenied),
+	}
+	return rep, nil
+}
+
+// whoami names the token's user. A token without the account scope
+// cannot read /user; the configured email stands in.
+func (p *Provider) whoami(ctx context.Context, rep *vcs.AccessReport) (string, error) {
+	var u account
+	_, err := p.client.get(ctx, "CheckAccess", "user", nil, &u)
+	switch {
+	case err == nil:
+		if u.Nickname != "" && u.DisplayName != "" && u.Nickname != u.DisplayName {
+			return u.DisplayName + " (" + u.Nickname + ")", nil
+		}
+		return u.name(), nil
+	case errors.Is(err, vcs.ErrPermissionDenied):
+		rep.Notes = append(rep.Notes, "the token may not read the account (GET /user); add read:user:bitbucket to see the account name here")
+		if name := p.creds.Username(); name != "" {
+			return name, nil
+		}
+		return "unknown user", nil
+	default:
+		return "", err
+	}
+}
+
+// repoPermission returns the user's permission on the repository ("admin",
+// "write", "read" or "" for none beyond public access) and whether it is
+// known.
+func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
+	type permission struct {
+		Permission string `json:"permission"`
+		Repository struct {
+			FullName string `json:"full_name"`
+		} `json:"repository"`
+	}
+	q := url.Values{"q": {fmt.Sprintf("repository.full_name=%q", fullName)}}
+	perms, err := listAll[permission](ctx, p.client, "CheckAccess", "user/permissions/repositories", q)
+	if err != nil {
+		if errors.Is(err, vcs.ErrPermissionDenied) {
+			rep.Notes = append(rep.Notes, "the token may not read the user's repository permissions (GET /user/permissions/repositories), so the role on the repository is unknown")
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	best := ""
+	for _, pm := range perms {
+		if strings.EqualFold(pm.Repository.FullName, fullName) && permRank[pm.Permission] > permRank[best] {
+			best = pm.Permission
+		}
+	}
+	return best, true, nil
+}
+
+func scopeRemedy(rep *vcs.AccessReport, missing []string) string {
+	return fmt.Sprintf("the token lacks %s: scopes cannot be added to an existing token, so create a new %s with %s (for an API token: %s, \"Create API token with scopes\", app Bitbucket) and update the provider with it",
+		strings.Join(missing, " and "), tokenNoun(rep), strings.Join(missing, ", "), apiTokenURL)
+}
+
+func tokenNoun(rep *vcs.AccessReport) string {
+	if rep.TokenKind == "" || rep.TokenKind == "app password" {
+		return "Atlassian API token"
+	}
+	return rep.TokenKind
+}
+
+func (p *Provider) checkRead(rep *vcs.AccessReport, denied bool, accepted string) vcs.PermissionCheck {
+	c := vcs.PermissionCheck{Permission: vcs.PermReadRepository}
+	var missing []string
+	if rep.Scopes != nil {
+		missing = missingScopes(rep.Scopes, scopeReadRepository, scopeReadPullRequest)
+	}
+	if denied && len(missing) == 0 {
+		missing = parseScopes(accepted)
+	}
+	switch {
+	case len(missing) > 0:
+		c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
+	case denied:
+		c.Grant, c.Detail = vcs.Missing, "the repository answered 403"
+		c.Remediation = "give the service user at least Read permission on " + rep.Repository + " (Repository settings → Repository permissions)"
+	case rep.Scopes == nil:
+		c.Grant, c.Detail = vcs.Granted, "the repository is readable (the host reported no scopes)"
+	default:
+		c.Grant, c.Detail = vcs.Granted, "scopes "+scopeReadRepository+", "+scopeReadPullRequest
+	}
+	return c
+}
+
+func (p *Provider) checkWebhook(rep *vcs.AccessReport, accessToken bool, role string, roleKnown bool) vcs.PermissionCheck {
+	c := vcs.PermissionCheck{Permission: vcs.PermCreateWebhook}
+	if rep.Scopes != nil {
+		if missing := missingScopes(rep.Scopes, scopeReadWebhook, scopeWriteWebhook); len(missing) > 0 {
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
+			return c
+		}
+	}
+	adminHint := "a workspace or repository admin must give " + rep.User + " Admin permission on " + rep.Repository + " (Repository settings → Repository permissions): Bitbucket lets only admins manage webhooks"
+	switch {
+	case accessToken:
+		c.Grant, c.Detail = vcs.Granted, "access token with the webhook scopes"
+		if rep.Scopes == nil {
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeReadWebhook+" and "+scopeWriteWebhook
+		}
+	case !roleKnown:
+		c.Grant, c.Detail, c.Remediation = vcs.Unknown, "repository role unknown", adminHint
+	case role != "admin":
+		c.Grant, c.Detail, c.Remediation = vcs.Missing, "repository permission: "+roleOrNone(role), adminHint
+	case rep.Scopes == nil:
+		c.Grant, c.Detail = vcs.Granted, "repository permission: admin (the host reported no scopes)"
+	default:
+		c.Grant, c.Detail = vcs.Granted, "repository permission: admin; scopes "+scopeReadWebhook+", "+scopeWriteWebhook
+	}
+	return c
+}
+
+func (p *Provider) checkComment(rep *vcs.AccessReport, accessToken bool, role string, roleKnown, readDenied bool) vcs.PermissionCheck {
+	c := vcs.PermissionCheck{Permission: vcs.PermWriteComment}
+	if rep.Scopes != nil {
+		if missing := missingScopes(rep.Scopes, scopeWritePullRequest); len(missing) > 0 {
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
+			return c
+		}
+	}
+	readHint := "give " + rep.User + " at least Read permission on " + rep.Repository + " (Repository settings → Repository permissions)"
+	switch {
+	case accessToken:
+		c.Grant, c.Detail = vcs.Granted, "access token with "+scopeWritePullRequest
+		if rep.Scopes == nil {
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeWritePullRequest
+		}
+	case roleKnown && role == "" && readDenied:
+		c.Grant, c.Detail, c.Remediation = vcs.Missing, "no permission on the repository", readHint
+	case !roleKnown:
+		c.Grant, c.Detail = vcs.Granted, "scope "+scopeWritePullRequest+"; anyone who can read the repository may comment"
+	default:
+		c.Grant, c.Detail = vcs.Granted, "repository permission: "+roleOrNone(role)+"; scope "+scopeWritePullRequest
+	}
+	return c
+}
+
+func roleOrNone(role string) string {
+	if role == "" {
+		return "none (public access only)"
+	}
+	return role
+}

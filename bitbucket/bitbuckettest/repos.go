@@ -1,0 +1,312 @@
+package bitbuckettest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+func isNotFound(err error) bool { return errors.Is(err, fakegit.ErrNotFound) }
+func isConflict(err error) bool { return errors.Is(err, fakegit.ErrConflict) }
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+var slugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// CreateRepo creates the private repository "workspace/slug" with files
+// committed to defaultBranch ("" means "main"), in project "PROJ".
+func (s *Server) CreateRepo(full, defaultBranch string, files map[string]string) error {
+	ws, slug, ok := strings.Cut(full, "/")
+	if !ok || !slugRE.MatchString(ws) || !slugRE.MatchString(slug) {
+		return fmt.Errorf("bitbuckettest: repository %q is not workspace/slug", full)
+	}
+	if _, err := s.store.CreateRepo(full, defaultBranch, true, files); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.projects[strings.ToLower(full)] = "PROJ"
+	s.mu.Unlock()
+	return nil
+}
+
+// SetProject moves a repository to the project with key (for project
+// access tokens).
+func (s *Server) SetProject(full, key string) {
+	s.mu.Lock()
+	s.projects[strings.ToLower(full)] = key
+	s.mu.Unlock()
+}
+
+// Grant gives the user (email, nickname or account ID) a permission on a
+// repository; an empty permission removes it.
+func (s *Server) Grant(full, user string, perm Permission) error {
+	if _, err := s.store.Repo(full); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userLocked(user)
+	if u == nil {
+		return fmt.Errorf("bitbuckettest: no user %q", user)
+	}
+	key := strings.ToLower(full)
+	if s.perms[key] == nil {
+		s.perms[key] = map[string]Permission{}
+	}
+	if perm == "" {
+		delete(s.perms[key], u.AccountID)
+	} else {
+		s.perms[key][u.AccountID] = perm
+	}
+	return nil
+}
+
+// CommitFiles commits files to branch (created from the default branch
+// when new; nil content deletes a file). Like a git push it delivers
+// repo:push and, for open pull requests from branch, pullrequest:updated.
+// It returns the new commit hash.
+func (s *Server) CommitFiles(full, branch string, files map[string]*string) (string, error) {
+	branches, err := s.store.Branches(full)
+	if err != nil {
+		return "", err
+	}
+	old, existed := branches[branch]
+	sha, err := s.store.Commit(full, branch, files)
+	if err != nil {
+		return "", err
+	}
+	s.deliverPush(full, branch, old, sha, !existed, nil)
+	prs, _ := s.store.PullRequests(full)
+	for _, pr := range prs {
+		if pr.State == "open" && pr.SourceBranch == branch {
+			s.deliverPull(full, pr.Number, "pullrequest:updated")
+		}
+	}
+	return sha, nil
+}
+
+// Tag points tag at the head of branch.
+func (s *Server) Tag(full, tag, branch string) error { return s.store.Tag(full, tag, branch) }
+
+func userJSON(u *User) map[string]any {
+	if u == nil {
+		return nil
+	}
+	return map[string]any{
+		"type": "user", "uuid": u.UUID, "account_id": u.AccountID, "nickname": u.Nickname, "display_name": u.DisplayName,
+		"links": map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + u.UUID + "/"}},
+	}
+}
+
+func (s *Server) repoUUID(r fakegit.Repo) string {
+	return fmt.Sprintf("{%08x-2222-4000-8000-%012x}", r.ID, r.ID*31337)
+}
+
+func repoMini(s *Server, r fakegit.Repo) map[string]any {
+	_, slug, _ := strings.Cut(r.FullPath, "/")
+	return map[string]any{
+		"type": "repository", "full_name": r.FullPath, "name": slug, "uuid": s.repoUUID(r),
+		"links": map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + r.FullPath}},
+	}
+}
+
+func (s *Server) repoJSON(r fakegit.Repo) map[string]any {
+	ws, slug, _ := strings.Cut(r.FullPath, "/")
+	s.mu.Lock()
+	project := s.projects[strings.ToLower(r.FullPath)]
+	s.mu.Unlock()
+	return map[string]any{
+		"type": "repository", "uuid": s.repoUUID(r), "full_name": r.FullPath, "name": slug, "slug": slug,
+		"is_private": r.Private, "scm": "git", "description": "", "language": "", "has_issues": false, "fork_policy": "no_public_forks",
+		"mainbranch": map[string]any{"type": "branch", "name": r.DefaultBranch},
+		"workspace":  map[string]any{"type": "workspace", "slug": ws, "name": ws},
+		"project":    map[string]any{"type": "project", "key": project},
+		"created_on": timestamp(r.Created), "updated_on": timestamp(r.Created),
+		"links": map[string]any{
+			"self": map[string]any{"href": APIRoot + "/repositories/" + r.FullPath},
+			"html": map[string]any{"href": "https://bitbucket.org/" + r.FullPath},
+			"clone": []any{
+				map[string]any{"name": "https", "href": "https://bitbucket.org/" + r.FullPath + ".git"},
+				map[string]any{"name": "ssh", "href": "git@bitbucket.org:" + r.FullPath + ".git"},
+			},
+		},
+	}
+}
+
+// repoFor finds the request's repository, checks that the principal may
+// see it and has scopes, and answers the error otherwise. A repository
+// the principal cannot see is a 404, as on Bitbucket.
+func (s *Server) repoFor(w http.ResponseWriter, r *http.Request, scopes ...string) (fakegit.Repo, *principal, Permission, bool) {
+	p := principalOf(r)
+	full := r.PathValue("ws") + "/" + r.PathValue("slug")
+	repo, err := s.store.Repo(full)
+	s.mu.Lock()
+	perm := Permission("")
+	if err == nil {
+		perm = s.permissionLocked(p, repo.FullPath)
+	}
+	s.mu.Unlock()
+	if err != nil || perm == "" {
+		writeError(w, http.StatusNotFound, "Repository "+full+" not found")
+		return fakegit.Repo{}, nil, "", false
+	}
+	if !requireScopes(w, p, scopes...) {
+		return fakegit.Repo{}, nil, "", false
+	}
+	return repo, p, perm, true
+}
+
+// GET /2.0/user
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	if p.tok.kind.isAccessToken() {
+		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
+		return
+	}
+	u := userJSON(p.tok.user)
+	u["created_on"] = timestamp(s.Now())
+	fakehttp.WriteJSON(w, http.StatusOK, u)
+}
+
+var fullNameQ = regexp.MustCompile(`^\s*repository\.full_name\s*=\s*"([^"]*)"\s*$`)
+
+// GET /2.0/user/permissions/repositories[?q=repository.full_name="ws/slug"]
+func (s *Server) handleRepoPermissions(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	if p.tok.kind.isAccessToken() {
+		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
+		return
+	}
+	if !requireScopes(w, p, ScopeReadRepository) {
+		return
+	}
+	filter := ""
+	if q := r.URL.Query().Get("q"); q != "" {
+		m := fullNameQ.FindStringSubmatch(q)
+		if m == nil {
+			writeError(w, http.StatusBadRequest, "Invalid query: the fake supports repository.full_name=\"…\" only")
+			return
+		}
+		filter = strings.ToLower(m[1])
+	}
+	var out []map[string]any
+	for _, repo := range s.store.Repos() {
+		if filter != "" && strings.ToLower(repo.FullPath) != filter {
+			continue
+		}
+		s.mu.Lock()
+		perm := s.perms[strings.ToLower(repo.FullPath)][p.tok.user.AccountID]
+		s.mu.Unlock()
+		if perm == "" {
+			continue
+		}
+		out = append(out, map[string]any{"type": "repository_permission", "permission": string(perm), "user": userJSON(p.tok.user), "repository": repoMini(s, repo)})
+	}
+	writePage(s, w, r, out)
+}
+
+// GET /2.0/repositories?role=member and GET /2.0/repositories/{workspace}
+func (s *Server) handleListRepos(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r)
+	if !requireScopes(w, p, ScopeReadRepository) {
+		return
+	}
+	minRank := 1
+	switch role := r.URL.Query().Get("role"); role {
+	case "", "member":
+	case "contributor":
+		minRank = 2
+	case "admin", "owner":
+		minRank = 3
+	default:
+		writeError(w, http.StatusBadRequest, "Invalid role: "+role)
+		return
+	}
+	ws := strings.ToLower(r.PathValue("ws"))
+	var out []map[string]any
+	for _, repo := range s.store.Repos() {
+		if ws != "" && !strings.HasPrefix(strings.ToLower(repo.FullPath), ws+"/") {
+			continue
+		}
+		s.mu.Lock()
+		perm := s.permissionLocked(p, repo.FullPath)
+		s.mu.Unlock()
+		if perm.rank() < minRank {
+			continue
+		}
+		out = append(out, s.repoJSON(repo))
+	}
+	writePage(s, w, r, out)
+}
+
+// GET /2.0/repositories/{ws}/{slug}
+func (s *Server) handleGetRepo(w http.ResponseWriter, r *http.Request) {
+	repo, _, _, ok := s.repoFor(w, r, ScopeReadRepository)
+	if !ok {
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.repoJSON(repo))
+}
+
+func isHex(s string) bool {
+	if len(s) < 7 || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// GET /2.0/repositories/{ws}/{slug}/refs/branches/{name} and …/refs/tags/{name}
+func (s *Server) handleRef(w http.ResponseWriter, r *http.Request) {
+	repo, _, _, ok := s.repoFor(w, r, ScopeReadRepository)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	isTag := strings.Contains(r.URL.Path, "/refs/tags/")
+	branches, _ := s.store.Branches(repo.FullPath)
+	sha, isBranch := branches[name]
+	if isTag {
+		// fakegit resolves tags, branches and commits alike: a tag is a
+		// name that resolves and is neither a branch nor a hash.
+		var err error
+		sha, err = s.store.Resolve(repo.FullPath, name)
+		if err != nil || isBranch || isHex(name) {
+			writeError(w, http.StatusNotFound, "Tag not found: "+name)
+			return
+		}
+	} else if !isBranch {
+		writeError(w, http.StatusNotFound, "Branch not found: "+name)
+		return
+	}
+	typ := "branch"
+	if isTag {
+		typ = "tag"
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
+		"type": typ, "name": name,
+		"target": map[string]any{"type": "commit", "hash": sha, "repository": repoMini(s, repo)},
+		"links":  map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + repo.FullPath + "/branch/" + name}},
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

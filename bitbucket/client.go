@@ -1,0 +1,123 @@
+package bitbucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/httpx"
+	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/internal/rest"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// pageLen is the page size asked for: Bitbucket's maximum (more is a 400).
+const pageLen = "100"
+
+// apiTokenURL is where Atlassian API tokens are created.
+const apiTokenURL = "https://id.atlassian.com/manage-profile/security/api-tokens"
+
+// workflowScopes are the API token scopes the gitprovider workflow needs.
+var workflowScopes = []string{scopeReadRepository, scopeReadPullRequest, scopeWritePullRequest, scopeReadWebhook, scopeWriteWebhook}
+
+// client is the thin Bitbucket REST client: JSON through internal/rest,
+// Bitbucket's "next"-URL pagination, and remediation hints on errors.
+type client struct {
+	rest  *rest.Client
+	creds *httpx.Credentials
+}
+
+// do sends one request and decodes the answer into out (see rest.Client).
+func (c *client) do(ctx context.Context, r rest.Request, out any) (*http.Response, error) {
+	resp, err := c.rest.Do(ctx, r, out)
+	if err != nil {
+		c.decorate(err, resp)
+	}
+	return resp, err
+}
+
+// get is do for a GET.
+func (c *client) get(ctx context.Context, op, path string, query url.Values, out any) (*http.Response, error) {
+	return c.do(ctx, rest.Request{Op: op, Method: http.MethodGet, Path: path, Query: query}, out)
+}
+
+// paged is one page of a Bitbucket list: the items are in "values" and the
+// absolute URL of the next page, if any, in "next".
+type paged[T any] struct {
+	Pagelen *int   `json:"pagelen"`
+	Size    int    `json:"size"`
+	Page    int    `json:"page"`
+	Values  []T    `json:"values"`
+	Next    string `json:"next"`
+}
+
+// list yields every item of every page of a Bitbucket list, starting at
+// path with query (pagelen=100 is added) and following each page's "next"
+// URL.
+func list[T any](ctx context.Context, c *client, op, path string, query url.Values) iter.Seq2[T, error] {
+	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
+		var pg paged[T]
+		var err error
+		if cursor == "" {
+			q := url.Values{}
+			for k, v := range query {
+				q[k] = v
+			}
+			q.Set("pagelen", pageLen)
+			_, err = c.get(ctx, op, path, q, &pg)
+		} else {
+			_, err = c.get(ctx, op, cursor, nil, &pg)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return pg.Values, pg.Next, nil
+	})
+}
+
+// listAll collects list.
+func listAll[T any](ctx context.Context, c *client, op, path string, query url.Values) ([]T, error) {
+	return vcs.Collect(list[T](ctx, c, op, path, query))
+}
+
+// decorate adds Bitbucket-specific remediation to an error from the host.
+func (c *client) decorate(err error, resp *http.Response) {
+	var ve *vcs.Error
+	if !errors.As(err, &ve) || resp == nil {
+		return
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		ve.Hint = c.unauthorizedHint()
+	case http.StatusForbidden:
+		if scopes := resp.Header.Get("X-Accepted-OAuth-Scopes"); scopes != "" {
+			ve.Hint = fmt.Sprintf("the token lacks the scope(s) %s: token scopes cannot be edited, so create a new API token (or access token) that includes them and update the provider with it", scopes)
+		} else if ve.Hint == "" && errors.Is(ve, vcs.ErrPermissionDenied) {
+			ve.Hint = "the service user's permission on the repository is too low: a workspace or repository admin can raise it under Repository settings → Repository permissions (webhooks need Admin)"
+		}
+	case http.StatusTooManyRequests:
+		ve.Hint = "Bitbucket's hourly rate limit for this resource is spent; wait and try again (access tokens and API tokens count separately)"
+	}
+}
+
+func (c *client) unauthorizedHint() string {
+	user := c.creds.Username()
+	switch {
+	case c.creds.FromSource():
+		return "Bitbucket rejected the OAuth access token: it expired or was revoked; refresh it or authorize the app again"
+	case user != "" && !strings.Contains(user, "@"):
+		return fmt.Sprintf("the username %q is not an email address, so these look like app password credentials: Atlassian removed Bitbucket app passwords on 2026-07-28. "+
+			"Create an Atlassian API token at %s (\"Create API token with scopes\", app Bitbucket) with the scopes %s, "+
+			"and use it with the account's email address as the username", user, apiTokenURL, strings.Join(workflowScopes, ", "))
+	case user != "":
+		return fmt.Sprintf("Bitbucket rejected the API token for %s: check that the username is the Atlassian account's email address and that the token was copied whole and has not expired or been revoked (API tokens expire); "+
+			"create a new one at %s with the scopes %s and update the provider with it", user, apiTokenURL, strings.Join(workflowScopes, ", "))
+	default:
+		return "Bitbucket rejected the token, sent as a Bearer token: repository, project and workspace access tokens are sent this way and may have expired or been revoked; " +
+			"an Atlassian API token must be used with the account's email address as the username"
+	}
+}

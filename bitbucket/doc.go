@@ -1,0 +1,53 @@
+// Package bitbucket is the gitprovider driver for Bitbucket Cloud
+// (bitbucket.org), on a thin REST client of its own over
+// https://api.bitbucket.org/2.0.
+//
+// Import it for its side effect to make vcs.KindBitbucket available to
+// vcs.Open, or call New directly:
+//
+//	p, err := vcs.Open(vcs.Config{
+//		Kind:     vcs.KindBitbucket,
+//		Username: "bot@example.com", // the Atlassian account email
+//		Token:    apiToken,          // an Atlassian API token with scopes
+//	})
+//
+// # Credentials
+//
+//   - Atlassian API tokens (create them at
+//     https://id.atlassian.com/manage-profile/security/api-tokens with
+//     "Create API token with scopes", app Bitbucket) are sent as Basic
+//     credentials with the account's email address as the username.
+//   - Repository, project and workspace access tokens are sent as Bearer
+//     tokens: leave Username empty.
+//   - OAuth access tokens come from Config.TokenSource (Bearer).
+//
+// App passwords were removed by Atlassian on 2026-07-28; a 401 for a
+// username that is not an email address says so and explains how to
+// create an API token.
+//
+// # Permissions
+//
+// The workflow needs, on the repository:
+//
+//   - read repository: scopes read:repository:bitbucket and
+//     read:pullrequest:bitbucket (and at least Read permission);
+//   - create webhook: read:webhook:bitbucket and write:webhook:bitbucket,
+//     and Admin permission on the repository (access tokens: the scopes);
+//   - write comment: write:pullrequest:bitbucket.
+//
+// The older scope names (repository, pullrequest, pullrequest:write,
+// webhook) that OAuth consumers and some access tokens carry are accepted
+// too. CheckAccess reads the scopes from the x-oauth-scopes header and the
+// role from /user/permissions/repositories. Bitbucket does not report a
+// token's expiry; an expired token is vcs.ErrUnauthorized.
+//
+// # Webhooks
+//
+// Webhooks subscribe to pullrequest:created, :updated, :fulfilled (merged)
+// and :rejected (declined), plus repo:push when asked, with a secret;
+// Parser verifies X-Hub-Signature (HMAC-SHA256) and maps X-Event-Key to a
+// vcs.Event. Deduplicate deliveries by Event.DeliveryID (X-Request-UUID).
+//
+// The bitbuckettest package is an in-memory fake of Bitbucket Cloud for
+// tests.
+package bitbucket

@@ -1,0 +1,115 @@
+package bitbucket
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/signature"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Parser verifies and parses Bitbucket Cloud webhook deliveries. It needs
+// no token. It implements vcs.WebhookParser.
+type Parser struct{}
+
+var _ vcs.WebhookParser = (*Parser)(nil)
+
+// NewParser returns a Bitbucket webhook parser.
+func NewParser() *Parser { return &Parser{} }
+
+// Verify checks the X-Hub-Signature header, "sha256=" + hex(HMAC-SHA256(
+// secret, body)), which Bitbucket sends when the webhook has a secret. It
+// compares in constant time.
+func (*Parser) Verify(header http.Header, body []byte, secret string) error {
+	return signature.VerifyHMACHex(vcs.KindBitbucket, header.Get("X-Hub-Signature"), "sha256=", secret, body)
+}
+
+// actions maps pull request event keys to portable actions.
+var actions = map[string]vcs.Action{
+	"pullrequest:created":   vcs.ActionOpened,
+	"pullrequest:updated":   vcs.ActionUpdated,
+	"pullrequest:fulfilled": vcs.ActionMerged,
+	"pullrequest:rejected":  vcs.ActionClosed,
+}
+
+type hookPayload struct {
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	Actor       *account     `json:"actor"`
+	PullRequest *pullRequest `json:"pullrequest"`
+	Push        *struct {
+		Changes []struct {
+			New *pushRef `json:"new"`
+			Old *pushRef `json:"old"`
+		} `json:"changes"`
+	} `json:"push"`
+}
+
+type pushRef struct {
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Target struct {
+		Hash string `json:"hash"`
+	} `json:"target"`
+}
+
+// Parse turns a verified delivery into an Event, from the X-Event-Key
+// header and the JSON body: pullrequest:created → opened, :updated →
+// updated, :fulfilled → merged, :rejected (declined) → closed, other
+// pull request keys (approved, comment_created, …) → ActionOther;
+// repo:push → EventPush; diagnostics:ping → EventPing; anything else
+// EventOther. DeliveryID is the X-Request-UUID header.
+func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
+	key := strings.TrimSpace(header.Get("X-Event-Key"))
+	if key == "" {
+		return nil, vcs.Errorf(vcs.KindBitbucket, "ParseWebhook", vcs.ErrInvalidPayload, "the delivery has no X-Event-Key header; is it from Bitbucket Cloud?")
+	}
+	var pl hookPayload
+	if err := json.Unmarshal(body, &pl); err != nil {
+		return nil, &vcs.Error{Provider: vcs.KindBitbucket, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not Bitbucket's JSON", Err: err}
+	}
+	ev := &vcs.Event{Provider: vcs.KindBitbucket, HostEvent: key, DeliveryID: header.Get("X-Request-UUID"), Payload: json.RawMessage(body)}
+	if pl.Repository != nil {
+		ev.Repository = pl.Repository.FullName
+	}
+	category, action, _ := strings.Cut(key, ":")
+	switch {
+	case category == "pullrequest" || (pl.PullRequest != nil && key != "repo:push"):
+		if pl.PullRequest == nil || pl.PullRequest.ID <= 0 {
+			return nil, vcs.Errorf(vcs.KindBitbucket, "ParseWebhook", vcs.ErrInvalidPayload, "%s delivery has no pullrequest object", key)
+		}
+		pr := pl.PullRequest
+		ev.Kind, ev.HostAction = vcs.EventPullRequest, action
+		ev.Action = actions[key]
+		if ev.Action == "" {
+			ev.Action = vcs.ActionOther
+		}
+		ev.Number, ev.Title, ev.Author, ev.WebURL = pr.ID, pr.Title, pr.Author.name(), pr.Links.HTML.Href
+		ev.SourceBranch, ev.TargetBranch, ev.HeadSHA = pr.Source.Branch.Name, pr.Destination.Branch.Name, pr.Source.hash()
+		if ev.Action == vcs.ActionMerged {
+			ev.Merged, ev.MergeCommitSHA = true, pr.mergeHash()
+		}
+		if ev.Repository == "" && pr.Destination.Repository != nil {
+			ev.Repository = pr.Destination.Repository.FullName
+		}
+	case key == "repo:push":
+		ev.Kind = vcs.EventPush
+		if pl.Push != nil && len(pl.Push.Changes) > 0 {
+			ch := pl.Push.Changes[0]
+			switch {
+			case ch.New != nil:
+				ev.TargetBranch, ev.HeadSHA = ch.New.Name, ch.New.Target.Hash
+			case ch.Old != nil: // a deleted branch or tag
+				ev.TargetBranch = ch.Old.Name
+			}
+		}
+		ev.Author = pl.Actor.name()
+	case key == "diagnostics:ping":
+		ev.Kind = vcs.EventPing
+	default:
+		ev.Kind = vcs.EventOther
+	}
+	return ev, nil
+}

@@ -1,0 +1,146 @@
+package bitbucket
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/httpx"
+	"github.com/gitprovider/gitprovider/internal/rest"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// APIURL is the root of the Bitbucket Cloud REST API, the only one this
+// provider talks to.
+const APIURL = "https://api.bitbucket.org/2.0/"
+
+// apiHost is where credentials are sent; nowhere else.
+const apiHost = "api.bitbucket.org"
+
+func init() { vcs.Register(vcs.KindBitbucket, driver{}) }
+
+// driver registers Bitbucket Cloud with vcs.Open.
+type driver struct{}
+
+func (driver) Open(cfg vcs.Config) (vcs.Provider, error) { return New(cfg) }
+func (driver) WebhookParser() vcs.WebhookParser          { return NewParser() }
+
+// Provider is a vcs.Provider for Bitbucket Cloud. Build it with New or
+// vcs.Open; it is safe for concurrent use.
+type Provider struct {
+	creds  *httpx.Credentials
+	errs   httpx.Errors
+	client *client
+}
+
+var _ vcs.Provider = (*Provider)(nil)
+
+// New returns a provider for Bitbucket Cloud.
+//
+// cfg.URL may be empty, https://bitbucket.org or
+// https://api.bitbucket.org/2.0; Bitbucket Data Center / Server has a
+// different API and is not supported. Credentials:
+//
+//   - an Atlassian API token: cfg.Username is the Atlassian account's
+//     email address and cfg.Token the API token (sent as Basic
+//     credentials);
+//   - a repository, project or workspace access token: cfg.Token alone
+//     (sent as a Bearer token);
+//   - OAuth: cfg.TokenSource (Bearer).
+func New(cfg vcs.Config) (*Provider, error) {
+	if cfg.Kind == "" {
+		cfg.Kind = vcs.KindBitbucket
+	}
+	if cfg.Kind != vcs.KindBitbucket {
+		return nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig, "kind %q is not %q", cfg.Kind, vcs.KindBitbucket)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkInstanceURL(cfg.URL); err != nil {
+		return nil, err
+	}
+	if cfg.Username != "" && strings.ContainsAny(cfg.Username, ": \t\r\n") {
+		return nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig, "username %q must be the Atlassian account's email address, without spaces or colons", cfg.Username)
+	}
+	creds := httpx.NewCredentials(cfg)
+	errs := httpx.Errors{Kind: vcs.KindBitbucket, Creds: creds, Now: cfg.Now}
+	hc, err := httpx.NewClient(httpx.Options{
+		Kind:        vcs.KindBitbucket,
+		Config:      cfg,
+		AuthHosts:   []string{apiHost},
+		Credentials: creds,
+		Authorize:   authorize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse(APIURL)
+	p := &Provider{creds: creds, errs: errs}
+	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: base, Errors: errs}, creds: creds}
+	return p, nil
+}
+
+// authorize sends an Atlassian API token as Basic email:token and every
+// other token (access tokens, OAuth) as Bearer.
+func authorize(req *http.Request, c *httpx.Credentials, token string, oauth bool) {
+	if !oauth && c.Username() != "" {
+		req.SetBasicAuth(c.Username(), token)
+		return
+	}
+	httpx.Bearer(req, c, token, oauth)
+}
+
+// checkInstanceURL accepts the forms of the Bitbucket Cloud URL an admin
+// may paste.
+func checkInstanceURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil {
+		host := strings.ToLower(u.Host)
+		p := strings.TrimSuffix(u.Path, "/")
+		switch {
+		case u.Scheme == "https" && (host == "bitbucket.org" || host == "www.bitbucket.org") && p == "":
+			return nil
+		case u.Scheme == "https" && host == apiHost && (p == "" || p == "/2.0"):
+			return nil
+		}
+	}
+	return vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig,
+		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", raw)
+}
+
+// Kind returns vcs.KindBitbucket.
+func (p *Provider) Kind() vcs.Kind { return vcs.KindBitbucket }
+
+// SetToken replaces the static token (the API token, or the access token).
+// The username, if any, stays.
+func (p *Provider) SetToken(token string) error {
+	if err := p.creds.SetToken(token); err != nil {
+		return vcs.Errorf(vcs.KindBitbucket, "SetToken", vcs.ErrInvalidArgument, "%v", err)
+	}
+	return nil
+}
+
+var segmentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// repoPath checks a "workspace/slug" repository ID and returns its API
+// path, "repositories/{workspace}/{slug}".
+func repoPath(op, repo string) (string, error) {
+	ws, slug, ok := strings.Cut(repo, "/")
+	if !ok || !segmentRE.MatchString(ws) || !segmentRE.MatchString(slug) {
+		return "", vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument,
+			"repository %q must be \"workspace/repo-slug\" (letters, digits, '.', '_' and '-')", repo)
+	}
+	return "repositories/" + ws + "/" + slug, nil
+}
+
+func checkNumber(op string, n int) error {
+	if n <= 0 {
+		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "pull request ID %d must be positive", n)
+	}
+	return nil
+}

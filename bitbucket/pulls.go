@@ -1,0 +1,175 @@
+package bitbucket
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// account is a Bitbucket user (or an access token's bot user).
+type account struct {
+	UUID        string `json:"uuid"`
+	AccountID   string `json:"account_id"`
+	Nickname    string `json:"nickname"`
+	DisplayName string `json:"display_name"`
+}
+
+func (a *account) name() string {
+	if a == nil {
+		return ""
+	}
+	if a.DisplayName != "" {
+		return a.DisplayName
+	}
+	return a.Nickname
+}
+
+// prSide is the source or destination of a pull request.
+type prSide struct {
+	Branch struct {
+		Name string `json:"name"`
+	} `json:"branch"`
+	Commit *struct {
+		Hash string `json:"hash"`
+	} `json:"commit"`
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+}
+
+func (s *prSide) hash() string {
+	if s.Commit == nil {
+		return ""
+	}
+	return s.Commit.Hash
+}
+
+// pullRequest is Bitbucket's pull request object, in the REST API and in
+// webhook payloads alike.
+type pullRequest struct {
+	ID          int      `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	State       string   `json:"state"` // OPEN, MERGED, DECLINED, SUPERSEDED
+	Author      *account `json:"author"`
+	Source      prSide   `json:"source"`
+	Destination prSide   `json:"destination"`
+	MergeCommit *struct {
+		Hash string `json:"hash"`
+	} `json:"merge_commit"`
+	Links struct {
+		HTML link `json:"html"`
+	} `json:"links"`
+}
+
+func (pr *pullRequest) state() vcs.PullRequestState {
+	switch pr.State {
+	case "MERGED":
+		return vcs.PullRequestMerged
+	case "DECLINED", "SUPERSEDED":
+		return vcs.PullRequestClosed
+	default:
+		return vcs.PullRequestOpen
+	}
+}
+
+func (pr *pullRequest) mergeHash() string {
+	if pr.MergeCommit == nil {
+		return ""
+	}
+	return pr.MergeCommit.Hash
+}
+
+func (pr *pullRequest) toVCS() *vcs.PullRequest {
+	return &vcs.PullRequest{
+		Number: pr.ID, Title: pr.Title, Description: pr.Description, Author: pr.Author.name(), State: pr.state(),
+		SourceBranch: pr.Source.Branch.Name, TargetBranch: pr.Destination.Branch.Name,
+		HeadSHA: pr.Source.hash(), BaseSHA: pr.Destination.hash(), MergeCommitSHA: pr.mergeHash(),
+		WebURL: pr.Links.HTML.Href,
+	}
+}
+
+func pullPath(op, repo string, number int) (string, error) {
+	repoAPI, err := repoPath(op, repo)
+	if err != nil {
+		return "", err
+	}
+	if err := checkNumber(op, number); err != nil {
+		return "", err
+	}
+	return repoAPI + "/pullrequests/" + strconv.Itoa(number), nil
+}
+
+// GetPullRequest returns a pull request. Bitbucket gives commit hashes in
+// their 12-character form; they work as refs for ReadFile.
+//
+// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}
+func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
+	path, err := pullPath("GetPullRequest", repo, number)
+	if err != nil {
+		return nil, err
+	}
+	var pr pullRequest
+	if _, err := p.client.get(ctx, "GetPullRequest", path, nil, &pr); err != nil {
+		return nil, err
+	}
+	return pr.toVCS(), nil
+}
+
+// diffstat is one entry of a diffstat.
+type diffstat struct {
+	Status string `json:"status"`
+	Old    *struct {
+		Path string `json:"path"`
+	} `json:"old"`
+	New *struct {
+		Path string `json:"path"`
+	} `json:"new"`
+}
+
+func (d *diffstat) toVCS() *vcs.ChangedFile {
+	var oldPath, newPath string
+	if d.Old != nil {
+		oldPath = d.Old.Path
+	}
+	if d.New != nil {
+		newPath = d.New.Path
+	}
+	cf := &vcs.ChangedFile{Path: newPath, Status: vcs.FileModified}
+	switch d.Status {
+	case "added":
+		cf.Status = vcs.FileAdded
+	case "removed", "local deleted", "remote deleted":
+		if newPath == "" {
+			cf.Path, cf.Status = oldPath, vcs.FileRemoved
+		}
+	case "renamed":
+		cf.Status, cf.PreviousPath = vcs.FileRenamed, oldPath
+	}
+	if cf.Path == "" {
+		cf.Path = oldPath
+	}
+	return cf
+}
+
+// ListPullRequestFiles lists every file the pull request changes.
+//
+// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/diffstat,
+// which redirects (302) to the repository diffstat of the pull request's
+// commits; the client follows the redirect and then each page's "next".
+func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+	path, err := pullPath("ListPullRequestFiles", repo, number)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := listAll[diffstat](ctx, p.client, "ListPullRequestFiles", path+"/diffstat", nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*vcs.ChangedFile, len(stats))
+	for i := range stats {
+		out[i] = stats[i].toVCS()
+	}
+	return out, nil
+}
