@@ -1,0 +1,80 @@
+package fakegit
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func str(s string) *string { return &s }
+
+func TestPullRequestChanges(t *testing.T) {
+	s := NewStore(time.Now)
+	if _, err := s.CreateRepo("o/r", "main", true, map[string]string{"a.sql": "A", "b.sql": "B", "c.sql": "C"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit("o/r", "f", map[string]*string{"a.sql": str("A2"), "b.sql": nil, "c.sql": nil, "d.sql": str("C"), "e.sql": str("E")}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := s.OpenPullRequest("o/r", "f", "", "t", "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := s.Changes("o/r", pr.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Change{{Path: "a.sql", Status: "modified"}, {Path: "b.sql", Status: "removed"}, {Path: "d.sql", OldPath: "c.sql", Status: "renamed"}, {Path: "e.sql", Status: "added"}}
+	if len(changes) != len(want) {
+		t.Fatalf("changes = %+v", changes)
+	}
+	for i, w := range want {
+		if changes[i].Path != w.Path || changes[i].Status != w.Status || changes[i].OldPath != w.OldPath {
+			t.Errorf("change %d = %+v, want %+v", i, changes[i], w)
+		}
+	}
+	merged, err := s.MergePullRequest("o/r", pr.Number)
+	if err != nil || merged.State != "merged" || merged.MergeSHA == "" {
+		t.Fatalf("merge = %+v, %v", merged, err)
+	}
+	if b, _, err := s.ReadFile("o/r", "main", "d.sql"); err != nil || string(b) != "C" {
+		t.Errorf("after merge main:d.sql = %q, %v", b, err)
+	}
+	if _, err := s.MergePullRequest("o/r", pr.Number); !errors.Is(err, ErrConflict) {
+		t.Errorf("second merge: %v", err)
+	}
+}
+
+func TestTreeAndRefs(t *testing.T) {
+	s := NewStore(time.Now)
+	if _, err := s.CreateRepo("o/r", "main", false, map[string]string{"x/y/z.sql": "1", "top.md": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	sha, _ := s.Resolve("o/r", "main")
+	if err := s.Tag("o/r", "v1", "main"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"", "main", "refs/heads/main", "v1", sha, sha[:8]} {
+		if b, _, err := s.ReadFile("o/r", ref, "/top.md"); err != nil || string(b) != "2" {
+			t.Errorf("ReadFile at %q = %q, %v", ref, b, err)
+		}
+	}
+	root, err := s.Tree("o/r", "", "", false)
+	if err != nil || len(root) != 2 || root[0].Path != "top.md" || root[1].Type != "dir" {
+		t.Errorf("root = %+v, %v", root, err)
+	}
+	all, _ := s.Tree("o/r", "", "x", true)
+	if len(all) != 2 {
+		t.Errorf("recursive x = %+v", all)
+	}
+	commit, dir, err := s.TreeBySHA("o/r", all[0].SHA)
+	if err != nil || dir != "x/y" || commit != sha {
+		t.Errorf("TreeBySHA = %s %s %v", commit, dir, err)
+	}
+	if _, err := s.Tree("o/r", "", "top.md", false); !errors.Is(err, ErrConflict) {
+		t.Errorf("Tree of a file: %v", err)
+	}
+	if _, err := s.Tree("o/r", "", "nope", false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Tree of a missing dir: %v", err)
+	}
+}
