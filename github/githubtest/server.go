@@ -179,13 +179,22 @@ func (s *Server) page() int {
 	return s.pageSize
 }
 
-// apiPath strips the API root's path prefix (/api/v3 on Enterprise).
+// apiPath strips the API root's path prefix: /api/v3 on Enterprise, and
+// also when the fake is served by httptest and the client was configured
+// with the test server's URL as an Enterprise instance.
 func (s *Server) apiPath(h http.Handler) http.Handler {
-	prefix := strings.TrimSuffix(s.api.Path, "/")
-	if prefix == "" {
-		return h
-	}
-	return http.StripPrefix(prefix, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/api/v3/"); ok {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/" + rest
+			r2.URL.RawPath = ""
+			if raw, ok := strings.CutPrefix(r.URL.RawPath, "/api/v3/"); ok {
+				r2.URL.RawPath = "/" + raw
+			}
+			r = r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) routes() http.Handler {

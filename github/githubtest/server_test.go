@@ -1,0 +1,124 @@
+package githubtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/github"
+	"github.com/gitprovider/gitprovider/github/githubtest"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+func TestServedWithHTTPTest(t *testing.T) {
+	srv := githubtest.New()
+	if err := srv.CreateRepo("octo/app", true, map[string]string{"a.sql": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo"}})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	// The test server stands in for a GitHub Enterprise Server.
+	p, err := github.New(vcs.Config{URL: ts.URL, Token: tok, HTTPClient: ts.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.ReadFile(context.Background(), "octo/app", "a.sql", "")
+	if err != nil || string(f.Content) != "x" {
+		t.Fatalf("ReadFile through httptest = %v, %v", f, err)
+	}
+}
+
+func get(t *testing.T, srv *githubtest.Server, token, path string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.APIURL()+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestGitHubAnswers(t *testing.T) {
+	srv := githubtest.New()
+	for _, r := range []string{"octo/a", "octo/b", "octo/c"} {
+		if err := srv.CreateRepo(r, true, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.SetPageSize(2)
+	classic := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo"}})
+	noScope := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"read:user"}})
+
+	if resp := get(t, srv, "", "user"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", resp.StatusCode)
+	}
+	resp := get(t, srv, classic, "user/repos?per_page=100")
+	if !strings.Contains(resp.Header.Get("Link"), `rel="next"`) || resp.Header.Get("X-OAuth-Scopes") != "repo" || resp.Header.Get("X-RateLimit-Remaining") == "" {
+		t.Errorf("headers: Link %q, scopes %q", resp.Header.Get("Link"), resp.Header.Get("X-OAuth-Scopes"))
+	}
+	var page []map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&page)
+	if len(page) != 2 {
+		t.Errorf("page has %d repositories, want the cap of 2", len(page))
+	}
+	// A private repository without the repo scope is a 404, as on GitHub.
+	resp = get(t, srv, noScope, "repos/octo/a")
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-Accepted-OAuth-Scopes") != "repo" || !strings.Contains(string(body), "Not Found") {
+		t.Errorf("missing scope: %d %q %s", resp.StatusCode, resp.Header.Get("X-Accepted-OAuth-Scopes"), body)
+	}
+	srv.RevokeToken(classic)
+	if resp := get(t, srv, classic, "user"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestMergeDeliversSignedWebhook(t *testing.T) {
+	srv := githubtest.New()
+	if err := srv.CreateRepo("octo/app", true, map[string]string{"a.sql": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo", "admin:repo_hook"}})
+	p, _ := github.New(srv.Config(tok))
+	var got []*vcs.Event
+	h := vcs.NewWebhookHandler(github.NewParser(), "hook-secret", func(_ context.Context, ev *vcs.Event) error {
+		got = append(got, ev)
+		return nil
+	})
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	if _, err := p.CreateWebhook(context.Background(), "octo/app", vcs.WebhookOptions{URL: ts.URL + "/hook", Secret: "hook-secret", Events: []vcs.WebhookEvent{vcs.WebhookEventPullRequest, vcs.WebhookEventPush}}); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetWebhookClient(ts.Client())
+	two := "2"
+	if _, err := srv.CommitFiles("octo/app", "f", map[string]*string{"b.sql": &two}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := srv.OpenPullRequest("octo/app", "f", "", "Add b", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := srv.MergePullRequest("octo/app", n)
+	if err != nil || len(reqs) != 2 {
+		t.Fatalf("merge made %d deliveries, %v; want pull_request and push", len(reqs), err)
+	}
+	if errs := srv.DeliveryErrors(); len(errs) != 0 {
+		t.Fatalf("delivery errors: %v", errs)
+	}
+	if len(got) != 3 || got[0].Action != vcs.ActionOpened || !got[1].Merged || got[2].Kind != vcs.EventPush || got[2].TargetBranch != "main" {
+		t.Fatalf("events = %+v", got)
+	}
+	if got[1].MergeCommitSHA == "" || got[1].HeadSHA == "" || got[1].DeliveryID == "" {
+		t.Errorf("merged event lacks SHAs or delivery ID: %+v", got[1])
+	}
+}
