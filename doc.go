@@ -30,6 +30,7 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 
 	// The providers, registered with vcs.Open.
+	_ "github.com/gitprovider/gitprovider/bitbucket"
 	_ "github.com/gitprovider/gitprovider/github"
 )
 
