@@ -3,42 +3,17 @@ package github_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/internal/signature"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
-
-// fixture is one entry of testdata/index.json (copied from the shared
-// fixtures: real payloads from @octokit/webhooks-examples).
-type fixture struct {
-	File           string  `json:"file"`
-	EventHeader    string  `json:"event_header"`
-	Kind           string  `json:"kind"`
-	Action         *string `json:"action"`
-	Merged         bool    `json:"merged"`
-	Repository     string  `json:"repository"`
-	Number         *int    `json:"number"`
-	SourceBranch   *string `json:"source_branch"`
-	TargetBranch   *string `json:"target_branch"`
-	HeadSHA        *string `json:"head_sha"`
-	MergeCommitSHA *string `json:"merge_commit_sha"`
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
 
 const testSecret = "It's a Secret to Everybody"
 
@@ -55,49 +30,12 @@ func signedRequest(t *testing.T, event string, body []byte, secret string) *http
 }
 
 func TestParseFixtures(t *testing.T) {
-	raw, err := os.ReadFile("testdata/index.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fixtures []fixture
-	if err := json.Unmarshal(raw, &fixtures); err != nil {
-		t.Fatal(err)
-	}
-	if len(fixtures) != 5 {
-		t.Fatalf("%d GitHub fixtures, want 5", len(fixtures))
-	}
-	for _, fx := range fixtures {
-		t.Run(fx.File, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", filepath.Base(fx.File)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got *vcs.Event
-			h := vcs.NewWebhookHandler(github.NewParser(), testSecret, func(_ context.Context, ev *vcs.Event) error {
-				got = ev
-				return nil
-			})
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, signedRequest(t, fx.EventHeader, body, testSecret))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			want := vcs.Event{
-				Provider: vcs.KindGitHub, Kind: vcs.EventKind(fx.Kind), Action: vcs.Action(deref(fx.Action)),
-				Merged: fx.Merged, Repository: fx.Repository, Number: deref(fx.Number),
-				SourceBranch: deref(fx.SourceBranch), TargetBranch: deref(fx.TargetBranch),
-				HeadSHA: deref(fx.HeadSHA), MergeCommitSHA: deref(fx.MergeCommitSHA),
-			}
-			if got.Kind != want.Kind || got.Action != want.Action || got.Merged != want.Merged || got.Repository != want.Repository ||
-				got.Number != want.Number || got.SourceBranch != want.SourceBranch || got.TargetBranch != want.TargetBranch ||
-				got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA || got.Provider != want.Provider {
-				t.Errorf("event =\n  %+v\nwant\n  %+v", *got, want)
-			}
-			if got.DeliveryID != "72d3162e-cc78-11e3-81ab-4c9367dc0958" || got.HostEvent != fx.EventHeader {
-				t.Errorf("delivery ID %q, host event %q", got.DeliveryID, got.HostEvent)
-			}
+	vcstest.RunWebhookFixtures(t, github.NewParser(), "testdata", vcs.KindGitHub,
+		func(r *http.Request, fx vcstest.WebhookFixture, body []byte, secret string) {
+			r.Header.Set(github.HeaderEvent, fx.EventHeader)
+			r.Header.Set(github.HeaderDelivery, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+			r.Header.Set(github.HeaderSignature, "sha256="+signature.HMACSHA256Hex(secret, body))
 		})
-	}
 }
 
 func TestClosedUnmergedIsNotMerged(t *testing.T) {

@@ -1,0 +1,118 @@
+package vcstest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// WebhookFixture is one entry of a webhook fixture index (index.json): a
+// real payload file and the provider-neutral values a parser must derive
+// from it. Null values in the index are empty here.
+type WebhookFixture struct {
+	File     string   `json:"file"`
+	Provider vcs.Kind `json:"provider"`
+	// EventHeader is the host's event name: the X-GitHub-Event,
+	// X-Gitlab-Event or X-Event-Key header, or Azure DevOps' eventType.
+	EventHeader    string `json:"event_header"`
+	Kind           string `json:"kind"`
+	Action         string `json:"action"`
+	Merged         bool   `json:"merged"`
+	Repository     string `json:"repository"`
+	Number         int    `json:"number"`
+	SourceBranch   string `json:"source_branch"`
+	TargetBranch   string `json:"target_branch"`
+	HeadSHA        string `json:"head_sha"`
+	MergeCommitSHA string `json:"merge_commit_sha"`
+}
+
+// LoadWebhookFixtures reads dir/index.json and returns the entries for
+// kind. It fails the test when there are none.
+func LoadWebhookFixtures(t testing.TB, dir string, kind vcs.Kind) []WebhookFixture {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []WebhookFixture
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatal(err)
+	}
+	var out []WebhookFixture
+	for _, fx := range all {
+		if fx.Provider == kind {
+			out = append(out, fx)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no %s fixtures in %s/index.json", kind, dir)
+	}
+	return out
+}
+
+// Signer adds to a delivery request what the host would send: its event
+// header, delivery ID and signature (or credentials) made with secret.
+type Signer func(r *http.Request, fx WebhookFixture, body []byte, secret string)
+
+// RunWebhookFixtures serves every fixture payload in dir, signed by sign,
+// through a vcs.WebhookHandler with parser, and checks the event against
+// the index. It also checks that the same delivery signed with another
+// secret is answered 401.
+func RunWebhookFixtures(t *testing.T, parser vcs.WebhookParser, dir string, kind vcs.Kind, sign Signer) {
+	const secret = "It's a Secret to Everybody"
+	for _, fx := range LoadWebhookFixtures(t, dir, kind) {
+		t.Run(filepath.Base(fx.File), func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(dir, filepath.Base(fx.File)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			serve := func(secretUsed string) (*vcs.Event, *httptest.ResponseRecorder) {
+				r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				sign(r, fx, body, secretUsed)
+				var got *vcs.Event
+				h := vcs.NewWebhookHandler(parser, secret, func(_ context.Context, ev *vcs.Event) error {
+					got = ev
+					return nil
+				})
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				return got, rec
+			}
+			if _, rec := serve("not-the-secret"); rec.Code != http.StatusUnauthorized {
+				t.Errorf("delivery signed with another secret answered %d, want 401", rec.Code)
+			}
+			got, rec := serve(secret)
+			if rec.Code != http.StatusOK || got == nil {
+				t.Fatalf("answered %d: %s", rec.Code, rec.Body)
+			}
+			want := vcs.Event{
+				Provider: kind, Kind: vcs.EventKind(fx.Kind), Action: vcs.Action(fx.Action), Merged: fx.Merged,
+				Repository: fx.Repository, Number: fx.Number, SourceBranch: fx.SourceBranch,
+				TargetBranch: fx.TargetBranch, HeadSHA: fx.HeadSHA, MergeCommitSHA: fx.MergeCommitSHA,
+			}
+			if got.Provider != want.Provider || got.Kind != want.Kind || got.Action != want.Action || got.Merged != want.Merged ||
+				got.Repository != want.Repository || got.Number != want.Number || got.SourceBranch != want.SourceBranch ||
+				got.TargetBranch != want.TargetBranch || got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA {
+				t.Errorf("event =\n  %+v\nwant\n  %+v", brief(got), brief(&want))
+			}
+			if got.HostEvent != fx.EventHeader {
+				t.Errorf("HostEvent = %q, want %q", got.HostEvent, fx.EventHeader)
+			}
+		})
+	}
+}
+
+// brief is an Event without its payload, for messages.
+func brief(ev *vcs.Event) vcs.Event {
+	cp := *ev
+	cp.Payload = nil
+	return cp
+}
