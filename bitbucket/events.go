@@ -9,6 +9,21 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
+// Headers of a Bitbucket Cloud webhook delivery.
+const (
+	// HeaderEventKey names the event, e.g. "pullrequest:fulfilled".
+	HeaderEventKey = "X-Event-Key"
+	// HeaderRequestUUID identifies the delivery; redeliveries keep it.
+	HeaderRequestUUID = "X-Request-UUID"
+	// HeaderHookUUID is the webhook's UUID (without braces).
+	HeaderHookUUID = "X-Hook-UUID"
+	// HeaderAttemptNumber counts delivery attempts.
+	HeaderAttemptNumber = "X-Attempt-Number"
+	// HeaderSignature is "sha256=" + hex(HMAC-SHA256(secret, body)), sent
+	// when the webhook has a secret.
+	HeaderSignature = "X-Hub-Signature"
+)
+
 // Parser verifies and parses Bitbucket Cloud webhook deliveries. It needs
 // no token. It implements vcs.WebhookParser.
 type Parser struct{}
@@ -22,7 +37,7 @@ func NewParser() *Parser { return &Parser{} }
 // secret, body)), which Bitbucket sends when the webhook has a secret. It
 // compares in constant time.
 func (*Parser) Verify(header http.Header, body []byte, secret string) error {
-	return signature.VerifyHMACHex(vcs.KindBitbucket, header.Get("X-Hub-Signature"), "sha256=", secret, body)
+	return signature.VerifyHMACHex(vcs.KindBitbucket, header.Get(HeaderSignature), "sha256=", secret, body)
 }
 
 // actions maps pull request event keys to portable actions.
@@ -62,7 +77,7 @@ type pushRef struct {
 // repo:push → EventPush; diagnostics:ping → EventPing; anything else
 // EventOther. DeliveryID is the X-Request-UUID header.
 func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
-	key := strings.TrimSpace(header.Get("X-Event-Key"))
+	key := strings.TrimSpace(header.Get(HeaderEventKey))
 	if key == "" {
 		return nil, vcs.Errorf(vcs.KindBitbucket, "ParseWebhook", vcs.ErrInvalidPayload, "the delivery has no X-Event-Key header; is it from Bitbucket Cloud?")
 	}
@@ -70,7 +85,7 @@ func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	if err := json.Unmarshal(body, &pl); err != nil {
 		return nil, &vcs.Error{Provider: vcs.KindBitbucket, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not Bitbucket's JSON", Err: err}
 	}
-	ev := &vcs.Event{Provider: vcs.KindBitbucket, HostEvent: key, DeliveryID: header.Get("X-Request-UUID"), Payload: json.RawMessage(body)}
+	ev := &vcs.Event{Provider: vcs.KindBitbucket, HostEvent: key, DeliveryID: header.Get(HeaderRequestUUID), Payload: json.RawMessage(body)}
 	if pl.Repository != nil {
 		ev.Repository = pl.Repository.FullName
 	}

@@ -132,7 +132,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 		}
 		return nil, err
 	}
-	if isListing(resp.Header.Get("Content-Type"), raw.Bytes) {
+	if isListing(resp.Header.Get("Content-Type"), raw.Bytes, clean) {
 		return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "%q is a directory, not a file; use ListDirectory", clean)
 	}
 	return &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}, nil
@@ -145,18 +145,23 @@ func refName(ref string) string {
 	return ref
 }
 
-// isListing tells a src directory listing from the raw bytes of a file
-// (a JSON file is served as application/json too).
-func isListing(contentType string, body []byte) bool {
+// isListing tells a src directory listing of dir from the raw bytes of a
+// file (a JSON file is served as application/json too): a listing is a
+// non-empty page of commit_file / commit_directory entries whose paths lie
+// below dir (git has no empty directories).
+func isListing(contentType string, body []byte, dir string) bool {
 	if !strings.Contains(contentType, "json") {
 		return false
 	}
 	var pg paged[srcEntry]
-	if json.Unmarshal(body, &pg) != nil || pg.Pagelen == nil {
+	if json.Unmarshal(body, &pg) != nil || pg.Pagelen == nil || len(pg.Values) == 0 {
 		return false
 	}
 	for _, e := range pg.Values {
 		if e.Type != "commit_file" && e.Type != "commit_directory" {
+			return false
+		}
+		if dir != "" && !strings.HasPrefix(e.Path, dir+"/") {
 			return false
 		}
 	}
@@ -221,11 +226,14 @@ func (p *Provider) listDir(ctx context.Context, op, repoAPI, commit, dir string)
 		if err != nil {
 			return nil, err
 		}
-		if !isListing(resp.Header.Get("Content-Type"), raw.Bytes) {
+		// Only the first answer can be a file's bytes instead of a listing.
+		if len(seen) == 0 && !isListing(resp.Header.Get("Content-Type"), raw.Bytes, dir) {
 			return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "%q is a file, not a directory; use ReadFile", dir)
 		}
 		var pg paged[srcEntry]
-		_ = json.Unmarshal(raw.Bytes, &pg)
+		if err := json.Unmarshal(raw.Bytes, &pg); err != nil {
+			return nil, &vcs.Error{Provider: vcs.KindBitbucket, Op: op, Kind: vcs.ErrUnavailable, StatusCode: resp.StatusCode, Message: "the directory listing is not the expected JSON", Err: err}
+		}
 		out = append(out, pg.Values...)
 		if seen[pg.Next] {
 			break

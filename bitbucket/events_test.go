@@ -1,0 +1,284 @@
+package bitbucket_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/bitbucket"
+	"github.com/gitprovider/gitprovider/internal/signature"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// fixture is one entry of testdata/index.json (copied from the shared
+// fixtures: real Bitbucket payloads from drone/go-scm's test data).
+type fixture struct {
+	File           string  `json:"file"`
+	EventHeader    string  `json:"event_header"`
+	Kind           string  `json:"kind"`
+	Action         *string `json:"action"`
+	Merged         bool    `json:"merged"`
+	Repository     string  `json:"repository"`
+	Number         *int    `json:"number"`
+	SourceBranch   *string `json:"source_branch"`
+	TargetBranch   *string `json:"target_branch"`
+	HeadSHA        *string `json:"head_sha"`
+	MergeCommitSHA *string `json:"merge_commit_sha"`
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+const (
+	testSecret   = "It's a Secret to Everybody"
+	testDelivery = "c5b9bb8b-2b6c-4a7d-9f39-3e0f61b1d7a1"
+)
+
+// signedRequest is a delivery the way Bitbucket sends it: X-Event-Key,
+// X-Request-UUID, X-Hook-UUID, X-Attempt-Number and, with a secret,
+// X-Hub-Signature: sha256=HEX.
+func signedRequest(t *testing.T, eventKey string, body []byte, secret string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("User-Agent", "Bitbucket-Webhooks/2.0")
+	r.Header.Set(bitbucket.HeaderEventKey, eventKey)
+	r.Header.Set(bitbucket.HeaderRequestUUID, testDelivery)
+	r.Header.Set(bitbucket.HeaderHookUUID, "0b7e2e4a-4f3d-4d4b-9b1e-1d2c3b4a5f60")
+	r.Header.Set(bitbucket.HeaderAttemptNumber, "1")
+	if secret != "" {
+		r.Header.Set(bitbucket.HeaderSignature, "sha256="+signature.HMACSHA256Hex(secret, body))
+	}
+	return r
+}
+
+func readFixtures(t *testing.T) []fixture {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixtures []fixture
+	if err := json.Unmarshal(raw, &fixtures); err != nil {
+		t.Fatal(err)
+	}
+	return fixtures
+}
+
+func TestParseFixtures(t *testing.T) {
+	fixtures := readFixtures(t)
+	if len(fixtures) != 3 {
+		t.Fatalf("%d Bitbucket fixtures, want 3", len(fixtures))
+	}
+	for _, fx := range fixtures {
+		t.Run(fx.File, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", filepath.Base(fx.File)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *vcs.Event
+			h := vcs.NewWebhookHandler(bitbucket.NewParser(), testSecret, func(_ context.Context, ev *vcs.Event) error {
+				got = ev
+				return nil
+			})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, signedRequest(t, fx.EventHeader, body, testSecret))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			want := vcs.Event{
+				Provider: vcs.KindBitbucket, Kind: vcs.EventKind(fx.Kind), Action: vcs.Action(deref(fx.Action)),
+				Merged: fx.Merged, Repository: fx.Repository, Number: deref(fx.Number),
+				SourceBranch: deref(fx.SourceBranch), TargetBranch: deref(fx.TargetBranch),
+				HeadSHA: deref(fx.HeadSHA), MergeCommitSHA: deref(fx.MergeCommitSHA),
+			}
+			if got.Kind != want.Kind || got.Action != want.Action || got.Merged != want.Merged || got.Repository != want.Repository ||
+				got.Number != want.Number || got.SourceBranch != want.SourceBranch || got.TargetBranch != want.TargetBranch ||
+				got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA || got.Provider != want.Provider {
+				t.Errorf("event =\n  %+v\nwant\n  %+v", *got, want)
+			}
+			if got.DeliveryID != testDelivery || got.HostEvent != fx.EventHeader || len(got.Payload) != len(body) {
+				t.Errorf("delivery ID %q, host event %q, payload %d bytes", got.DeliveryID, got.HostEvent, len(got.Payload))
+			}
+			if got.Kind == vcs.EventPullRequest && (got.Title != "Awesome new feature" || got.Author != "Brad Rydzewski" || got.WebURL == "") {
+				t.Errorf("title %q, author %q, web URL %q", got.Title, got.Author, got.WebURL)
+			}
+		})
+	}
+}
+
+func TestWebhookRejections(t *testing.T) {
+	body, err := os.ReadFile("testdata/pr-fulfilled.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(context.Context, *vcs.Event) error { return nil }
+	serve := func(h http.Handler, r *http.Request) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	h := vcs.NewWebhookHandler(bitbucket.NewParser(), testSecret, ok)
+	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", body, "")); code != http.StatusUnauthorized {
+		t.Errorf("unsigned delivery: %d, want 401", code)
+	}
+	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", body, "wrong")); code != http.StatusUnauthorized {
+		t.Errorf("wrongly signed delivery: %d, want 401", code)
+	}
+	tampered := signedRequest(t, "pullrequest:fulfilled", body, testSecret)
+	tampered.Body = http.NoBody
+	if code := serve(h, tampered); code != http.StatusUnauthorized {
+		t.Errorf("tampered delivery: %d, want 401", code)
+	}
+	sha1Style := signedRequest(t, "pullrequest:fulfilled", body, "")
+	sha1Style.Header.Set(bitbucket.HeaderSignature, "sha1="+signature.HMACSHA256Hex(testSecret, body))
+	if code := serve(h, sha1Style); code != http.StatusUnauthorized {
+		t.Errorf("signature without the sha256= prefix: %d, want 401", code)
+	}
+	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", []byte("not json"), testSecret)); code != http.StatusBadRequest {
+		t.Errorf("signed garbage: %d, want 400", code)
+	}
+	noKey := signedRequest(t, "", body, testSecret)
+	if code := serve(h, noKey); code != http.StatusBadRequest {
+		t.Errorf("delivery without X-Event-Key: %d, want 400", code)
+	}
+	small := &vcs.WebhookHandler{Parser: bitbucket.NewParser(), Secret: testSecret, OnEvent: ok, MaxBodyBytes: 100}
+	if code := serve(small, signedRequest(t, "pullrequest:fulfilled", body, testSecret)); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized delivery: %d, want 413", code)
+	}
+	err = bitbucket.NewParser().Verify(signedRequest(t, "pullrequest:fulfilled", body, "").Header, body, testSecret)
+	if !errors.Is(err, vcs.ErrMissingSignature) || !errors.Is(err, vcs.ErrInvalidSignature) {
+		t.Errorf("Verify of an unsigned delivery = %v, want ErrMissingSignature", err)
+	}
+	err = bitbucket.NewParser().Verify(signedRequest(t, "pullrequest:fulfilled", body, "wrong").Header, body, testSecret)
+	if errors.Is(err, vcs.ErrMissingSignature) || !errors.Is(err, vcs.ErrInvalidSignature) {
+		t.Errorf("Verify of a wrongly signed delivery = %v, want ErrInvalidSignature only", err)
+	}
+}
+
+func TestParseEventKeys(t *testing.T) {
+	prBody := func(state string) []byte {
+		return []byte(`{"pullrequest":{"id":7,"title":"t","state":"` + state + `","author":{"display_name":"Alice","nickname":"alice"},
+			"source":{"branch":{"name":"feature/x"},"commit":{"hash":"aaaaaaaaaaaa"}},
+			"destination":{"branch":{"name":"main"},"commit":{"hash":"bbbbbbbbbbbb"}},
+			"merge_commit":null,"links":{"html":{"href":"https://bitbucket.org/ws/r/pull-requests/7"}}},
+			"repository":{"full_name":"ws/r"},"actor":{"display_name":"Alice"}}`)
+	}
+	p := bitbucket.NewParser()
+	for _, tc := range []struct {
+		key    string
+		body   []byte
+		kind   vcs.EventKind
+		action vcs.Action
+		hostAc string
+	}{
+		{"pullrequest:created", prBody("OPEN"), vcs.EventPullRequest, vcs.ActionOpened, "created"},
+		{"pullrequest:updated", prBody("OPEN"), vcs.EventPullRequest, vcs.ActionUpdated, "updated"},
+		{"pullrequest:rejected", prBody("DECLINED"), vcs.EventPullRequest, vcs.ActionClosed, "rejected"},
+		{"pullrequest:approved", prBody("OPEN"), vcs.EventPullRequest, vcs.ActionOther, "approved"},
+		{"pullrequest:comment_created", prBody("OPEN"), vcs.EventPullRequest, vcs.ActionOther, "comment_created"},
+		{"diagnostics:ping", []byte(`{"repository":{"full_name":"ws/r"}}`), vcs.EventPing, "", ""},
+		{"repo:fork", []byte(`{"repository":{"full_name":"ws/r"},"fork":{"full_name":"me/r"}}`), vcs.EventOther, "", ""},
+		{"issue:created", []byte(`{"repository":{"full_name":"ws/r"},"issue":{"id":3}}`), vcs.EventOther, "", ""},
+	} {
+		ev, err := p.Parse(signedRequest(t, tc.key, tc.body, "").Header, tc.body)
+		if err != nil {
+			t.Errorf("%s: %v", tc.key, err)
+			continue
+		}
+		if ev.Kind != tc.kind || ev.Action != tc.action || ev.HostEvent != tc.key || ev.HostAction != tc.hostAc || ev.Repository != "ws/r" {
+			t.Errorf("%s = %+v", tc.key, ev)
+		}
+		if ev.Kind == vcs.EventPullRequest && (ev.Number != 7 || ev.SourceBranch != "feature/x" || ev.HeadSHA != "aaaaaaaaaaaa" || ev.Merged) {
+			t.Errorf("%s = %+v", tc.key, ev)
+		}
+		if ev.DeliveryID != testDelivery {
+			t.Errorf("%s: delivery ID %q", tc.key, ev.DeliveryID)
+		}
+	}
+	// A pull request event without its pull request is malformed.
+	body := []byte(`{"repository":{"full_name":"ws/r"}}`)
+	if _, err := p.Parse(signedRequest(t, "pullrequest:created", body, "").Header, body); !errors.Is(err, vcs.ErrInvalidPayload) {
+		t.Errorf("pullrequest:created without a pullrequest: %v, want ErrInvalidPayload", err)
+	}
+	// A deleted branch is a push with no new head.
+	body = []byte(`{"repository":{"full_name":"ws/r"},"push":{"changes":[{"new":null,"old":{"type":"branch","name":"gone","target":{"hash":"cccccccccccc"}}}]}}`)
+	ev, err := p.Parse(signedRequest(t, "repo:push", body, "").Header, body)
+	if err != nil || ev.Kind != vcs.EventPush || ev.TargetBranch != "gone" || ev.HeadSHA != "" {
+		t.Errorf("branch deletion = %+v, %v", ev, err)
+	}
+}
+
+// TestFakeDeliveriesParse checks the fake's deliveries against the parser:
+// every event key the fake sends, signed with the webhook's secret.
+func TestFakeDeliveriesParse(t *testing.T) {
+	srv, p := newTestProvider(t)
+	ctx := context.Background()
+	if _, err := p.CreateWebhook(ctx, testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/hook", Secret: testSecret,
+		Events: []vcs.WebhookEvent{vcs.WebhookEventPullRequest, vcs.WebhookEventPush}}); err != nil {
+		t.Fatal(err)
+	}
+	var reqs []*http.Request
+	add := func(r []*http.Request, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, r...)
+	}
+	change := "SELECT 2;\n"
+	_, err := srv.CommitFiles(testRepo, "feature/more", map[string]*string{"migrations/010.sql": &change})
+	add(nil, err)
+	n, r, err := srv.OpenPullRequest(testRepo, "feature/more", "", "More", "", devEmail)
+	add(r, err)
+	_, err = srv.CommitFiles(testRepo, "feature/more", map[string]*string{"migrations/011.sql": &change})
+	add(nil, err)
+	add(srv.MergePullRequest(testRepo, n))
+	reqs = srv.Deliveries()
+	want := []string{"repo:push", "pullrequest:created", "repo:push", "pullrequest:updated", "pullrequest:fulfilled", "repo:push"}
+	if len(reqs) != len(want) {
+		t.Fatalf("%d deliveries, want %d", len(reqs), len(want))
+	}
+	seen := map[string]bool{}
+	for i, r := range reqs {
+		if got := r.Header.Get(bitbucket.HeaderEventKey); got != want[i] {
+			t.Errorf("delivery %d is %s, want %s", i, got, want[i])
+		}
+		var ev *vcs.Event
+		h := vcs.NewWebhookHandler(bitbucket.NewParser(), testSecret, func(_ context.Context, e *vcs.Event) error { ev = e; return nil })
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("delivery %d: %d %s", i, rec.Code, rec.Body)
+		}
+		if ev.Repository != testRepo || ev.DeliveryID == "" || seen[ev.DeliveryID] {
+			t.Errorf("delivery %d = %+v (IDs must be unique)", i, ev)
+		}
+		seen[ev.DeliveryID] = true
+		switch want[i] {
+		case "repo:push":
+			if ev.Kind != vcs.EventPush || ev.TargetBranch == "" || ev.HeadSHA == "" {
+				t.Errorf("push = %+v", ev)
+			}
+		case "pullrequest:fulfilled":
+			pr, err := p.GetPullRequest(ctx, testRepo, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ev.Merged || ev.Action != vcs.ActionMerged || ev.MergeCommitSHA == "" || ev.MergeCommitSHA != pr.MergeCommitSHA || ev.SourceBranch != "feature/more" {
+				t.Errorf("merge = %+v, pull request %+v", ev, pr)
+			}
+		}
+	}
+}
