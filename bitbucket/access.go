@@ -67,12 +67,9 @@ func missingScopes(scopes []string, needed ...string) []string {
 }
 
 func parseScopes(h string) []string {
-	var out []string
-	for _, s := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, s)
-	}
+	out := strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' })
 	if out == nil {
-		out = []string{}
+		out = []string{} // reported, and empty: not "unknown"
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package bitbucket_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -14,31 +13,8 @@ import (
 	"github.com/gitprovider/gitprovider/bitbucket"
 	"github.com/gitprovider/gitprovider/internal/signature"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
-
-// fixture is one entry of testdata/index.json (copied from the shared
-// fixtures: real Bitbucket payloads from drone/go-scm's test data).
-type fixture struct {
-	File           string  `json:"file"`
-	EventHeader    string  `json:"event_header"`
-	Kind           string  `json:"kind"`
-	Action         *string `json:"action"`
-	Merged         bool    `json:"merged"`
-	Repository     string  `json:"repository"`
-	Number         *int    `json:"number"`
-	SourceBranch   *string `json:"source_branch"`
-	TargetBranch   *string `json:"target_branch"`
-	HeadSHA        *string `json:"head_sha"`
-	MergeCommitSHA *string `json:"merge_commit_sha"`
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
 
 const (
 	testSecret   = "It's a Secret to Everybody"
@@ -63,58 +39,32 @@ func signedRequest(t *testing.T, eventKey string, body []byte, secret string) *h
 	return r
 }
 
-func readFixtures(t *testing.T) []fixture {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/index.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fixtures []fixture
-	if err := json.Unmarshal(raw, &fixtures); err != nil {
-		t.Fatal(err)
-	}
-	return fixtures
-}
-
 func TestParseFixtures(t *testing.T) {
-	fixtures := readFixtures(t)
-	if len(fixtures) != 3 {
-		t.Fatalf("%d Bitbucket fixtures, want 3", len(fixtures))
-	}
-	for _, fx := range fixtures {
-		t.Run(fx.File, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", filepath.Base(fx.File)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got *vcs.Event
-			h := vcs.NewWebhookHandler(bitbucket.NewParser(), testSecret, func(_ context.Context, ev *vcs.Event) error {
-				got = ev
-				return nil
-			})
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, signedRequest(t, fx.EventHeader, body, testSecret))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			want := vcs.Event{
-				Provider: vcs.KindBitbucket, Kind: vcs.EventKind(fx.Kind), Action: vcs.Action(deref(fx.Action)),
-				Merged: fx.Merged, Repository: fx.Repository, Number: deref(fx.Number),
-				SourceBranch: deref(fx.SourceBranch), TargetBranch: deref(fx.TargetBranch),
-				HeadSHA: deref(fx.HeadSHA), MergeCommitSHA: deref(fx.MergeCommitSHA),
-			}
-			if got.Kind != want.Kind || got.Action != want.Action || got.Merged != want.Merged || got.Repository != want.Repository ||
-				got.Number != want.Number || got.SourceBranch != want.SourceBranch || got.TargetBranch != want.TargetBranch ||
-				got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA || got.Provider != want.Provider {
-				t.Errorf("event =\n  %+v\nwant\n  %+v", *got, want)
-			}
-			if got.DeliveryID != testDelivery || got.HostEvent != fx.EventHeader || len(got.Payload) != len(body) {
-				t.Errorf("delivery ID %q, host event %q, payload %d bytes", got.DeliveryID, got.HostEvent, len(got.Payload))
-			}
-			if got.Kind == vcs.EventPullRequest && (got.Title != "Awesome new feature" || got.Author != "Brad Rydzewski" || got.WebURL == "") {
-				t.Errorf("title %q, author %q, web URL %q", got.Title, got.Author, got.WebURL)
+	vcstest.RunWebhookFixtures(t, bitbucket.NewParser(), "testdata", vcs.KindBitbucket,
+		func(r *http.Request, fx vcstest.WebhookFixture, body []byte, secret string) {
+			signed := signedRequest(t, fx.EventHeader, body, secret)
+			for k, v := range signed.Header {
+				r.Header[k] = v
 			}
 		})
+}
+
+// TestFixtureDetails checks what the index does not list: delivery ID,
+// title, author, web URL and the raw payload.
+func TestFixtureDetails(t *testing.T) {
+	for _, name := range []string{"pr-created.json", "pr-fulfilled.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := bitbucket.NewParser().Parse(signedRequest(t, "pullrequest:created", body, "").Header, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.DeliveryID != testDelivery || ev.Title != "Awesome new feature" || ev.Author != "Brad Rydzewski" ||
+			ev.WebURL == "" || len(ev.Payload) != len(body) || ev.HostAction != "created" {
+			t.Errorf("%s: %+v", name, ev)
+		}
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
@@ -300,13 +299,4 @@ func (s *Server) handleRef(w http.ResponseWriter, r *http.Request) {
 		"target": map[string]any{"type": "commit", "hash": sha, "repository": repoMini(s, repo)},
 		"links":  map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + repo.FullPath + "/branch/" + name}},
 	})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

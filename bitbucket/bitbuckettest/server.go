@@ -62,7 +62,6 @@ type Server struct {
 	projects map[string]string                // repo (lower) -> project key
 	comments map[int]*commentMeta             // comment ID -> Bitbucket-only state
 	prUsers  map[string]*User                 // "repo#number" -> author
-	hookSeq  int
 
 	limited    int // requests still to answer with 429
 	retryAfter time.Duration
