@@ -197,15 +197,20 @@ func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs
 }
 
 func scopeRemedy(rep *vcs.AccessReport, missing []string) string {
-	return fmt.Sprintf("the token lacks %s: scopes cannot be added to an existing token, so create a new %s with %s (for an API token: %s, \"Create API token with scopes\", app Bitbucket) and update the provider with it",
-		strings.Join(missing, " and "), tokenNoun(rep), strings.Join(missing, ", "), apiTokenURL)
-}
-
-func tokenNoun(rep *vcs.AccessReport) string {
-	if rep.TokenKind == "" || rep.TokenKind == "app password" {
-		return "Atlassian API token"
+	lacks := "the token lacks " + strings.Join(missing, " and ") + ": scopes cannot be added to an existing token, so "
+	scopes := strings.Join(missing, ", ")
+	switch rep.TokenKind {
+	case "repository access token":
+		return lacks + "create a new repository access token (Repository settings → Access tokens) with " + scopes + " and update the provider with it"
+	case "project access token":
+		return lacks + "create a new project access token (Project settings → Access tokens) with " + scopes + " and update the provider with it"
+	case "workspace access token":
+		return lacks + "create a new workspace access token (Workspace settings → Access tokens) with " + scopes + " and update the provider with it"
+	case "OAuth access token":
+		return "the OAuth token lacks " + strings.Join(missing, " and ") + ": add them to the OAuth consumer's permissions and authorize it again"
+	default:
+		return lacks + "create a new Atlassian API token at " + apiTokenURL + " (\"Create API token with scopes\", app Bitbucket) with " + scopes + " and update the provider with it"
 	}
-	return rep.TokenKind
 }
 
 func (p *Provider) checkRead(rep *vcs.AccessReport, denied bool, accepted string) vcs.PermissionCheck {
