@@ -1,0 +1,267 @@
+package gitlab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// GitLab's role values (permissions.*.access_level).
+const (
+	roleGuest      = 10
+	roleReporter   = 20
+	roleMaintainer = 40
+)
+
+var roleNames = map[int]string{0: "none", 5: "Minimal Access", 10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner", 60: "Admin"}
+
+func roleName(r int) string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("access level %d", r)
+}
+
+var (
+	projectBot = regexp.MustCompile(`^project_\d+_bot`)
+	groupBot   = regexp.MustCompile(`^group_\d+_bot`)
+)
+
+// tokenInfo is what GitLab tells about the token itself.
+type tokenInfo struct {
+	scopes  []string // nil: unknown
+	expires *time.Time
+	kind    string
+	userID  int64
+	note    string
+}
+
+func (t *tokenInfo) has(scopes ...string) bool {
+	for _, s := range scopes {
+		if slices.Contains(t.scopes, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckAccess reports who the token belongs to, its scopes and expiry, and
+// whether it may read the repository (scope read_repository, read_api or
+// api, and at least the Reporter role on a private project), create the
+// webhook (scope api and at least Maintainer) and comment on merge
+// requests (scope api and at least Reporter on a private project).
+//
+// It reads the scopes and expiry from GET /personal_access_tokens/self,
+// which serves personal, project and group access tokens; where that is
+// unavailable (OAuth tokens, GitLab before 15.5) it asks GET
+// /oauth/token/info for tokens from a TokenSource, and otherwise judges by
+// the role alone, reporting the scope-dependent verdicts as unknown.
+//
+// GitLab API: GET /user, GET /personal_access_tokens/self, GET /oauth/token/info, GET /projects/:id
+func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	const op = "CheckAccess"
+	id, err := projectID(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	rep := &vcs.AccessReport{Provider: kind, APIURL: p.api.String(), Repository: repo}
+
+	user, resp, err := p.client.Users.CurrentUser(reqCtx(ctx))
+	userErr := p.fail(op, resp, err)
+	if userErr != nil && !errors.Is(userErr, vcs.ErrPermissionDenied) {
+		return nil, userErr // a 403 is a token without read_user/api: carry on
+	}
+	info, err := p.tokenInfo(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	if user != nil {
+		rep.User = user.Username
+		switch {
+		case projectBot.MatchString(user.Username):
+			info.kind = "project access token"
+		case groupBot.MatchString(user.Username):
+			info.kind = "group access token"
+		}
+	} else if info.userID != 0 {
+		rep.User = fmt.Sprintf("user %d", info.userID)
+	}
+	rep.TokenKind, rep.Scopes, rep.ExpiresAt = info.kind, info.scopes, info.expires
+	if info.note != "" {
+		rep.Notes = append(rep.Notes, info.note)
+	}
+	if info.expires != nil {
+		if !p.creds.FromSource() {
+			p.creds.RecordExpiry(*info.expires)
+		}
+		if left := info.expires.Sub(p.errs.Now()); left < 7*24*time.Hour {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the token expires on %s (in %s): create a new one and update the provider before then",
+				info.expires.UTC().Format(time.RFC3339), left.Round(time.Minute)))
+		}
+	}
+
+	// The role, and whether the token may use the projects API at all.
+	role, private, scopeDenied := 0, true, false
+	proj, resp, err := p.client.Projects.GetProject(id, nil, reqCtx(ctx))
+	if err != nil {
+		perr := p.fail(op, resp, err)
+		var ve *vcs.Error
+		if !errors.As(perr, &ve) || ve.StatusCode != http.StatusForbidden {
+			return nil, perr
+		}
+		scopeDenied = true
+	} else {
+		private = proj.Visibility == gl.PrivateVisibility
+		if proj.Permissions != nil {
+			if pa := proj.Permissions.ProjectAccess; pa != nil {
+				role = max(role, int(pa.AccessLevel))
+			}
+			if ga := proj.Permissions.GroupAccess; ga != nil {
+				role = max(role, int(ga.AccessLevel))
+			}
+		}
+	}
+	known := info.scopes != nil
+	scopeDetail := "scopes unknown"
+	if known {
+		scopeDetail = "scopes " + strings.Join(info.scopes, ", ")
+	}
+	detail := scopeDetail + "; role " + roleName(role)
+	if !private {
+		detail += "; " + string(proj.Visibility) + " project"
+	}
+	if scopeDenied {
+		detail = scopeDetail + "; the projects API answered 403"
+	}
+	check := func(perm vcs.Permission, grant vcs.Grant, remediation string) vcs.PermissionCheck {
+		if grant == vcs.Granted {
+			remediation = ""
+		}
+		return vcs.PermissionCheck{Permission: perm, Grant: grant, Detail: detail, Remediation: remediation}
+	}
+	apiMissing := "the token needs the api scope: " + hintScope
+
+	// Read repository.
+	switch {
+	case known && !info.has("api", "read_api", "read_repository"):
+		rep.Checks = append(rep.Checks, check(vcs.PermReadRepository, vcs.Missing, "the token needs the read_repository or api scope: "+hintScope))
+	case scopeDenied:
+		rep.Checks = append(rep.Checks, check(vcs.PermReadRepository, vcs.Missing, "the token cannot use the projects API; it needs the api (or read_api) scope: "+hintScope))
+	case private && role < roleReporter:
+		rep.Checks = append(rep.Checks, check(vcs.PermReadRepository, vcs.Missing, "reading the repository "+hintReporter))
+	default:
+		rep.Checks = append(rep.Checks, check(vcs.PermReadRepository, vcs.Granted, ""))
+		if known && !info.has("api", "read_api") {
+			rep.Notes = append(rep.Notes, "read_repository lets the token read files, but listing projects and merge request changes goes through the API and needs read_api or api")
+		}
+	}
+	// Create webhook.
+	switch {
+	case (known && !info.has("api")) || scopeDenied:
+		rep.Checks = append(rep.Checks, check(vcs.PermCreateWebhook, vcs.Missing, "creating a webhook: "+apiMissing))
+	case role < roleMaintainer:
+		rep.Checks = append(rep.Checks, check(vcs.PermCreateWebhook, vcs.Missing, hintMaintainer))
+	case !known:
+		rep.Checks = append(rep.Checks, check(vcs.PermCreateWebhook, vcs.Unknown, "GitLab did not tell the token's scopes: make sure it has the api scope"))
+	default:
+		rep.Checks = append(rep.Checks, check(vcs.PermCreateWebhook, vcs.Granted, ""))
+	}
+	// Write comment.
+	switch {
+	case (known && !info.has("api")) || scopeDenied:
+		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Missing, "commenting on merge requests: "+apiMissing))
+	case private && role < roleReporter:
+		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Missing, "commenting on merge requests "+hintReporter))
+	case !known:
+		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Unknown, "GitLab did not tell the token's scopes: make sure it has the api scope"))
+	default:
+		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Granted, ""))
+	}
+	return rep, nil
+}
+
+// tokenInfo asks GitLab about the token: /personal_access_tokens/self for
+// access tokens, /oauth/token/info for OAuth tokens. Answers that mean
+// "not available here" (400, 401, 403, 404) leave the scopes unknown.
+func (p *Provider) tokenInfo(ctx context.Context, op string) (*tokenInfo, error) {
+	info := &tokenInfo{kind: "personal access token"}
+	pat, resp, err := p.client.PersonalAccessTokens.GetSinglePersonalAccessToken(reqCtx(ctx))
+	if err == nil {
+		info.scopes = append([]string{}, pat.Scopes...)
+		info.userID = pat.UserID
+		if pat.ExpiresAt != nil {
+			// GitLab stores a date; the token stops working at 00:00 UTC on it.
+			d := time.Time(*pat.ExpiresAt)
+			e := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+			info.expires = &e
+		}
+		return info, nil
+	}
+	if ferr := p.fail(op, resp, err); !unavailable(ferr) {
+		return nil, ferr
+	}
+	if p.creds.FromSource() {
+		info.kind = "OAuth token"
+		if oauth, ok := p.oauthInfo(ctx); ok {
+			info.scopes = oauth.Scope
+			if info.scopes == nil {
+				info.scopes = oauth.Scopes
+			}
+			if info.scopes == nil {
+				info.scopes = []string{}
+			}
+			if oauth.ExpiresIn != nil {
+				e := p.errs.Now().Add(time.Duration(*oauth.ExpiresIn) * time.Second).Truncate(time.Second)
+				info.expires = &e
+			}
+			return info, nil
+		}
+	}
+	info.note = "GitLab did not tell the token's scopes (GET /personal_access_tokens/self is unavailable for OAuth tokens and before GitLab 15.5): the verdicts rest on the project role"
+	return info, nil
+}
+
+// unavailable reports whether an error means the endpoint cannot describe
+// this token (rather than that the host failed).
+func unavailable(err error) bool {
+	var ve *vcs.Error
+	if !errors.As(err, &ve) {
+		return false
+	}
+	switch ve.StatusCode {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+type oauthTokenInfo struct {
+	Scope     []string `json:"scope"`
+	Scopes    []string `json:"scopes"`
+	ExpiresIn *int64   `json:"expires_in"`
+}
+
+// oauthInfo reads GET /oauth/token/info, which lives at the instance root,
+// outside /api/v4.
+func (p *Provider) oauthInfo(ctx context.Context) (*oauthTokenInfo, bool) {
+	u := *p.instance
+	u.Path += "/oauth/token/info"
+	req, err := p.client.NewRequestToURL(http.MethodGet, &u, nil, []gl.RequestOptionFunc{reqCtx(ctx)})
+	if err != nil {
+		return nil, false
+	}
+	var out oauthTokenInfo
+	if _, err := p.client.Do(req, &out); err != nil {
+		return nil, false
+	}
+	return &out, true
+}

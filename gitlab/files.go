@@ -1,0 +1,105 @@
+package gitlab
+
+import (
+	"context"
+	"path"
+	"strings"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// ReadFile returns a file's raw bytes at ref (empty: the default branch).
+// The raw endpoint returns the content as is, with no base64 inflation
+// and no size limit below the library's response cap (a larger file is
+// vcs.ErrTooLarge).
+//
+// GitLab API: GET /projects/:id/repository/files/:file_path/raw?ref=
+func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
+	const op = "ReadFile"
+	id, err := projectID(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	clean := strings.Trim(filePath, "/")
+	if clean == "" {
+		return nil, vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "file path is empty")
+	}
+	opt := &gl.GetRawFileOptions{}
+	if ref != "" {
+		opt.Ref = gl.Ptr(ref)
+	}
+	content, resp, err := p.client.RepositoryFiles.GetRawFile(id, clean, opt, reqCtx(ctx))
+	if err != nil {
+		return nil, p.fail(op, resp, err)
+	}
+	if content == nil {
+		content = []byte{}
+	}
+	return &vcs.File{Path: clean, Ref: ref, SHA: resp.Header.Get("X-Gitlab-Blob-Id"), Content: content}, nil
+}
+
+// ListDirectory lists dir ("" for the root) at ref, every page, with keyset
+// pagination. GitLab has no empty directories, so an empty listing of a
+// subdirectory means it does not exist (vcs.ErrNotFound), as does GitLab's
+// own 404 on newer versions.
+//
+// GitLab API: GET /projects/:id/repository/tree?path=&ref=&recursive=&pagination=keyset
+func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
+	const op = "ListDirectory"
+	id, err := projectID(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	dir = strings.Trim(dir, "/")
+	opt := &gl.ListTreeOptions{
+		ListOptions: gl.ListOptions{Pagination: "keyset", PerPage: 100},
+		Recursive:   gl.Ptr(recursive),
+	}
+	if dir != "" {
+		opt.Path = gl.Ptr(dir)
+	}
+	if ref != "" {
+		opt.Ref = gl.Ptr(ref)
+	}
+	entries, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.TreeEntry, string, error) {
+		opts := []gl.RequestOptionFunc{reqCtx(ctx)}
+		if cursor != "" {
+			opts = append(opts, gl.WithKeysetPaginationParameters(cursor))
+		}
+		nodes, resp, err := p.client.Repositories.ListTree(id, opt, opts...)
+		if err != nil {
+			return nil, "", p.fail(op, resp, err)
+		}
+		out := make([]*vcs.TreeEntry, len(nodes))
+		for i, n := range nodes {
+			out[i] = treeEntry(n)
+		}
+		return out, resp.NextLink, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 && dir != "" {
+		return nil, vcs.Errorf(kind, op, vcs.ErrNotFound, "no directory %q at ref %q", dir, ref)
+	}
+	return entries, nil
+}
+
+func treeEntry(n *gl.TreeNode) *vcs.TreeEntry {
+	e := &vcs.TreeEntry{Path: n.Path, Name: n.Name, SHA: n.ID, Size: -1, Type: vcs.EntryFile}
+	if e.Name == "" {
+		e.Name = path.Base(n.Path)
+	}
+	switch {
+	case n.Type == "tree":
+		e.Type = vcs.EntryDirectory
+	case n.Type == "commit":
+		e.Type = vcs.EntrySubmodule
+	case n.Mode == "120000":
+		e.Type = vcs.EntrySymlink
+	}
+	return e
+}

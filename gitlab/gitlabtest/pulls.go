@@ -1,0 +1,259 @@
+package gitlabtest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+// OpenPullRequest opens a merge request from source into target (empty:
+// the default branch), authored by author (created as a user if new), and
+// delivers its "open" Merge Request Hook. It returns the IID.
+func (s *Server) OpenPullRequest(repo, source, target, title, description, author string) (int, error) {
+	s.CreateUser(author, "")
+	pr, err := s.store.OpenPullRequest(repo, source, target, title, description, author)
+	if err != nil {
+		return 0, err
+	}
+	s.deliverMergeRequest(repo, pr.Number, "open", "")
+	return pr.Number, nil
+}
+
+// MergePullRequest merges an open merge request, adds the "merged" system
+// note and delivers the "merge" Merge Request Hook (and a Push Hook of the
+// target branch to hooks with push events). It returns the deliveries.
+func (s *Server) MergePullRequest(repo string, iid int) ([]*http.Request, error) {
+	before, _ := s.store.PullRequest(repo, iid)
+	oldTarget, _ := s.store.Resolve(repo, before.TargetBranch)
+	pr, err := s.store.MergePullRequest(repo, iid)
+	if err != nil {
+		return nil, err
+	}
+	s.systemNote(repo, pr, "merged")
+	out := s.deliverMergeRequest(repo, iid, "merge", "")
+	out = append(out, s.deliverPush(repo, pr.TargetBranch, oldTarget, pr.MergeSHA)...)
+	return out, nil
+}
+
+// ClosePullRequest closes an open merge request without merging it and
+// delivers the "close" Merge Request Hook.
+func (s *Server) ClosePullRequest(repo string, iid int) ([]*http.Request, error) {
+	pr, err := s.store.ClosePullRequest(repo, iid)
+	if err != nil {
+		return nil, err
+	}
+	s.systemNote(repo, pr, "closed")
+	return s.deliverMergeRequest(repo, iid, "close", ""), nil
+}
+
+// ReopenPullRequest reopens a closed merge request and delivers the
+// "reopen" Merge Request Hook.
+func (s *Server) ReopenPullRequest(repo string, iid int) ([]*http.Request, error) {
+	pr, err := s.store.ReopenPullRequest(repo, iid)
+	if err != nil {
+		return nil, err
+	}
+	s.systemNote(repo, pr, "reopened")
+	return s.deliverMergeRequest(repo, iid, "reopen", ""), nil
+}
+
+// NotifyPullRequest delivers a Merge Request Hook with the given action
+// ("open", "update", "approved", …) for the merge request's current state,
+// as GitLab's "Test" button for a webhook does. It returns the deliveries.
+func (s *Server) NotifyPullRequest(repo string, iid int, action string) ([]*http.Request, error) {
+	if _, err := s.store.PullRequest(repo, iid); err != nil {
+		return nil, err
+	}
+	return s.deliverMergeRequest(repo, iid, action, ""), nil
+}
+
+func (s *Server) systemNote(repo string, pr fakegit.PullRequest, body string) {
+	c, err := s.store.AddComment(repo, pr.Number, pr.Author, body)
+	if err != nil {
+		return
+	}
+	r, _ := s.store.Repo(repo)
+	s.mu.Lock()
+	s.projects[r.ID].system[c.ID] = true
+	s.mu.Unlock()
+}
+
+func (s *Server) userJSON(username string) map[string]any {
+	s.mu.Lock()
+	u := s.users[strings.ToLower(username)]
+	s.mu.Unlock()
+	id := 0
+	if u != nil {
+		id = u.ID
+	}
+	return map[string]any{
+		"id": id, "username": username, "name": username, "state": "active",
+		"avatar_url": nil, "web_url": s.webURL(username),
+	}
+}
+
+func mrState(st string) string {
+	if st == "open" {
+		return "opened"
+	}
+	return st
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func (s *Server) mergeRequestJSON(repo fakegit.Repo, pr fakegit.PullRequest) map[string]any {
+	var mergeSHA any
+	if pr.MergeSHA != "" {
+		mergeSHA = pr.MergeSHA
+	}
+	status := "can_be_merged"
+	if pr.State != "open" {
+		status = "not_open"
+	}
+	return map[string]any{
+		"id": repo.ID*1000 + pr.Number, "iid": pr.Number, "project_id": repo.ID,
+		"title": pr.Title, "description": pr.Description, "state": mrState(pr.State),
+		"created_at": timeOrNil(pr.Created), "updated_at": timeOrNil(pr.Updated),
+		"merged_at": timeOrNil(pr.MergedAt), "closed_at": timeOrNil(pr.ClosedAt),
+		"target_branch": pr.TargetBranch, "source_branch": pr.SourceBranch,
+		"source_project_id": repo.ID, "target_project_id": repo.ID,
+		"author": s.userJSON(pr.Author), "draft": false, "work_in_progress": false,
+		"merge_status": status, "detailed_merge_status": status,
+		"sha": pr.HeadSHA, "merge_commit_sha": mergeSHA, "squash_commit_sha": nil,
+		"diff_refs":  map[string]string{"base_sha": pr.BaseSHA, "head_sha": pr.HeadSHA, "start_sha": pr.BaseSHA},
+		"web_url":    s.webURL(repo.FullPath + "/-/merge_requests/" + strconv.Itoa(pr.Number)),
+		"references": map[string]string{"short": "!" + strconv.Itoa(pr.Number), "relative": "!" + strconv.Itoa(pr.Number), "full": repo.FullPath + "!" + strconv.Itoa(pr.Number)},
+	}
+}
+
+// findMergeRequest resolves :id and :merge_request_iid for a reader.
+func (s *Server) findMergeRequest(w http.ResponseWriter, c *caller, id, iid string, scopes []string) (fakegit.Repo, fakegit.PullRequest, bool) {
+	if !s.scopeOK(w, c, scopes...) {
+		return fakegit.Repo{}, fakegit.PullRequest{}, false
+	}
+	repo, ok := s.findProject(w, c, id)
+	if !ok {
+		return fakegit.Repo{}, fakegit.PullRequest{}, false
+	}
+	n, err := strconv.Atoi(iid)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "400 Bad request - merge_request_iid is invalid")
+		return fakegit.Repo{}, fakegit.PullRequest{}, false
+	}
+	// GitLab hides merge requests of private projects from Guests (404).
+	if !s.canRead(c, repo) {
+		writeError(w, http.StatusNotFound, "404 Not found")
+		return fakegit.Repo{}, fakegit.PullRequest{}, false
+	}
+	pr, err := s.store.PullRequest(repo.FullPath, n)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "404 Not found")
+		return fakegit.Repo{}, fakegit.PullRequest{}, false
+	}
+	return repo, pr, true
+}
+
+// handleMergeRequests serves GET /projects/:id/merge_requests (state
+// filter, newest first).
+func (s *Server) handleMergeRequests(w http.ResponseWriter, r *http.Request, c *caller, id string) {
+	repo, ok := s.readable(w, c, id, scopesRead)
+	if !ok {
+		return
+	}
+	prs, err := s.store.PullRequests(repo.FullPath)
+	if err != nil {
+		storeError(w, err, "404 Project Not Found")
+		return
+	}
+	state := r.URL.Query().Get("state")
+	var out []map[string]any
+	for i := len(prs) - 1; i >= 0; i-- {
+		if state == "" || state == "all" || state == mrState(prs[i].State) {
+			out = append(out, s.mergeRequestJSON(repo, prs[i]))
+		}
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, paginate(s, w, r, out))
+}
+
+// handleMergeRequest serves GET /projects/:id/merge_requests/:iid.
+func (s *Server) handleMergeRequest(w http.ResponseWriter, r *http.Request, c *caller, id, iid string) {
+	repo, pr, ok := s.findMergeRequest(w, c, id, iid, scopesRead)
+	if !ok {
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.mergeRequestJSON(repo, pr))
+}
+
+// handleDiffs serves GET /projects/:id/merge_requests/:iid/diffs (offset
+// pagination, 20 per page by default).
+func (s *Server) handleDiffs(w http.ResponseWriter, r *http.Request, c *caller, id, iid string) {
+	repo, pr, ok := s.findMergeRequest(w, c, id, iid, scopesRead)
+	if !ok {
+		return
+	}
+	changes, err := s.store.Changes(repo.FullPath, pr.Number)
+	if err != nil {
+		storeError(w, err, "404 Not found")
+		return
+	}
+	type diff struct {
+		OldPath       string `json:"old_path"`
+		NewPath       string `json:"new_path"`
+		AMode         string `json:"a_mode"`
+		BMode         string `json:"b_mode"`
+		Diff          string `json:"diff"`
+		NewFile       bool   `json:"new_file"`
+		RenamedFile   bool   `json:"renamed_file"`
+		DeletedFile   bool   `json:"deleted_file"`
+		GeneratedFile bool   `json:"generated_file"`
+		Collapsed     bool   `json:"collapsed"`
+		TooLarge      bool   `json:"too_large"`
+	}
+	out := make([]diff, len(changes))
+	for i, ch := range changes {
+		d := diff{OldPath: ch.Path, NewPath: ch.Path, AMode: "100644", BMode: "100644", Diff: unifiedDiff(ch.Old, ch.Content)}
+		switch ch.Status {
+		case "added":
+			d.NewFile, d.AMode = true, "0"
+		case "removed":
+			d.DeletedFile, d.BMode = true, "0"
+		case "renamed":
+			d.RenamedFile, d.OldPath = true, ch.OldPath
+		}
+		out[i] = d
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, paginate(s, w, r, out))
+}
+
+// unifiedDiff renders a whole-file hunk, enough for readers of the diff.
+func unifiedDiff(old, cur []byte) string {
+	if string(old) == string(cur) {
+		return ""
+	}
+	lines := func(b []byte) []string {
+		if len(b) == 0 {
+			return nil
+		}
+		return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	}
+	ol, nl := lines(old), lines(cur)
+	var b strings.Builder
+	fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", min(1, len(ol)), len(ol), min(1, len(nl)), len(nl))
+	for _, l := range ol {
+		b.WriteString("-" + l + "\n")
+	}
+	for _, l := range nl {
+		b.WriteString("+" + l + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,373 @@
+package gitlabtest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+)
+
+// Project visibilities.
+const (
+	Private  = "private"
+	Internal = "internal"
+	Public   = "public"
+)
+
+// RepoOptions describe a project to create.
+type RepoOptions struct {
+	// DefaultBranch defaults to "main".
+	DefaultBranch string
+	// Visibility is Private (the default), Internal or Public.
+	Visibility  string
+	Description string
+	// Files are committed to the default branch.
+	Files map[string]string
+}
+
+// project is the GitLab state the fakegit store does not keep.
+type project struct {
+	id          int
+	visibility  string
+	description string
+	members     map[int]AccessLevel
+	system      map[int]bool // IDs of system notes
+}
+
+// CreateRepo creates a project at a full path ("group/sub/project"),
+// creating the groups on the way. A first path element that is a user's
+// username is that user's namespace instead, which the user owns.
+func (s *Server) CreateRepo(fullPath string, o RepoOptions) (int, error) {
+	fullPath = strings.Trim(fullPath, "/")
+	parts := strings.Split(fullPath, "/")
+	if len(parts) < 2 {
+		return 0, fmt.Errorf("gitlabtest: project path %q needs a namespace", fullPath)
+	}
+	vis := o.Visibility
+	if vis == "" {
+		vis = Private
+	}
+	repo, err := s.store.CreateRepo(fullPath, o.DefaultBranch, vis != Public, o.Files)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &project{id: repo.ID, visibility: vis, description: o.Description, members: map[int]AccessLevel{}, system: map[int]bool{}}
+	s.projects[repo.ID] = p
+	if owner := s.users[strings.ToLower(parts[0])]; owner != nil && len(parts) == 2 {
+		p.members[owner.ID] = Owner
+		return repo.ID, nil
+	}
+	for i := 1; i < len(parts); i++ {
+		gp := strings.Join(parts[:i], "/")
+		if s.groups[strings.ToLower(gp)] == nil {
+			s.groups[strings.ToLower(gp)] = &group{ID: s.newID(), FullPath: gp, members: map[int]AccessLevel{}}
+		}
+	}
+	return repo.ID, nil
+}
+
+// CommitFiles commits files to branch (creating it from the default
+// branch); a nil content deletes the file. An open merge request from the
+// branch gets the new head and its webhooks an "update" delivery; hooks
+// with push events get a "Push Hook".
+func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (string, error) {
+	before, _ := s.store.Resolve(repo, branch)
+	sha, err := s.store.Commit(repo, branch, files)
+	if err != nil {
+		return "", err
+	}
+	if before == "" {
+		before = strings.Repeat("0", 40)
+	}
+	s.deliverPush(repo, branch, before, sha)
+	prs, _ := s.store.PullRequests(repo)
+	for _, pr := range prs {
+		if pr.State == "open" && pr.SourceBranch == branch {
+			s.deliverMergeRequest(repo, pr.Number, "update", before)
+		}
+	}
+	return sha, nil
+}
+
+// access returns a user's direct project role and the role inherited from
+// the project's groups.
+func (s *Server) access(uid int, repo fakegit.Repo) (projectAccess, groupAccess AccessLevel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if uid == 0 {
+		return 0, 0
+	}
+	if p := s.projects[repo.ID]; p != nil {
+		projectAccess = p.members[uid]
+	}
+	parts := strings.Split(repo.FullPath, "/")
+	for i := 1; i < len(parts); i++ {
+		if g := s.groups[strings.ToLower(strings.Join(parts[:i], "/"))]; g != nil {
+			groupAccess = max(groupAccess, g.members[uid])
+		}
+	}
+	return projectAccess, groupAccess
+}
+
+func (s *Server) role(c *caller, repo fakegit.Repo) AccessLevel {
+	pa, ga := s.access(c.userID(), repo)
+	return max(pa, ga)
+}
+
+func (s *Server) visibility(repo fakegit.Repo) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.projects[repo.ID]; p != nil {
+		return p.visibility
+	}
+	return Private
+}
+
+// canSee reports whether the caller may see the project at all; GitLab
+// answers 404 otherwise.
+func (s *Server) canSee(c *caller, repo fakegit.Repo) bool {
+	switch s.visibility(repo) {
+	case Public:
+		return true
+	case Internal:
+		return !c.anonymous()
+	}
+	return s.role(c, repo) > NoAccess
+}
+
+// canRead reports whether the caller may read code and merge requests:
+// anyone who sees a public or internal project, Reporter and up on a
+// private one.
+func (s *Server) canRead(c *caller, repo fakegit.Repo) bool {
+	if s.visibility(repo) != Private {
+		return s.canSee(c, repo)
+	}
+	return s.role(c, repo) >= Reporter
+}
+
+// findProject resolves the :id of a route (numeric ID or full path) and
+// answers 404 when the caller cannot see it.
+func (s *Server) findProject(w http.ResponseWriter, c *caller, id string) (fakegit.Repo, bool) {
+	var repo fakegit.Repo
+	var err error
+	if n, convErr := strconv.Atoi(id); convErr == nil {
+		repo, err = s.store.RepoByID(n)
+	} else {
+		repo, err = s.store.Repo(id)
+	}
+	if err != nil || !s.canSee(c, repo) {
+		writeError(w, http.StatusNotFound, "404 Project Not Found")
+		return fakegit.Repo{}, false
+	}
+	return repo, true
+}
+
+func (s *Server) projectJSON(repo fakegit.Repo, c *caller, perms bool) map[string]any {
+	parts := strings.Split(repo.FullPath, "/")
+	ns := strings.Join(parts[:len(parts)-1], "/")
+	name := parts[len(parts)-1]
+	s.mu.Lock()
+	p := s.projects[repo.ID]
+	kind, nsID := "group", 0
+	if g := s.groups[strings.ToLower(ns)]; g != nil {
+		nsID = g.ID
+	} else if u := s.users[strings.ToLower(ns)]; u != nil {
+		kind, nsID = "user", u.ID
+	}
+	s.mu.Unlock()
+	out := map[string]any{
+		"id": repo.ID, "description": p.description, "name": name, "path": name,
+		"name_with_namespace": strings.ReplaceAll(repo.FullPath, "/", " / "),
+		"path_with_namespace": repo.FullPath, "default_branch": repo.DefaultBranch,
+		"visibility": p.visibility, "archived": false, "empty_repo": false,
+		"created_at":       repo.Created.UTC().Format(time.RFC3339Nano),
+		"last_activity_at": repo.Created.UTC().Format(time.RFC3339Nano),
+		"web_url":          s.webURL(repo.FullPath),
+		"http_url_to_repo": s.webURL(repo.FullPath) + ".git",
+		"ssh_url_to_repo":  "git@" + s.base.Hostname() + ":" + repo.FullPath + ".git",
+		"namespace": map[string]any{
+			"id": nsID, "name": path.Base(ns), "path": path.Base(ns), "kind": kind,
+			"full_path": ns, "web_url": s.webURL(ns),
+		},
+	}
+	if perms {
+		pa, ga := s.access(c.userID(), repo)
+		level := func(a AccessLevel) any {
+			if a == NoAccess {
+				return nil
+			}
+			return map[string]int{"access_level": int(a), "notification_level": 3}
+		}
+		out["permissions"] = map[string]any{"project_access": level(pa), "group_access": level(ga)}
+	}
+	return out
+}
+
+// handleProject serves GET /projects/:id.
+func (s *Server) handleProject(w http.ResponseWriter, r *http.Request, c *caller, id string) {
+	if !s.scopeOK(w, c, scopesRead...) {
+		return
+	}
+	repo, ok := s.findProject(w, c, id)
+	if !ok {
+		return
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, s.projectJSON(repo, c, true))
+}
+
+// handleProjects serves GET /projects with membership, min_access_level,
+// visibility, and offset or keyset (pagination=keyset&order_by=id)
+// pagination.
+func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *caller) {
+	if !s.scopeOK(w, c, scopesRead...) {
+		return
+	}
+	q := r.URL.Query()
+	membership := q.Get("membership") == "true"
+	minLevel, _ := strconv.Atoi(q.Get("min_access_level"))
+	var repos []fakegit.Repo
+	for _, repo := range s.store.Repos() {
+		if !s.canSee(c, repo) {
+			continue
+		}
+		role := s.role(c, repo)
+		if membership && role == NoAccess {
+			continue
+		}
+		if minLevel > 0 && int(role) < minLevel {
+			continue
+		}
+		if v := q.Get("visibility"); v != "" && s.visibility(repo) != v {
+			continue
+		}
+		repos = append(repos, repo)
+	}
+	orderBy, desc := q.Get("order_by"), q.Get("sort") != "asc"
+	if orderBy == "" {
+		orderBy = "created_at"
+	}
+	if orderBy != "id" && orderBy != "created_at" {
+		writeError(w, http.StatusBadRequest, "order_by does not have a valid value")
+		return
+	}
+	sort.SliceStable(repos, func(i, j int) bool {
+		if desc {
+			return repos[i].ID > repos[j].ID
+		}
+		return repos[i].ID < repos[j].ID
+	})
+	if q.Get("pagination") == "keyset" {
+		if orderBy != "id" {
+			writeError(w, http.StatusMethodNotAllowed, "405 Method Not Allowed - Keyset pagination is only supported for order_by=id")
+			return
+		}
+		_, per := s.perPage(r)
+		after, hasAfter := q.Get("id_after"), "id_after"
+		if desc {
+			after, hasAfter = q.Get("id_before"), "id_before"
+		}
+		if after != "" {
+			n, _ := strconv.Atoi(after)
+			i := sort.Search(len(repos), func(i int) bool {
+				if desc {
+					return repos[i].ID < n
+				}
+				return repos[i].ID > n
+			})
+			repos = repos[i:]
+		}
+		page := repos[:min(per, len(repos))]
+		if len(repos) > per {
+			next := keysetLink(r, map[string]string{hasAfter: strconv.Itoa(page[len(page)-1].ID)})
+			w.Header().Set("Link", "<"+next+`>; rel="next"`)
+		}
+		out := make([]map[string]any, len(page))
+		for i, repo := range page {
+			out[i] = s.projectJSON(repo, c, false)
+		}
+		fakehttp.WriteJSON(w, http.StatusOK, out)
+		return
+	}
+	page := paginate(s, w, r, repos)
+	out := make([]map[string]any, len(page))
+	for i, repo := range page {
+		out[i] = s.projectJSON(repo, c, false)
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, out)
+}
+
+// keysetLink is the request's own URL with some query values replaced,
+// for keyset "next" links.
+func keysetLink(r *http.Request, set map[string]string) string {
+	u := *publicBase(r)
+	u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
+	q := r.URL.Query()
+	for k, v := range set {
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// paginate cuts one offset page out of items and sets GitLab's x-page,
+// x-per-page, x-next-page, x-prev-page, x-total, x-total-pages and Link
+// headers (GitLab leaves out the totals above 10,000 items).
+func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) []T {
+	page, per := s.perPage(r)
+	total := len(items)
+	start, end := fakehttp.Bounds(page, per, total)
+	pages := max((total+per-1)/per, 1)
+	h := w.Header()
+	h.Set("X-Page", strconv.Itoa(page))
+	h.Set("X-Per-Page", strconv.Itoa(per))
+	next, prev := "", ""
+	if page < pages {
+		next = strconv.Itoa(page + 1)
+	}
+	if page > 1 {
+		prev = strconv.Itoa(page - 1)
+	}
+	h.Set("X-Next-Page", next)
+	h.Set("X-Prev-Page", prev)
+	if total <= 10000 {
+		h.Set("X-Total", strconv.Itoa(total))
+		h.Set("X-Total-Pages", strconv.Itoa(pages))
+	}
+	fakehttp.SetLinkHeader(w, r, publicBase(r), page, per, total)
+	return items[start:end]
+}
+
+// writeError answers with GitLab's {"message": …} error body.
+func writeError(w http.ResponseWriter, status int, msg any) {
+	fakehttp.WriteJSON(w, status, map[string]any{"message": msg})
+}
+
+// storeError maps a fakegit error to GitLab's answer.
+func storeError(w http.ResponseWriter, err error, notFound string) {
+	switch {
+	case errors.Is(err, fakegit.ErrNotFound):
+		writeError(w, http.StatusNotFound, notFound)
+	case errors.Is(err, fakegit.ErrConflict):
+		writeError(w, http.StatusConflict, err.Error())
+	default:
+		writeError(w, http.StatusInternalServerError, "500 Internal Server Error")
+	}
+}
+
+// unescape decodes one path segment of a route.
+func unescape(seg string) string {
+	if s, err := url.PathUnescape(seg); err == nil {
+		return s
+	}
+	return seg
+}

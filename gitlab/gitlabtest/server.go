@@ -1,0 +1,249 @@
+// Package gitlabtest is an in-memory fake of the GitLab REST API (v4), for
+// testing code that talks to GitLab.com or a self-managed GitLab instance
+// without a network.
+//
+// The fake speaks GitLab's JSON shapes, status codes and pagination
+// (page/per_page with Link and x-next-page headers, keyset pagination for
+// projects and trees), enforces GitLab's permission model (token scopes,
+// member roles inherited through groups, project visibility, token expiry
+// and revocation) and sends RateLimit-* headers. Merging, closing or
+// opening a merge request delivers a "Merge Request Hook" to the project's
+// webhooks, with the X-Gitlab-Token header and, for webhooks that have a
+// signing token, the GitLab 19 Standard Webhooks signature headers.
+//
+// Serve it through Client (an httpmock transport, no sockets) or as an
+// http.Handler with net/http/httptest:
+//
+//	srv := gitlabtest.New(gitlabtest.WithURL("https://git.example.test/gitlab"))
+//	srv.CreateUser("bot", "Service Bot")
+//	srv.CreateRepo("acme/platform/db", gitlabtest.RepoOptions{Files: files})
+//	srv.AddMember("acme", "bot", gitlabtest.Maintainer)
+//	tok := srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{Scopes: []string{"api"}})
+//	cfg := srv.Config(tok) // a vcs.Config for the gitlab provider
+package gitlabtest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gitprovider/gitprovider/internal/fakegit"
+	"github.com/gitprovider/gitprovider/internal/fakehttp"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// DefaultURL is the instance URL of a fake made without WithURL.
+const DefaultURL = "https://gitlab.com"
+
+// Version is the GitLab version the fake reports in webhook User-Agents.
+const Version = "19.0.0"
+
+// Server is a fake GitLab instance. It is safe for concurrent use.
+type Server struct {
+	base   *url.URL // instance URL, without a trailing slash
+	store  *fakegit.Store
+	clock  *fakehttp.Clock
+	http   *fakehttp.Server
+	outbox fakehttp.Outbox
+
+	mu        sync.Mutex
+	pageSize  int
+	rateLimit int
+	rate      map[string]*rateWindow
+	users     map[string]*User // by lower-cased username
+	userByID  map[int]*User
+	groups    map[string]*group // by lower-cased full path
+	projects  map[int]*project  // by fakegit repo ID
+	tokens    map[string]*Token // by secret value
+	nextID    int
+	noSelf    bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
+	noSigning bool // signing_token is ignored (GitLab < 19 or flag off)
+	faults    []*fault
+	log       []string
+}
+
+// Option configures New.
+type Option func(*Server)
+
+// WithURL sets the instance URL, e.g. "https://gitlab.example.com" or
+// "https://host/gitlab" for an instance under a relative URL root. The API
+// is served below it at /api/v4.
+func WithURL(instance string) Option {
+	return func(s *Server) {
+		u, err := url.Parse(strings.TrimRight(instance, "/"))
+		if err != nil || u.Host == "" {
+			panic(fmt.Sprintf("gitlabtest: bad instance URL %q", instance))
+		}
+		s.base = u
+	}
+}
+
+// WithoutTokenSelf makes GET /personal_access_tokens/self answer 404, as
+// GitLab before 15.5 does.
+func WithoutTokenSelf() Option { return func(s *Server) { s.noSelf = true } }
+
+// WithoutSigningTokens makes the fake ignore webhook signing tokens, as
+// GitLab before 19.0 (or with the webhook_signing_token flag off) does:
+// deliveries then carry only X-Gitlab-Token.
+func WithoutSigningTokens() Option { return func(s *Server) { s.noSigning = true } }
+
+// New returns an empty fake GitLab instance.
+func New(opts ...Option) *Server {
+	s := &Server{
+		clock:     &fakehttp.Clock{},
+		rateLimit: 2000,
+		rate:      map[string]*rateWindow{},
+		users:     map[string]*User{},
+		userByID:  map[int]*User{},
+		groups:    map[string]*group{},
+		projects:  map[int]*project{},
+		tokens:    map[string]*Token{},
+		nextID:    100,
+	}
+	s.base, _ = url.Parse(DefaultURL)
+	for _, o := range opts {
+		o(s)
+	}
+	s.store = fakegit.NewStore(s.clock.Now)
+	s.http = fakehttp.NewServer(http.HandlerFunc(s.serve), s.base.Host)
+	return s
+}
+
+// URL returns the instance URL to put in vcs.Config.URL.
+func (s *Server) URL() string { return s.base.String() }
+
+// APIURL returns the API root, the instance URL followed by /api/v4/.
+func (s *Server) APIURL() string { return s.base.String() + "/api/v4/" }
+
+// Client returns an HTTP client whose requests to the instance's host the
+// fake answers, without a network.
+func (s *Server) Client() *http.Client { return s.http.Client() }
+
+// ServeHTTP serves the fake as a handler, e.g. behind httptest.NewTLSServer.
+// Only the path matters: the instance URL's path prefix (the relative URL
+// root) must be kept.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
+
+// Config returns a config for the gitlab provider that talks to the fake
+// with token.
+func (s *Server) Config(token string) vcs.Config {
+	return vcs.Config{
+		Kind:       vcs.KindGitLab,
+		URL:        s.URL(),
+		Token:      token,
+		HTTPClient: s.Client(),
+		Clock:      s.Now,
+	}
+}
+
+// Now returns the fake's current time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
+
+// Advance moves the fake's clock forward, e.g. past a token's expiry.
+func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
+
+// SetLatency delays every answer by d.
+func (s *Server) SetLatency(d time.Duration) { s.http.SetLatency(d) }
+
+// SetPageSize caps every page at n items, whatever per_page asks for
+// (GitLab's own cap is 100). Zero restores the host's cap.
+func (s *Server) SetPageSize(n int) {
+	s.mu.Lock()
+	s.pageSize = n
+	s.mu.Unlock()
+}
+
+// SetRateLimit sets how many requests one token may make per minute of
+// the fake's clock before it answers 429 (GitLab.com: 2,000).
+func (s *Server) SetRateLimit(perMinute int) {
+	s.mu.Lock()
+	s.rateLimit = perMinute
+	s.mu.Unlock()
+}
+
+// SetWebhookClient makes the fake POST its webhook deliveries with c; nil
+// (the default) only records them.
+func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
+
+// Deliveries returns every webhook delivery made so far.
+func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
+
+// DeliveryErrors returns the failures of deliveries sent with the webhook
+// client.
+func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
+
+// Requests returns the requests the fake answered, as "METHOD
+// escaped-path?query" lines, oldest first.
+func (s *Server) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// MaxInFlight returns the most requests that were in flight at once.
+func (s *Server) MaxInFlight() int64 { return s.http.MaxInFlight() }
+
+type fault struct {
+	match  func(*http.Request) bool
+	status int
+	left   int
+}
+
+// FailNext makes the next n requests that match answer status with a
+// GitLab-style error body, to test retries and error handling. A nil match
+// matches every request.
+func (s *Server) FailNext(n, status int, match func(r *http.Request) bool) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{match: match, status: status, left: n})
+	s.mu.Unlock()
+}
+
+func (s *Server) takeFault(r *http.Request) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.left > 0 && (f.match == nil || f.match(r)) {
+			f.left--
+			return f.status
+		}
+	}
+	return 0
+}
+
+// perPage returns page and per_page of a request, capped by GitLab's 100
+// and the configured page size.
+func (s *Server) perPage(r *http.Request) (page, per int) {
+	page, per = fakehttp.PageParams(r, "per_page", 20, 100)
+	s.mu.Lock()
+	if s.pageSize > 0 && per > s.pageSize {
+		per = s.pageSize
+	}
+	s.mu.Unlock()
+	return page, per
+}
+
+// publicBase is the scheme and host the client used, for links.
+func publicBase(r *http.Request) *url.URL {
+	u := &url.URL{Scheme: r.URL.Scheme, Host: r.URL.Host}
+	if u.Host == "" {
+		u.Host = r.Host
+	}
+	if u.Scheme == "" {
+		u.Scheme = "http"
+		if r.TLS != nil {
+			u.Scheme = "https"
+		}
+	}
+	return u
+}
+
+// webURL is the web address of a path on the instance.
+func (s *Server) webURL(p string) string { return s.base.String() + "/" + p }
+
+func (s *Server) newID() int {
+	s.nextID++
+	return s.nextID
+}

@@ -1,0 +1,251 @@
+package gitlab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/gitprovider/gitprovider/internal/httpx"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// DefaultURL is the instance URL used when vcs.Config.URL is empty.
+const DefaultURL = "https://gitlab.com"
+
+const kind = vcs.KindGitLab
+
+func init() { vcs.Register(vcs.KindGitLab, driver{}) }
+
+// driver registers the gitlab kind with vcs.Open.
+type driver struct{}
+
+func (driver) Open(cfg vcs.Config) (vcs.Provider, error) { return New(cfg) }
+
+func (driver) WebhookParser() vcs.WebhookParser { return NewParser() }
+
+var _ vcs.Provider = (*Provider)(nil)
+
+// Provider talks to one GitLab instance (GitLab.com or self-managed)
+// through GitLab's official Go client. It is safe for concurrent use.
+type Provider struct {
+	instance *url.URL // https://host[/relative-root], no trailing slash
+	api      *url.URL // instance + /api/v4/
+	creds    *httpx.Credentials
+	errs     httpx.Errors
+	client   *gl.Client
+}
+
+// New builds a provider from cfg. cfg.URL is the instance URL: empty or
+// https://gitlab.com for GitLab.com, https://HOST for a self-managed
+// instance, https://HOST/PATH for one under a relative URL root; each may
+// end in /api/v4 and a slash.
+//
+// Requests go through the library's HTTP client (pooled transport, CA
+// bundle, retries of idempotent requests only, credentials sent only to
+// the instance's host); the GitLab client's own retries, which repeat
+// POSTs, and its client-side rate limiter are off.
+func New(cfg vcs.Config) (*Provider, error) {
+	cfg.Kind = kind
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	instance, api, err := parseInstanceURL(cfg.URL)
+	if err != nil {
+		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "%v", err)
+	}
+	creds := httpx.NewCredentials(cfg)
+	hc, err := httpx.NewClient(httpx.Options{
+		Kind:        kind,
+		Config:      cfg,
+		AuthHosts:   []string{httpx.HostOf(api)},
+		Credentials: creds,
+		Authorize:   authorize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	client, err := gl.NewAuthSourceClient(
+		// Our transport sets PRIVATE-TOKEN or Bearer on each request, so
+		// the client sends no credentials of its own.
+		gl.Unauthenticated{},
+		gl.WithBaseURL(api.String()),
+		gl.WithHTTPClient(hc),
+		gl.WithoutRetries(),
+		gl.WithCustomRetryMax(0),
+		gl.WithCustomLimiter(noLimit{}),
+		gl.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
+		gl.WithInterceptor(keepErrorBodies),
+	)
+	if err != nil {
+		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "building the GitLab client: %v", err)
+	}
+	return &Provider{
+		instance: instance,
+		api:      api,
+		creds:    creds,
+		errs:     httpx.Errors{Kind: kind, Creds: creds, Now: cfg.Now},
+		client:   client,
+	}, nil
+}
+
+// Kind returns vcs.KindGitLab.
+func (p *Provider) Kind() vcs.Kind { return kind }
+
+// APIURL returns the API root the provider talks to, e.g.
+// https://gitlab.com/api/v4/.
+func (p *Provider) APIURL() string { return p.api.String() }
+
+// InstanceURL returns the instance's web address, e.g.
+// https://git.example.com/gitlab.
+func (p *Provider) InstanceURL() string { return p.instance.String() }
+
+// Client returns the underlying GitLab client, for calls this package does
+// not wrap. It shares the provider's credentials, retries and transport.
+func (p *Provider) Client() *gl.Client { return p.client }
+
+// SetToken replaces the static token; requests that start afterwards use
+// it.
+func (p *Provider) SetToken(token string) error {
+	if err := p.creds.SetToken(token); err != nil {
+		return vcs.Errorf(kind, "SetToken", vcs.ErrInvalidArgument, "%v", err)
+	}
+	return nil
+}
+
+// authorize sends static tokens (personal, project and group access
+// tokens) in PRIVATE-TOKEN and tokens from a TokenSource (OAuth) as
+// Bearer tokens; GitLab accepts access tokens as Bearer too.
+func authorize(req *http.Request, _ *httpx.Credentials, token string, oauth bool) {
+	if oauth {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return
+	}
+	req.Header.Set("Private-Token", token)
+}
+
+// parseInstanceURL turns an instance URL in any accepted form into the
+// instance root and the API root.
+func parseInstanceURL(raw string) (instance, api *url.URL, err error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		raw = DefaultURL
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, nil, errors.New("instance URL is not a valid URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, nil, errors.New("instance URL must start with https:// (or http://)")
+	case u.Host == "":
+		return nil, nil, errors.New("instance URL has no host name")
+	case u.User != nil:
+		return nil, nil, errors.New("instance URL must not contain credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, nil, errors.New("instance URL must not have a query or fragment")
+	}
+	p := strings.TrimRight(u.Path, "/")
+	p = strings.TrimSuffix(p, "/api/v4")
+	p = strings.TrimRight(p, "/")
+	if strings.HasSuffix(p, "/api") || strings.Contains(p, "/api/v") {
+		return nil, nil, errors.New("instance URL must be the instance's address (e.g. https://gitlab.example.com or https://host/gitlab), optionally followed by /api/v4")
+	}
+	instance = &url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host), Path: p}
+	api = &url.URL{Scheme: instance.Scheme, Host: instance.Host, Path: p + "/api/v4/"}
+	return instance, api, nil
+}
+
+// noLimit turns off the GitLab client's own rate limiter: the library
+// honours the host's Retry-After and RateLimit-Reset answers instead.
+type noLimit struct{}
+
+func (noLimit) Wait(ctx context.Context) error { return ctx.Err() }
+
+// errorBody keeps the (bounded) body of a failed answer readable after the
+// GitLab client drained it: the client drops 404 bodies, which carry
+// GitLab's reason ("404 File Not Found", "404 Project Not Found").
+type errorBody struct {
+	io.Reader
+	data []byte
+}
+
+func (errorBody) Close() error { return nil }
+
+func keepErrorBodies(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if err != nil || resp.StatusCode < 400 || resp.Body == nil {
+			return resp, err
+		}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		resp.Body = errorBody{Reader: bytes.NewReader(data), data: data}
+		return resp, nil
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// projectID checks a repository argument: a full path
+// ("group/subgroup/project") or a numeric project ID.
+func projectID(op, repo string) (string, error) {
+	id := strings.Trim(repo, "/")
+	bad := func(why string) error {
+		return vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "repository %q %s; use the project's full path (group/subgroup/project) or its numeric ID", repo, why)
+	}
+	if id == "" {
+		return "", bad("is empty")
+	}
+	if _, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return id, nil
+	}
+	parts := strings.Split(id, "/")
+	if len(parts) < 2 {
+		return "", bad("has no namespace")
+	}
+	for _, part := range parts {
+		if part == "" || part == "." || part == ".." {
+			return "", bad("has an empty or relative path element")
+		}
+		for _, r := range part {
+			if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`?#%\`, r) {
+				return "", bad("contains a character GitLab paths cannot hold")
+			}
+		}
+	}
+	return id, nil
+}
+
+func checkNumber(op string, n int) error {
+	if n <= 0 {
+		return vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "merge request number %d must be positive (use the IID shown in the web UI, !N)", n)
+	}
+	return nil
+}
+
+// reqCtx runs a client call with ctx.
+func reqCtx(ctx context.Context) gl.RequestOptionFunc { return gl.WithContext(ctx) }
+
+// pageNumber and nextPage carry offset pagination (x-next-page) through
+// pager cursors.
+func pageNumber(cursor string) int64 {
+	n, _ := strconv.ParseInt(cursor, 10, 64)
+	return n
+}
+
+func nextPage(resp *gl.Response) string {
+	if resp == nil || resp.NextPage == 0 {
+		return ""
+	}
+	return strconv.FormatInt(resp.NextPage, 10)
+}

@@ -1,0 +1,94 @@
+package gitlab
+
+import (
+	"context"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// GetPullRequest returns a merge request by its IID (the !N of the web
+// UI).
+//
+// GitLab API: GET /projects/:id/merge_requests/:merge_request_iid
+func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
+	const op = "GetPullRequest"
+	id, err := projectID(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNumber(op, number); err != nil {
+		return nil, err
+	}
+	mr, resp, err := p.client.MergeRequests.GetMergeRequest(id, int64(number), nil, reqCtx(ctx))
+	if err != nil {
+		return nil, p.fail(op, resp, err)
+	}
+	pr := &vcs.PullRequest{
+		Number:         int(mr.IID),
+		Title:          mr.Title,
+		Description:    mr.Description,
+		SourceBranch:   mr.SourceBranch,
+		TargetBranch:   mr.TargetBranch,
+		HeadSHA:        mr.SHA,
+		MergeCommitSHA: mr.MergeCommitSHA,
+		WebURL:         mr.WebURL,
+		State:          vcs.PullRequestOpen,
+	}
+	if mr.Author != nil {
+		pr.Author = mr.Author.Username
+	}
+	if pr.MergeCommitSHA == "" {
+		pr.MergeCommitSHA = mr.SquashCommitSHA
+	}
+	if mr.DiffRefs.BaseSha != "" {
+		pr.BaseSHA = mr.DiffRefs.BaseSha
+	}
+	switch mr.State {
+	case "merged":
+		pr.State = vcs.PullRequestMerged
+	case "closed":
+		pr.State = vcs.PullRequestClosed
+	}
+	return pr, nil
+}
+
+// ListPullRequestFiles lists the files a merge request changes, every
+// page, from the diffs endpoint (not the deprecated /changes). new_file,
+// deleted_file and renamed_file give the status; a rename keeps its old
+// path.
+//
+// GitLab API: GET /projects/:id/merge_requests/:merge_request_iid/diffs
+func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+	const op = "ListPullRequestFiles"
+	id, err := projectID(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNumber(op, number); err != nil {
+		return nil, err
+	}
+	return pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
+		diffs, resp, err := p.client.MergeRequests.ListMergeRequestDiffs(id, int64(number),
+			&gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)}}, reqCtx(ctx))
+		if err != nil {
+			return nil, "", p.fail(op, resp, err)
+		}
+		out := make([]*vcs.ChangedFile, len(diffs))
+		for i, d := range diffs {
+			cf := &vcs.ChangedFile{Path: d.NewPath, Status: vcs.FileModified}
+			switch {
+			case d.NewFile:
+				cf.Status = vcs.FileAdded
+			case d.DeletedFile:
+				cf.Status, cf.Path = vcs.FileRemoved, d.OldPath
+			case d.RenamedFile:
+				cf.Status, cf.PreviousPath = vcs.FileRenamed, d.OldPath
+			}
+			out[i] = cf
+		}
+		return out, nextPage(resp), nil
+	})
+}
