@@ -72,14 +72,16 @@ func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transp
 
 // ServeHTTP serves the fake as a plain handler (for httptest.Server).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.wait(r); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	s.requests.Add(1)
 	s.handler.ServeHTTP(w, r)
 }
 
-func (s *Server) respond(req *http.Request) (*http.Response, error) {
-	if !s.hosts[strings.ToLower(req.URL.Host)] {
-		return nil, fmt.Errorf("fake host: dial tcp: lookup %s: no such host", req.URL.Hostname())
-	}
+// wait applies the injected latency, counting the request as in flight.
+func (s *Server) wait(r *http.Request) error {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	for {
@@ -88,14 +90,26 @@ func (s *Server) respond(req *http.Request) (*http.Response, error) {
 			break
 		}
 	}
-	if d := time.Duration(s.latency.Load()); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-req.Context().Done():
-			t.Stop()
-			return nil, req.Context().Err()
-		}
+	d := time.Duration(s.latency.Load())
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+}
+
+func (s *Server) respond(req *http.Request) (*http.Response, error) {
+	if !s.hosts[strings.ToLower(req.URL.Host)] {
+		return nil, fmt.Errorf("fake host: dial tcp: lookup %s: no such host", req.URL.Hostname())
+	}
+	if err := s.wait(req); err != nil {
+		return nil, err
 	}
 	s.requests.Add(1)
 	// Serve a copy so the handler may read the body freely.
