@@ -1,0 +1,227 @@
+package azuredevops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Security namespaces and permission bits the access check evaluates.
+const (
+	// NamespaceGitRepositories is the "Git Repositories" security
+	// namespace; its tokens are "repoV2/{projectId}/{repositoryId}".
+	NamespaceGitRepositories = "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87"
+	// NamespaceServiceHooks is the "ServiceHooks" security namespace; its
+	// tokens are "PublisherSecurity/{projectId}".
+	NamespaceServiceHooks = "cb594ebe-87dd-4fc9-ac2c-6a10a4c92046"
+
+	PermGitGenericRead           = 2
+	PermGitGenericContribute     = 4
+	PermGitPullRequestContribute = 16384
+	PermHooksViewSubscriptions   = 1
+	PermHooksEditSubscriptions   = 2
+)
+
+// AllOrganizationsRemediation is the setup guide's instruction for a PAT
+// that was created for one organization only.
+const AllOrganizationsRemediation = "create the personal access token again with the Organization field set to All accessible organizations: the Organization field has to be All accessible organizations, not a specific organization"
+
+// Scope names as the PAT form shows them.
+const (
+	scopeCodeRead   = "Code (Read)"
+	scopeCodeWrite  = "Code (Read & write)"
+	scopeHooksRead  = "Service Hooks (Read & query)"
+	scopeHooksWrite = "Service Hooks (Read, query, & manage)"
+	scopeProject    = "Project and Team (Read)"
+)
+
+type permissionEvaluation struct {
+	SecurityNamespaceID string `json:"securityNamespaceId"`
+	Token               string `json:"token"`
+	Permissions         int    `json:"permissions"`
+	Value               bool   `json:"value"`
+}
+
+type permissionEvaluationBatch struct {
+	AlwaysAllowAdministrators bool                   `json:"alwaysAllowAdministrators"`
+	Evaluations               []permissionEvaluation `json:"evaluations"`
+}
+
+// CheckAccess reports on the token and the three permissions on repo.
+//
+// Endpoints:
+//
+//	GET  {org}/_apis/connectionData                              (the user)
+//	GET  https://app.vssps.visualstudio.com/_apis/profile/profiles/me
+//	GET  https://app.vssps.visualstudio.com/_apis/accounts?memberId={id}
+//	GET  {org}/{project}/_apis/git/repositories/{repo}           (read repository)
+//	POST {org}/_apis/security/permissionevaluationbatch          (code and service-hook permissions)
+//
+// The two account-wide calls (Azure DevOps Services only) answer 401 when
+// the PAT was created for a single organization; the setup guide requires
+// All accessible organizations, so create_webhook is reported missing with
+// that remediation. A PAT cannot read its own scopes or expiry: Scopes and
+// ExpiresAt stay nil. The permission batch evaluates the service user's
+// permissions; the POST only reads and is never retried.
+func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	const op = "CheckAccess"
+	ref, err := parseRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	rep := &vcs.AccessReport{
+		Provider:   vcs.KindAzureDevOps,
+		APIURL:     p.inst.BaseURL.String(),
+		Repository: repo,
+		TokenKind:  "personal access token",
+	}
+	if p.creds.FromSource() {
+		rep.TokenKind = "Microsoft Entra access token"
+	}
+	cd, err := p.connectionData(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	rep.User = cd.AuthenticatedUser.Properties.Account.Value
+	if rep.User == "" {
+		rep.User = cd.AuthenticatedUser.ProviderDisplayName
+	}
+	if !p.creds.FromSource() {
+		rep.Notes = append(rep.Notes, "Azure DevOps does not let a personal access token read its own scopes or expiry date; check the expiry under User settings > Personal access tokens")
+	}
+
+	singleOrg := false
+	if p.inst.Services() {
+		singleOrg, err = p.checkAllOrganizations(ctx, rep)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	var r gitRepository
+	_, err = p.do(ctx, call{Op: op, URL: ref.gitPath(), Scope: scopeCodeRead}, &r)
+	switch {
+	case errors.Is(err, vcs.ErrPermissionDenied):
+		rep.Checks = []vcs.PermissionCheck{
+			{Permission: vcs.PermReadRepository, Grant: vcs.Missing, Detail: "reading the repository was refused",
+				Remediation: fmt.Sprintf("give the PAT the %s scope and the service user Read permission on %s (Project settings > Repositories > %s > Security)", scopeCodeRead, repo, ref.Repo)},
+			{Permission: vcs.PermCreateWebhook, Grant: vcs.Unknown, Remediation: "fix read access first: the repository must be readable to check service-hook permissions"},
+			{Permission: vcs.PermWriteComment, Grant: vcs.Unknown, Remediation: "fix read access first: the repository must be readable to check pull request permissions"},
+		}
+		if singleOrg {
+			rep.Checks[1] = singleOrgCheck()
+		}
+		return rep, nil
+	case err != nil:
+		return nil, err
+	}
+
+	read := vcs.PermissionCheck{Permission: vcs.PermReadRepository, Grant: vcs.Granted, Detail: "the repository can be read (" + scopeCodeRead + ")"}
+	hook := vcs.PermissionCheck{Permission: vcs.PermCreateWebhook}
+	comment := vcs.PermissionCheck{Permission: vcs.PermWriteComment}
+
+	repoToken := "repoV2/" + r.Project.ID + "/" + r.ID
+	hooksToken := "PublisherSecurity/" + r.Project.ID
+	batch := permissionEvaluationBatch{Evaluations: []permissionEvaluation{
+		{SecurityNamespaceID: NamespaceGitRepositories, Token: repoToken, Permissions: PermGitPullRequestContribute},
+		{SecurityNamespaceID: NamespaceServiceHooks, Token: hooksToken, Permissions: PermHooksViewSubscriptions},
+		{SecurityNamespaceID: NamespaceServiceHooks, Token: hooksToken, Permissions: PermHooksEditSubscriptions},
+	}}
+	var res permissionEvaluationBatch
+	_, err = p.do(ctx, call{Op: op, Method: "POST", URL: "_apis/security/permissionevaluationbatch", Preview: "preview.1", Body: batch}, &res)
+	switch {
+	case errors.Is(err, vcs.ErrUnauthorized):
+		return nil, err
+	case err != nil || len(res.Evaluations) != len(batch.Evaluations):
+		why := "the permission evaluation failed"
+		if err != nil {
+			why += ": " + err.Error()
+		}
+		hook.Grant, hook.Detail = vcs.Unknown, why
+		hook.Remediation = fmt.Sprintf("make sure the service user has View subscriptions and Edit subscription on project %s (Project Administrators have them) and the PAT has the %s scope", ref.Project, scopeHooksWrite)
+		comment.Grant, comment.Detail = vcs.Unknown, why
+		comment.Remediation = fmt.Sprintf("make sure the service user has Contribute to pull requests on %s and the PAT has the %s scope", repo, scopeCodeWrite)
+	default:
+		if res.Evaluations[0].Value {
+			comment.Grant = vcs.Granted
+			comment.Detail = "Contribute to pull requests on the repository (with the PAT's " + scopeCodeWrite + " scope)"
+		} else {
+			comment.Grant = vcs.Missing
+			comment.Detail = "no Contribute to pull requests permission on the repository"
+			comment.Remediation = fmt.Sprintf("give the PAT the %s scope, and the service user the Contribute to pull requests permission on %s (Project settings > Repositories > %s > Security; Contributors have it)", scopeCodeWrite, repo, ref.Repo)
+		}
+		if res.Evaluations[1].Value && res.Evaluations[2].Value {
+			hook.Grant = vcs.Granted
+			hook.Detail = "View and Edit subscriptions on the project (with the PAT's " + scopeHooksWrite + " scope)"
+		} else {
+			hook.Grant = vcs.Missing
+			hook.Detail = "no View subscriptions / Edit subscription permission on project " + ref.Project
+			hook.Remediation = fmt.Sprintf("give the PAT the %s scope, and make the service user a Project Administrator of %s or grant it View subscriptions and Edit subscription (az devops security permission update --namespace-id %s --token PublisherSecurity/%s)", scopeHooksWrite, ref.Project, NamespaceServiceHooks, r.Project.ID)
+		}
+	}
+	if singleOrg {
+		hook = singleOrgCheck()
+	}
+	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+	return rep, nil
+}
+
+func singleOrgCheck() vcs.PermissionCheck {
+	return vcs.PermissionCheck{
+		Permission:  vcs.PermCreateWebhook,
+		Grant:       vcs.Missing,
+		Detail:      "the personal access token is limited to a single organization; service hooks need a token for All accessible organizations",
+		Remediation: AllOrganizationsRemediation,
+	}
+}
+
+type profile struct {
+	ID           string `json:"id"`
+	DisplayName  string `json:"displayName"`
+	EmailAddress string `json:"emailAddress"`
+}
+
+type account struct {
+	AccountID   string `json:"accountId"`
+	AccountName string `json:"accountName"`
+}
+
+// checkAllOrganizations calls the account-wide profile and accounts APIs.
+// They refuse a PAT created for a single organization, while the
+// organization's own APIs accept it. It reports whether the PAT is
+// limited to one organization and adds a note either way.
+func (p *Provider) checkAllOrganizations(ctx context.Context, rep *vcs.AccessReport) (bool, error) {
+	const op = "CheckAccess"
+	base := "https://" + VSSPSHost + "/_apis/"
+	var prof profile
+	_, err := p.do(ctx, call{Op: op, URL: base + "profile/profiles/me", Preview: "preview.3"}, &prof)
+	if err == nil {
+		var accts collection[account]
+		_, err = p.do(ctx, call{Op: op, URL: base + "accounts", Query: url.Values{"memberId": {prof.ID}}, Preview: "preview.1"}, &accts)
+		if err == nil {
+			for _, a := range accts.Value {
+				if strings.EqualFold(a.AccountName, p.inst.Organization) {
+					return false, nil
+				}
+			}
+			rep.Notes = append(rep.Notes, fmt.Sprintf("organization %q is not among the %d organizations the token's user belongs to; check the organization URL", p.inst.Organization, len(accts.Value)))
+			return false, nil
+		}
+	}
+	if errors.Is(err, vcs.ErrUnauthorized) || errors.Is(err, vcs.ErrPermissionDenied) {
+		// The organization accepted the token a moment ago: the
+		// account-wide refusal means the PAT is bound to one organization.
+		rep.Notes = append(rep.Notes, "the personal access token works for organization "+p.inst.Organization+" only: "+AllOrganizationsRemediation)
+		return true, nil
+	}
+	var ve *vcs.Error
+	if errors.As(err, &ve) && errors.Is(err, vcs.ErrUnavailable) {
+		rep.Notes = append(rep.Notes, "could not tell whether the token is for All accessible organizations: "+ve.Error())
+		return false, nil
+	}
+	return false, err
+}

@@ -1,0 +1,174 @@
+package azuredevops
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/signature"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// Parser verifies and parses Azure DevOps service-hook deliveries. It
+// implements vcs.WebhookParser.
+//
+// Azure DevOps does not sign payloads. A subscription made by
+// CreateWebhook sends Basic credentials with the secret as password;
+// Verify compares that password (or, for a subscription configured with a
+// custom "Authorization: <value>" header, the whole header value) with the
+// secret in constant time.
+//
+// Parse reads the event from the body's eventType:
+//
+//	git.pullrequest.created                  -> pull_request, opened
+//	git.pullrequest.updated, status active   -> pull_request, updated
+//	git.pullrequest.updated, status abandoned-> pull_request, closed
+//	git.pullrequest.updated, status completed-> pull_request, other (Azure sends it beside git.pullrequest.merged)
+//	git.pullrequest.merged, status completed -> pull_request, merged (Merged true)
+//	git.pullrequest.merged, other status     -> pull_request, other (a merge attempt that did not complete)
+//	git.push                                 -> push
+//	anything else                            -> other
+//
+// The repository is "project/repo" from resource.repository, the delivery
+// ID is the body's id.
+type Parser struct{}
+
+var _ vcs.WebhookParser = Parser{}
+
+// NewParser returns a Parser.
+func NewParser() Parser { return Parser{} }
+
+// Verify checks the delivery's Authorization header against secret.
+func (Parser) Verify(header http.Header, _ []byte, secret string) error {
+	auth := header.Get("Authorization")
+	if auth == "" {
+		return vcs.Errorf(vcs.KindAzureDevOps, "VerifyWebhook", vcs.ErrMissingSignature,
+			"the delivery carries no Authorization header; set the subscription's basic authentication password to the webhook secret")
+	}
+	got := auth
+	if scheme, rest, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Basic") {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+		if err != nil {
+			return vcs.Errorf(vcs.KindAzureDevOps, "VerifyWebhook", vcs.ErrInvalidSignature, "the Basic credentials are not valid base64")
+		}
+		_, pass, _ := strings.Cut(string(raw), ":")
+		got = pass
+	}
+	if got == "" {
+		return vcs.Errorf(vcs.KindAzureDevOps, "VerifyWebhook", vcs.ErrInvalidSignature, "the delivery's credentials carry no password")
+	}
+	return signature.VerifySecret(vcs.KindAzureDevOps, got, secret)
+}
+
+type serviceHookEvent struct {
+	ID        string          `json:"id"`
+	EventType string          `json:"eventType"`
+	Resource  json.RawMessage `json:"resource"`
+}
+
+type pushResource struct {
+	RefUpdates []struct {
+		Name        string `json:"name"`
+		NewObjectID string `json:"newObjectId"`
+	} `json:"refUpdates"`
+	Repository gitRepository `json:"repository"`
+	PushedBy   identityRef   `json:"pushedBy"`
+}
+
+// Parse turns a verified delivery into an Event.
+func (Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
+	var ev serviceHookEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return nil, &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not a service hook event", Err: err}
+	}
+	if ev.EventType == "" {
+		return nil, vcs.Errorf(vcs.KindAzureDevOps, "ParseWebhook", vcs.ErrInvalidPayload, "the body has no eventType")
+	}
+	out := &vcs.Event{
+		Provider:   vcs.KindAzureDevOps,
+		Kind:       vcs.EventOther,
+		HostEvent:  ev.EventType,
+		DeliveryID: ev.ID,
+		Payload:    json.RawMessage(body),
+	}
+	bad := func(err error) error {
+		return &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the " + ev.EventType + " resource is malformed", Err: err}
+	}
+	switch {
+	case ev.EventType == EventPush:
+		var res pushResource
+		if err := json.Unmarshal(ev.Resource, &res); err != nil {
+			return nil, bad(err)
+		}
+		out.Kind = vcs.EventPush
+		out.Repository = repoID(&res.Repository)
+		out.Author = res.PushedBy.login()
+		if len(res.RefUpdates) > 0 {
+			out.HeadSHA = res.RefUpdates[0].NewObjectID
+			if b, ok := strings.CutPrefix(res.RefUpdates[0].Name, "refs/heads/"); ok {
+				out.TargetBranch = b
+			}
+		}
+		out.WebURL = res.Repository.WebURL
+	case strings.HasPrefix(ev.EventType, "git.pullrequest."):
+		var pr gitPullRequest
+		if err := json.Unmarshal(ev.Resource, &pr); err != nil {
+			return nil, bad(err)
+		}
+		out.Kind = vcs.EventPullRequest
+		out.Repository = repoID(&pr.Repository)
+		out.Number = pr.PullRequestID
+		out.Title = pr.Title
+		out.Author = pr.CreatedBy.login()
+		out.SourceBranch = shortBranch(pr.SourceRefName)
+		out.TargetBranch = shortBranch(pr.TargetRefName)
+		if pr.LastMergeSourceCommit != nil {
+			out.HeadSHA = pr.LastMergeSourceCommit.CommitID
+		}
+		out.WebURL = pullRequestWebURL(&pr)
+		out.HostAction = pr.Status
+		out.Action = prAction(ev.EventType, &pr)
+		if out.Action == vcs.ActionMerged {
+			out.Merged = true
+			if pr.LastMergeCommit != nil {
+				out.MergeCommitSHA = pr.LastMergeCommit.CommitID
+			}
+		}
+		if ev.EventType == EventPullRequestMerged && pr.MergeStatus != "" {
+			out.HostAction = pr.Status + "/" + pr.MergeStatus
+		}
+	}
+	return out, nil
+}
+
+// prAction maps an event type and the pull request's status to an action.
+// Only git.pullrequest.merged of a completed pull request whose merge
+// succeeded is a merge: Azure also sends that event for merge attempts
+// that stopped at a conflict.
+func prAction(eventType string, pr *gitPullRequest) vcs.Action {
+	switch eventType {
+	case EventPullRequestCreated:
+		return vcs.ActionOpened
+	case EventPullRequestMerged:
+		if pr.Status == "completed" && (pr.MergeStatus == "" || pr.MergeStatus == "succeeded") {
+			return vcs.ActionMerged
+		}
+		return vcs.ActionOther
+	case EventPullRequestUpdated:
+		switch pr.Status {
+		case "abandoned":
+			return vcs.ActionClosed
+		case "active":
+			return vcs.ActionUpdated
+		}
+	}
+	return vcs.ActionOther
+}
+
+func repoID(r *gitRepository) string {
+	if r.Project.Name == "" || r.Name == "" {
+		return ""
+	}
+	return r.Project.Name + "/" + r.Name
+}

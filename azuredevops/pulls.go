@@ -1,0 +1,202 @@
+package azuredevops
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// changesPageSize is the $top asked for per page of changes (Azure's
+// maximum).
+const changesPageSize = 2000
+
+func checkNumber(op string, number int) error {
+	if number <= 0 {
+		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "pull request ID %d must be positive", number)
+	}
+	return nil
+}
+
+// GetPullRequest returns a pull request. Status active is open, abandoned
+// is closed and completed is merged.
+//
+// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}
+func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
+	const op = "GetPullRequest"
+	r, err := parseRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNumber(op, number); err != nil {
+		return nil, err
+	}
+	var pr gitPullRequest
+	if _, err := p.do(ctx, call{Op: op, URL: r.gitPath("pullrequests", strconv.Itoa(number)), Scope: scopeCodeRead}, &pr); err != nil {
+		return nil, err
+	}
+	return toPullRequest(&pr), nil
+}
+
+func toPullRequest(pr *gitPullRequest) *vcs.PullRequest {
+	out := &vcs.PullRequest{
+		Number:       pr.PullRequestID,
+		Title:        pr.Title,
+		Description:  pr.Description,
+		Author:       pr.CreatedBy.login(),
+		SourceBranch: shortBranch(pr.SourceRefName),
+		TargetBranch: shortBranch(pr.TargetRefName),
+		WebURL:       pullRequestWebURL(pr),
+	}
+	switch pr.Status {
+	case "completed":
+		out.State = vcs.PullRequestMerged
+	case "abandoned":
+		out.State = vcs.PullRequestClosed
+	default:
+		out.State = vcs.PullRequestOpen
+	}
+	if pr.LastMergeSourceCommit != nil {
+		out.HeadSHA = pr.LastMergeSourceCommit.CommitID
+	}
+	if pr.LastMergeTargetCommit != nil {
+		out.BaseSHA = pr.LastMergeTargetCommit.CommitID
+	}
+	// lastMergeCommit of an open pull request is Azure's trial merge; it
+	// is the merge commit only once the pull request completed.
+	if out.State == vcs.PullRequestMerged && pr.LastMergeCommit != nil {
+		out.MergeCommitSHA = pr.LastMergeCommit.CommitID
+	}
+	return out
+}
+
+func pullRequestWebURL(pr *gitPullRequest) string {
+	if pr.Links.Web.Href != "" {
+		return pr.Links.Web.Href
+	}
+	if pr.Repository.WebURL != "" {
+		return strings.TrimSuffix(pr.Repository.WebURL, "/") + "/pullrequest/" + strconv.Itoa(pr.PullRequestID)
+	}
+	return ""
+}
+
+type iteration struct {
+	ID int `json:"id"`
+}
+
+type prChange struct {
+	ChangeType       string `json:"changeType"`
+	OriginalPath     string `json:"originalPath"`
+	SourceServerItem string `json:"sourceServerItem"`
+	Item             struct {
+		ObjectID      string `json:"objectId"`
+		Path          string `json:"path"`
+		IsFolder      bool   `json:"isFolder"`
+		GitObjectType string `json:"gitObjectType"`
+	} `json:"item"`
+}
+
+type iterationChanges struct {
+	ChangeEntries []prChange `json:"changeEntries"`
+	NextSkip      int        `json:"nextSkip"`
+	NextTop       int        `json:"nextTop"`
+}
+
+// ListPullRequestFiles lists the files the pull request changes: the
+// changes of its last iteration against the merge base, every page.
+//
+// Endpoints:
+//
+//	GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}/iterations
+//	GET …/pullrequests/{id}/iterations/{last}/changes?$compareTo=0&$top=2000&$skip=…   (pages via nextSkip/nextTop)
+//
+// Folder entries are left out. A change type may combine flags ("edit,
+// rename"): a rename wins over an edit.
+func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+	const op = "ListPullRequestFiles"
+	r, err := parseRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNumber(op, number); err != nil {
+		return nil, err
+	}
+	prPath := r.gitPath("pullrequests", strconv.Itoa(number))
+	var its collection[iteration]
+	if _, err := p.do(ctx, call{Op: op, URL: prPath + "/iterations", Scope: scopeCodeRead}, &its); err != nil {
+		return nil, err
+	}
+	last := 0
+	for _, it := range its.Value {
+		last = max(last, it.ID)
+	}
+	if last == 0 {
+		return []*vcs.ChangedFile{}, nil
+	}
+	changesPath := prPath + "/iterations/" + strconv.Itoa(last) + "/changes"
+	changes, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]prChange, string, error) {
+		skip, top := "0", strconv.Itoa(changesPageSize)
+		if cursor != "" {
+			skip, top, _ = strings.Cut(cursor, ",")
+		}
+		var page iterationChanges
+		q := url.Values{"$compareTo": {"0"}, "$top": {top}, "$skip": {skip}}
+		if _, err := p.do(ctx, call{Op: op, URL: changesPath, Query: q, Scope: scopeCodeRead}, &page); err != nil {
+			return nil, "", err
+		}
+		next := ""
+		if page.NextSkip > 0 && len(page.ChangeEntries) > 0 {
+			nextTop := page.NextTop
+			if nextTop <= 0 {
+				nextTop = changesPageSize
+			}
+			next = strconv.Itoa(page.NextSkip) + "," + strconv.Itoa(nextTop)
+		}
+		return page.ChangeEntries, next, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*vcs.ChangedFile, 0, len(changes))
+	for _, c := range changes {
+		if c.Item.IsFolder || c.Item.GitObjectType == "tree" {
+			continue
+		}
+		if cf := toChangedFile(c); cf != nil {
+			out = append(out, cf)
+		}
+	}
+	return out, nil
+}
+
+// toChangedFile maps one change entry; nil for an entry that only repeats
+// another one.
+func toChangedFile(c prChange) *vcs.ChangedFile {
+	cf := &vcs.ChangedFile{Path: strings.TrimPrefix(c.Item.Path, "/"), SHA: c.Item.ObjectID}
+	flags := map[string]bool{}
+	for _, f := range strings.Split(c.ChangeType, ",") {
+		flags[strings.ToLower(strings.TrimSpace(f))] = true
+	}
+	switch {
+	case flags["sourcerename"] && !flags["rename"] && !flags["add"] && !flags["edit"]:
+		// The old side of a rename; the entry of the new path tells it.
+		return nil
+	case flags["delete"]:
+		cf.Status, cf.SHA = vcs.FileRemoved, ""
+	case flags["rename"]:
+		cf.Status = vcs.FileRenamed
+		prev := c.OriginalPath
+		if prev == "" {
+			prev = c.SourceServerItem
+		}
+		cf.PreviousPath = strings.TrimPrefix(prev, "/")
+	case flags["add"]:
+		cf.Status = vcs.FileAdded
+	default:
+		cf.Status = vcs.FileModified
+	}
+	return cf
+}

@@ -1,0 +1,135 @@
+package azuredevops
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// projectPageSize is the $top asked for when listing projects.
+const projectPageSize = 100
+
+// ListRepositories yields every Git repository of every project the token
+// can see, project by project. Disabled repositories are left out.
+//
+// Endpoints:
+//
+//	GET {org}/_apis/projects?$top=100&continuationToken=…   (pages via the x-ms-continuationtoken header)
+//	GET {org}/{project}/_apis/git/repositories               (per project)
+//
+// A PAT without the Project and Team (Read) scope cannot list projects;
+// then it falls back to GET {org}/_apis/git/repositories, which lists the
+// repositories of all projects in one answer with Code (Read) alone.
+func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
+	const op = "ListRepositories"
+	return func(yield func(*vcs.Repository, error) bool) {
+		first := true
+		projects := pager.Seq(ctx, func(ctx context.Context, cursor string) ([]teamProject, string, error) {
+			q := url.Values{"$top": {strconv.Itoa(projectPageSize)}}
+			if cursor != "" {
+				q.Set("continuationToken", cursor)
+			}
+			var page collection[teamProject]
+			resp, err := p.do(ctx, call{Op: op, URL: "_apis/projects", Query: q, Scope: scopeProject}, &page)
+			if err != nil {
+				return nil, "", err
+			}
+			return page.Value, resp.Header.Get("X-Ms-Continuationtoken"), nil
+		})
+		for proj, err := range projects {
+			if err != nil {
+				if first && errors.Is(err, vcs.ErrPermissionDenied) {
+					p.listAllRepositories(ctx, yield)
+					return
+				}
+				yield(nil, err)
+				return
+			}
+			first = false
+			if proj.State != "" && proj.State != "wellFormed" {
+				continue // being created or deleted
+			}
+			var repos collection[gitRepository]
+			_, err := p.do(ctx, call{Op: op, URL: seg(proj.Name) + "/_apis/git/repositories", Scope: scopeCodeRead}, &repos)
+			if err != nil {
+				if errors.Is(err, vcs.ErrNotFound) {
+					continue // deleted since it was listed
+				}
+				yield(nil, err)
+				return
+			}
+			for i := range repos.Value {
+				r := &repos.Value[i]
+				if r.IsDisabled {
+					continue
+				}
+				if r.Project.Visibility == "" {
+					r.Project.Visibility = proj.Visibility
+				}
+				if !yield(toRepository(r), nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// listAllRepositories is the fallback of ListRepositories: GET
+// {org}/_apis/git/repositories.
+func (p *Provider) listAllRepositories(ctx context.Context, yield func(*vcs.Repository, error) bool) {
+	var repos collection[gitRepository]
+	if _, err := p.do(ctx, call{Op: "ListRepositories", URL: "_apis/git/repositories", Scope: scopeCodeRead}, &repos); err != nil {
+		yield(nil, err)
+		return
+	}
+	for i := range repos.Value {
+		if repos.Value[i].IsDisabled {
+			continue
+		}
+		if !yield(toRepository(&repos.Value[i]), nil) {
+			return
+		}
+	}
+}
+
+// GetRepository returns one repository.
+//
+// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}
+func (p *Provider) GetRepository(ctx context.Context, repo string) (*vcs.Repository, error) {
+	r, err := p.getRepo(ctx, "GetRepository", repo)
+	if err != nil {
+		return nil, err
+	}
+	return toRepository(r), nil
+}
+
+// getRepo reads the repository, for its and its project's GUIDs.
+func (p *Provider) getRepo(ctx context.Context, op, repo string) (*gitRepository, error) {
+	ref, err := parseRepo(op, repo)
+	if err != nil {
+		return nil, err
+	}
+	var r gitRepository
+	if _, err := p.do(ctx, call{Op: op, URL: ref.gitPath(), Scope: scopeCodeRead}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func toRepository(r *gitRepository) *vcs.Repository {
+	return &vcs.Repository{
+		ID:            r.Project.Name + "/" + r.Name,
+		HostID:        r.ID,
+		Name:          r.Name,
+		DefaultBranch: shortBranch(r.DefaultBranch),
+		Private:       !strings.EqualFold(r.Project.Visibility, "public"),
+		WebURL:        r.WebURL,
+		CloneURL:      r.RemoteURL,
+	}
+}
