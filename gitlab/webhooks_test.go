@@ -1,0 +1,189 @@
+package gitlab_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/gitlab"
+	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+const hookURL = "https://bytebase.example.test/hook"
+
+// TestCreateWebhookSettings checks what the hook is created with: the
+// token, the derived signing token, merge request events on, push events
+// explicitly off (GitLab's default is on) and SSL verification on.
+func TestCreateWebhookSettings(t *testing.T) {
+	s := newSeeded(t)
+	p := s.provider(t, s.tok)
+	h, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "hook-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Active || len(h.Events) != 1 || h.Events[0] != vcs.WebhookEventPullRequest {
+		t.Errorf("CreateWebhook = %+v", h)
+	}
+	hooks, _ := s.srv.Hooks(s.repo)
+	if len(hooks) != 1 {
+		t.Fatalf("%d hooks", len(hooks))
+	}
+	got := hooks[0]
+	if got.Token != "hook-secret" || got.SigningToken != gitlab.SigningToken("hook-secret") || !got.EnableSSLVerification ||
+		!got.Events["merge_requests_events"] || got.Events["push_events"] {
+		t.Errorf("stored hook = %+v", got)
+	}
+}
+
+// TestUpdateWebhookKeepsSecret: GitLab clears a hook's token when its URL
+// changes; UpdateWebhook sends it again, so deliveries still verify.
+func TestUpdateWebhookKeepsSecret(t *testing.T) {
+	s := newSeeded(t)
+	p := s.provider(t, s.tok)
+	h, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The fake models GitLab: a bare URL change drops the secrets.
+	body := []byte(`{"url":"` + hookURL + `/moved"}`)
+	req, _ := http.NewRequest(http.MethodPut, s.srv.APIURL()+"projects/acme%2Fplatform%2Fdb-migrations/hooks/"+h.ID, bytes.NewReader(body))
+	req.Header.Set("Private-Token", s.tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.srv.Client().Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("raw PUT: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if hooks, _ := s.srv.Hooks(s.repo); hooks[0].Token != "" || hooks[0].SigningToken != "" {
+		t.Fatalf("the fake kept the token across a URL change: %+v", hooks[0])
+	}
+
+	moved := hookURL + "/v2"
+	if _, err := p.UpdateWebhook(testCtx(t), s.repo, h.ID, vcs.WebhookOptions{URL: moved, Secret: "two"}); err != nil {
+		t.Fatal(err)
+	}
+	hooks, _ := s.srv.Hooks(s.repo)
+	if hooks[0].URL != moved || hooks[0].Token != "two" || hooks[0].SigningToken != gitlab.SigningToken("two") {
+		t.Errorf("after UpdateWebhook: %+v", hooks[0])
+	}
+	reqs, err := s.srv.MergePullRequest(s.repo, s.mr)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("merge deliveries: %d, %v", len(reqs), err)
+	}
+	ev := serveDelivery(t, reqs[0], "two")
+	if ev == nil || !ev.Merged || ev.Number != s.mr || ev.Repository != s.repo {
+		t.Errorf("merged event = %+v", ev)
+	}
+}
+
+// serveDelivery passes a fake delivery through vcs.WebhookHandler.
+func serveDelivery(t *testing.T, r *http.Request, secret string) *vcs.Event {
+	t.Helper()
+	var got *vcs.Event
+	h := vcs.NewWebhookHandler(gitlab.NewParser(), secret, func(_ context.Context, ev *vcs.Event) error { got = ev; return nil })
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK {
+		t.Errorf("delivery answered %d: %s", rec.Code, rec.Body)
+	}
+	return got
+}
+
+func TestDeliveryHeaders(t *testing.T) {
+	s := newSeeded(t)
+	p := s.provider(t, s.tok)
+	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "sekret"}); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := s.srv.ClosePullRequest(s.repo, s.mr)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("%d deliveries, %v", len(reqs), err)
+	}
+	h := reqs[0].Header
+	for _, k := range []string{gitlab.HeaderEvent, gitlab.HeaderEventUUID, gitlab.HeaderWebhookUUID, gitlab.HeaderIdempotencyKey,
+		gitlab.HeaderToken, gitlab.HeaderWebhookID, gitlab.HeaderWebhookTimestamp, gitlab.HeaderWebhookSignature} {
+		if h.Get(k) == "" {
+			t.Errorf("delivery lacks %s", k)
+		}
+	}
+	if h.Get(gitlab.HeaderWebhookID) != h.Get(gitlab.HeaderIdempotencyKey) {
+		t.Error("webhook-id differs from Idempotency-Key")
+	}
+	ev := serveDelivery(t, reqs[0], "sekret")
+	if ev == nil || ev.Action != vcs.ActionClosed || ev.Merged || ev.DeliveryID != h.Get(gitlab.HeaderEventUUID) {
+		t.Errorf("event = %+v", ev)
+	}
+}
+
+// TestDeliveriesBeforeGitLab19: without signing tokens deliveries carry
+// only X-Gitlab-Token, which still verifies.
+func TestDeliveriesBeforeGitLab19(t *testing.T) {
+	s := newSeeded(t, gitlabtest.WithoutSigningTokens())
+	p := s.provider(t, s.tok)
+	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "sekret"}); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := s.srv.MergePullRequest(s.repo, s.mr)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("%d deliveries, %v", len(reqs), err)
+	}
+	if reqs[0].Header.Get(gitlab.HeaderWebhookSignature) != "" || reqs[0].Header.Get(gitlab.HeaderToken) != "sekret" {
+		t.Errorf("headers = %v", reqs[0].Header)
+	}
+	body, _ := io.ReadAll(reqs[0].Body)
+	if err := gitlab.NewParser().Verify(reqs[0].Header, body, "sekret"); err != nil {
+		t.Errorf("token delivery: %v", err)
+	}
+	if err := (&gitlab.Parser{RequireSignature: true}).Verify(reqs[0].Header, body, "sekret"); !errors.Is(err, vcs.ErrMissingSignature) {
+		t.Errorf("RequireSignature accepted a token-only delivery: %v", err)
+	}
+}
+
+func TestPushAndInactiveWebhooks(t *testing.T) {
+	s := newSeeded(t)
+	p := s.provider(t, s.tok)
+	push, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL + "/push", Secret: "p",
+		Events: []vcs.WebhookEvent{vcs.WebhookEventPush}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL + "/off", Secret: "o", Inactive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !push.Active || off.Active || len(off.Events) != 0 {
+		t.Errorf("push %+v, inactive %+v", push, off)
+	}
+	content := "x\n"
+	if _, err := s.srv.CommitFiles(s.repo, "main", map[string]*string{"b.sql": &content}); err != nil {
+		t.Fatal(err)
+	}
+	var hits []*http.Request
+	for _, r := range s.srv.Deliveries() {
+		if r.URL.String() == hookURL+"/off" {
+			t.Errorf("the inactive hook got a delivery")
+		}
+		if r.URL.String() == hookURL+"/push" {
+			hits = append(hits, r)
+		}
+	}
+	if len(hits) != 1 {
+		t.Fatalf("%d push deliveries", len(hits))
+	}
+	ev := serveDelivery(t, hits[0], "p")
+	if ev == nil || ev.Kind != vcs.EventPush || ev.TargetBranch != "main" || ev.HeadSHA == "" {
+		t.Errorf("push event = %+v", ev)
+	}
+	if err := p.DeleteWebhook(testCtx(t), s.repo, off.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DeleteWebhook(testCtx(t), s.repo, off.ID); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+}
