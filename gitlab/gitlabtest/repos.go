@@ -256,15 +256,20 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *calle
 	if orderBy == "" {
 		orderBy = "created_at"
 	}
-	if orderBy != "id" && orderBy != "created_at" {
-		writeError(w, http.StatusBadRequest, "order_by does not have a valid value")
+	less := func(a, b fakegit.Repo) bool { return a.ID < b.ID }
+	switch orderBy {
+	case "id", "created_at", "updated_at", "last_activity_at", "star_count":
+	case "name", "path":
+		less = func(a, b fakegit.Repo) bool { return path.Base(a.FullPath) < path.Base(b.FullPath) }
+	default:
+		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "order_by does not have a valid value"})
 		return
 	}
 	sort.SliceStable(repos, func(i, j int) bool {
 		if desc {
-			return repos[i].ID > repos[j].ID
+			return less(repos[j], repos[i])
 		}
-		return repos[i].ID < repos[j].ID
+		return less(repos[i], repos[j])
 	})
 	if q.Get("pagination") == "keyset" {
 		if orderBy != "id" {

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+
+	// Registers vcs.KindGitLab even before the root package imports it.
+	_ "github.com/gitprovider/gitprovider/gitlab"
+)
+
+func init() { scenarios = append(scenarios, gitlabScenarios...) }
+
+var gitlabScenarios = []func() (*scenario, error){
+	func() (*scenario, error) { return gitlabScenario("GitLab.com", gitlabtest.New()) },
+	func() (*scenario, error) {
+		return gitlabScenario("GitLab self-managed (/gitlab)", gitlabtest.New(gitlabtest.WithURL("https://git.example.test/gitlab")))
+	},
+}
+
+// gitlabScenario seeds a fake GitLab: a project in a subgroup, a service
+// user with a personal access token (api scope) who is Maintainer of the
+// top-level group, and a merge request a developer opened.
+func gitlabScenario(name string, srv *gitlabtest.Server) (*scenario, error) {
+	const repo = "acme/platform/db-migrations"
+	srv.CreateUser("bytebase-bot", "Bytebase Bot")
+	srv.CreateUser("alice", "Alice Developer")
+	if _, err := srv.CreateRepo(repo, gitlabtest.RepoOptions{DefaultBranch: "main", Files: baseMigrations}); err != nil {
+		return nil, err
+	}
+	if err := srv.AddMember("acme", "bytebase-bot", gitlabtest.Maintainer); err != nil {
+		return nil, err
+	}
+	if err := srv.AddMember("acme", "alice", gitlabtest.Developer); err != nil {
+		return nil, err
+	}
+	if _, err := srv.CommitFiles(repo, "feature/add-users", migrationChanges()); err != nil {
+		return nil, err
+	}
+	mr, err := srv.OpenPullRequest(repo, "feature/add-users", "main", "Add users table", "", "alice")
+	if err != nil {
+		return nil, err
+	}
+	tok, err := srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{
+		Name: "bytebase", Scopes: []string{"api"}, ExpiresAt: srv.Now().AddDate(0, 6, 0),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &scenario{
+		Name: name, Config: srv.Config(tok), Repo: repo, PullRequest: mr,
+		Merge: func(hookClient *http.Client) error {
+			srv.SetWebhookClient(hookClient)
+			_, err := srv.MergePullRequest(repo, mr)
+			return err
+		},
+	}, nil
+}
