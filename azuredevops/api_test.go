@@ -1,0 +1,363 @@
+package azuredevops_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/azuredevops"
+	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
+)
+
+func ptr(s string) *string { return &s }
+
+func TestReadFileRefs(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	if err := f.Tag(fixtureRepo, "v1.0", fx.DefaultBranch); err != nil {
+		t.Fatal(err)
+	}
+	// A later commit on main, so the tag and the branch differ.
+	head, err := f.CommitFiles(fixtureRepo, fx.DefaultBranch, map[string]*string{"migrations/001_init.sql": ptr("-- v2\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fx.BaseFiles["migrations/001_init.sql"]
+	for _, c := range []struct{ ref, want string }{
+		{"", "-- v2\n"},
+		{"main", "-- v2\n"},
+		{"refs/heads/main", "-- v2\n"},
+		{"v1.0", base},           // no branch of that name: read as a tag
+		{"refs/tags/v1.0", base}, // explicit tag
+		{head, "-- v2\n"},        // a 40-hex SHA is a commit
+		{strings.ToUpper(head), "-- v2\n"},
+	} {
+		file, err := p.ReadFile(ctx(t), fixtureRepo, "migrations/001_init.sql", c.ref)
+		if err != nil || string(file.Content) != c.want || file.Ref != c.ref || file.Path != "migrations/001_init.sql" {
+			t.Errorf("ReadFile at %q = %+v, %v; want %q", c.ref, file, err, c.want)
+		}
+	}
+	for _, ref := range []string{"no-such-ref", "refs/tags/main", strings.Repeat("a", 40)} {
+		if _, err := p.ReadFile(ctx(t), fixtureRepo, "README.md", ref); !errors.Is(err, vcs.ErrNotFound) {
+			t.Errorf("ReadFile at %q = %v, want ErrNotFound", ref, err)
+		}
+	}
+	// A directory is not a file.
+	if _, err := p.ReadFile(ctx(t), fixtureRepo, "migrations", ""); err == nil {
+		t.Error("ReadFile of a directory succeeded")
+	}
+	// Binary content comes back unchanged.
+	bin := string([]byte{0, 1, 2, 0xff, '\n'})
+	if _, err := f.CommitFiles(fixtureRepo, "bin", map[string]*string{"blob.bin": &bin}); err != nil {
+		t.Fatal(err)
+	}
+	file, err := p.ReadFile(ctx(t), fixtureRepo, "blob.bin", "bin")
+	if err != nil || string(file.Content) != bin {
+		t.Errorf("binary ReadFile = %q, %v", file.Content, err)
+	}
+}
+
+func TestListDirectoryDetails(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	got, err := p.ListDirectory(ctx(t), fixtureRepo, "/schema/", "", false)
+	if err != nil || len(got) != 1 || got[0].Path != "schema/v1" || got[0].Type != vcs.EntryDirectory || got[0].SHA == "" || got[0].Size != -1 {
+		t.Errorf("ListDirectory(/schema/) = %+v, %v", got, err)
+	}
+	if _, err := p.ListDirectory(ctx(t), fixtureRepo, "README.md", "", false); !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Errorf("ListDirectory of a file = %v, want ErrInvalidArgument", err)
+	}
+	if _, err := p.ListDirectory(ctx(t), fixtureRepo, "docs", "no-such-branch", true); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("ListDirectory at a missing ref = %v, want ErrNotFound", err)
+	}
+	all, err := p.ListDirectory(ctx(t), fixtureRepo, "", fx.SourceBranch, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		if strings.HasPrefix(e.Path, "/") || e.Path == "" {
+			t.Errorf("entry %+v has a bad path", e)
+		}
+	}
+}
+
+func TestListRepositoriesWithoutProjectScope(t *testing.T) {
+	f, fx := newFixture(t)
+	if err := f.DisableRepo("Project 00/repo-00"); err != nil {
+		t.Fatal(err)
+	}
+	for name, scopes := range map[string][]string{
+		"projects":        azuredevopstest.FullScopes,
+		"code scope only": {azuredevopstest.ScopeCode},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := open(t, f.Config(f.CreatePAT("", azuredevopstest.PATOptions{Scopes: scopes})))
+			repos, err := vcs.Collect(p.ListRepositories(ctx(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			for _, r := range repos {
+				ids[r.ID] = true
+			}
+			if len(repos) != fx.ExtraRepos || !ids[fixtureRepo] || ids["Project 00/repo-00"] {
+				t.Errorf("listed %d repositories (disabled one left out: %t)", len(repos), !ids["Project 00/repo-00"])
+			}
+		})
+	}
+}
+
+func TestPullRequestLifecycle(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	n := f.PullRequest()
+	before, err := p.GetPullRequest(ctx(t), fixtureRepo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.MergeCommitSHA != "" || before.BaseSHA == "" || !strings.Contains(before.WebURL, "/pullrequest/") || before.Author != azuredevopstest.DefaultUser {
+		t.Errorf("open pull request = %+v", before)
+	}
+	// A push adds an iteration; the changed files follow it.
+	if _, err := f.CommitFiles(fixtureRepo, fx.SourceBranch, map[string]*string{"migrations/005_more.sql": ptr("SELECT 5;\n")}); err != nil {
+		t.Fatal(err)
+	}
+	files, err := p.ListPullRequestFiles(ctx(t), fixtureRepo, n)
+	if err != nil || len(files) != len(fx.ExpectedChanges)+1 {
+		t.Fatalf("after a push: %d files, %v", len(files), err)
+	}
+	for _, cf := range files {
+		if strings.HasSuffix(cf.Path, "/bulk") || (cf.Status != vcs.FileRemoved && cf.SHA == "") {
+			t.Errorf("changed file %+v", cf)
+		}
+	}
+	after, _ := p.GetPullRequest(ctx(t), fixtureRepo, n)
+	if after.HeadSHA == before.HeadSHA {
+		t.Error("head SHA did not follow the push")
+	}
+	// Abandon, reactivate, complete.
+	closable := f.ClosablePullRequest()
+	if _, err := f.ClosePullRequest(fixtureRepo, closable); err != nil {
+		t.Fatal(err)
+	}
+	if pr, _ := p.GetPullRequest(ctx(t), fixtureRepo, closable); pr.State != vcs.PullRequestClosed {
+		t.Errorf("abandoned: %s", pr.State)
+	}
+	if _, err := f.ReopenPullRequest(fixtureRepo, closable); err != nil {
+		t.Fatal(err)
+	}
+	if pr, _ := p.GetPullRequest(ctx(t), fixtureRepo, closable); pr.State != vcs.PullRequestOpen {
+		t.Errorf("reactivated: %s", pr.State)
+	}
+	if _, err := f.MergePullRequest(fixtureRepo, n); err != nil {
+		t.Fatal(err)
+	}
+	merged, _ := p.GetPullRequest(ctx(t), fixtureRepo, n)
+	if merged.State != vcs.PullRequestMerged || merged.MergeCommitSHA == "" {
+		t.Errorf("completed: %+v", merged)
+	}
+	// Pull request IDs are unique in the organization: another
+	// repository does not know this one.
+	if _, err := p.GetPullRequest(ctx(t), "Project 00/repo-00", n); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("pull request of another repository = %v", err)
+	}
+}
+
+func TestCommentThreads(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	n := f.PullRequest()
+	// A push makes a system thread; a code comment has a file context; a
+	// deleted thread is gone. None is a general comment.
+	if _, err := f.CommitFiles(fixtureRepo, fx.SourceBranch, map[string]*string{"x.sql": ptr("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.AddThread(fixtureRepo, n, "", "nit: naming", "/migrations/004_users.sql", 1); err != nil {
+		t.Fatal(err)
+	}
+	gone, _ := f.AddThread(fixtureRepo, n, "", "deleted", "", 0)
+	if err := f.DeleteThread(fixtureRepo, n, gone); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := p.ListComments(ctx(t), fixtureRepo, n); err != nil || len(list) != 0 {
+		t.Fatalf("ListComments = %+v, %v; want none", list, err)
+	}
+	c, err := p.CreateComment(ctx(t), fixtureRepo, n, "report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(c.ID, "/") || c.Author != azuredevopstest.DefaultUser || c.CreatedAt.IsZero() || !strings.Contains(c.WebURL, "discussionId="+c.ID) {
+		t.Errorf("CreateComment = %+v", c)
+	}
+	// Replies are edited by "threadID/commentID".
+	thread, err := strconv.Atoi(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := f.ReplyToThread(fixtureRepo, n, thread, "", "a reply")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := c.ID + "/" + strconv.Itoa(reply)
+	up, err := p.UpdateComment(ctx(t), fixtureRepo, n, id, "edited reply")
+	if err != nil || up.ID != id || up.Body != "edited reply" {
+		t.Errorf("UpdateComment(%s) = %+v, %v", id, up, err)
+	}
+	list, _ := p.ListComments(ctx(t), fixtureRepo, n)
+	if len(list) != 1 || list[0].Body != "report" {
+		t.Errorf("a reply changed the general comment: %+v", list)
+	}
+	for _, bad := range []string{"", "x", "0", "1/", "/1", "1/x", "-3"} {
+		if _, err := p.UpdateComment(ctx(t), fixtureRepo, n, bad, "x"); !errors.Is(err, vcs.ErrInvalidArgument) {
+			t.Errorf("UpdateComment(%q) = %v, want ErrInvalidArgument", bad, err)
+		}
+	}
+	if _, err := p.UpdateComment(ctx(t), fixtureRepo, n, c.ID+"/99", "x"); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("UpdateComment of a missing reply = %v", err)
+	}
+	// Someone else's comment cannot be edited.
+	f.AddUser("other@fabrikam.example", "Other", azuredevopstest.RoleContributor)
+	other, _ := f.AddThread(fixtureRepo, n, "other@fabrikam.example", "theirs", "", 0)
+	_, err = p.UpdateComment(ctx(t), fixtureRepo, n, strconv.Itoa(other), "mine now")
+	if !errors.Is(err, vcs.ErrPermissionDenied) {
+		t.Errorf("editing another user's comment = %v, want ErrPermissionDenied", err)
+	}
+	// A comment over Azure's length limit is refused.
+	if _, err := p.CreateComment(ctx(t), fixtureRepo, n, strings.Repeat("x", azuredevopstest.MaxCommentLength+1)); !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Errorf("oversized comment = %v", err)
+	}
+}
+
+func eventTypes(f *fake, url string) []string {
+	var out []string
+	for _, s := range f.Subscriptions() {
+		if s.ConsumerInputs["url"] == url {
+			out = append(out, s.EventType)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestWebhookGroups(t *testing.T) {
+	f, _ := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	c := ctx(t)
+	repoID, projectID, _ := f.RepoID(fixtureRepo)
+	const url = vcstest.HookURL
+	h, err := p.CreateWebhook(c, fixtureRepo, vcs.WebhookOptions{URL: url, Secret: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventTypes(f, url); strings.Join(got, ",") != "git.pullrequest.created,git.pullrequest.merged,git.pullrequest.updated" {
+		t.Fatalf("subscriptions after create: %v", got)
+	}
+	for _, s := range f.Subscriptions() {
+		if s.PublisherInputs["repository"] != repoID || s.PublisherInputs["projectId"] != projectID ||
+			s.ConsumerInputs["basicAuthPassword"] != "one" || s.ConsumerInputs["basicAuthUsername"] != azuredevops.WebhookUsername {
+			t.Errorf("subscription %+v", s)
+		}
+	}
+	// Push only: the PR subscriptions go, the ID stays.
+	h2, err := p.UpdateWebhook(c, fixtureRepo, h.ID, vcs.WebhookOptions{URL: url, Secret: "two", Events: []vcs.WebhookEvent{vcs.WebhookEventPush}})
+	if err != nil || h2.ID != h.ID {
+		t.Fatalf("UpdateWebhook to push = %+v, %v", h2, err)
+	}
+	if got := eventTypes(f, url); strings.Join(got, ",") != "git.push" {
+		t.Fatalf("subscriptions after push-only: %v", got)
+	}
+	// And back, inactive.
+	h3, err := p.UpdateWebhook(c, fixtureRepo, h.ID, vcs.WebhookOptions{URL: url, Secret: "three", Inactive: true,
+		Events: []vcs.WebhookEvent{vcs.WebhookEventPush, vcs.WebhookEventPullRequest}})
+	if err != nil || h3.ID != h.ID || h3.Active {
+		t.Fatalf("UpdateWebhook back = %+v, %v", h3, err)
+	}
+	if got := eventTypes(f, url); len(got) != 4 {
+		t.Fatalf("subscriptions after PR+push: %v", got)
+	}
+	hooks, err := p.ListWebhooks(c, fixtureRepo)
+	if err != nil || len(hooks) != 1 || hooks[0].ID != h.ID || hooks[0].Active || len(hooks[0].Events) != 2 {
+		t.Fatalf("ListWebhooks = %+v, %v", hooks, err)
+	}
+	// An inactive webhook delivers nothing.
+	if reqs, _ := f.Notify(fixtureRepo, f.PullRequest(), azuredevopstest.EventPullRequestCreated); len(reqs) != 0 {
+		t.Errorf("inactive webhook delivered %d requests", len(reqs))
+	}
+	// A second URL is a second webhook; another repository's are not listed.
+	other, err := p.CreateWebhook(c, fixtureRepo, vcs.WebhookOptions{URL: url + "/other", Secret: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreateWebhook(c, "Project 00/repo-00", vcs.WebhookOptions{URL: url, Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	hooks, _ = p.ListWebhooks(c, fixtureRepo)
+	if len(hooks) != 2 || hooks[0].ID != h.ID || hooks[1].ID != other.ID {
+		t.Fatalf("ListWebhooks with two URLs = %+v", hooks)
+	}
+	// The webhook of another repository is not found through this one.
+	theirs, _ := p.ListWebhooks(c, "Project 00/repo-00")
+	if err := p.DeleteWebhook(c, fixtureRepo, theirs[0].ID); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("DeleteWebhook of another repository's webhook = %v", err)
+	}
+	if err := p.DeleteWebhook(c, fixtureRepo, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventTypes(f, url); len(got) != 3 { // only Project 00's
+		t.Errorf("subscriptions left for the URL: %v", got)
+	}
+	if _, err := p.UpdateWebhook(c, fixtureRepo, h.ID, vcs.WebhookOptions{URL: url, Secret: "x"}); !errors.Is(err, vcs.ErrNotFound) {
+		t.Errorf("UpdateWebhook of a deleted webhook = %v", err)
+	}
+	if err := p.DeleteWebhook(c, fixtureRepo, ""); !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Errorf("DeleteWebhook(\"\") = %v", err)
+	}
+}
+
+func TestDeliveriesReachTheHandler(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	const secret = "hook-secret"
+	var got []*vcs.Event
+	handler := vcs.NewWebhookHandler(azuredevops.NewParser(), secret, func(_ context.Context, ev *vcs.Event) error {
+		got = append(got, ev)
+		return nil
+	})
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	if _, err := vcs.EnsureWebhook(ctx(t), p, fixtureRepo, vcs.WebhookOptions{URL: srv.URL + "/hook", Secret: secret,
+		Events: []vcs.WebhookEvent{vcs.WebhookEventPullRequest, vcs.WebhookEventPush}}); err != nil {
+		t.Fatal(err)
+	}
+	f.SetWebhookClient(srv.Client())
+	if _, err := f.MergePullRequest(fixtureRepo, f.PullRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.DeliveryErrors(); len(errs) != 0 {
+		t.Fatalf("delivery errors: %v", errs)
+	}
+	var merged, push *vcs.Event
+	for _, ev := range got {
+		switch {
+		case ev.Action == vcs.ActionMerged:
+			merged = ev
+		case ev.Kind == vcs.EventPush:
+			push = ev
+		}
+	}
+	if merged == nil || !merged.Merged || merged.MergeCommitSHA == "" || merged.Repository != fixtureRepo || merged.DeliveryID == "" {
+		t.Errorf("merged event = %+v (of %d)", merged, len(got))
+	}
+	if push == nil || push.TargetBranch != fx.DefaultBranch || push.HeadSHA != merged.MergeCommitSHA {
+		t.Errorf("push event = %+v", push)
+	}
+	if len(f.Deliveries()) != len(got) {
+		t.Errorf("%d deliveries recorded, %d received", len(f.Deliveries()), len(got))
+	}
+}

@@ -1,0 +1,114 @@
+package azuredevopstest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+)
+
+func get(t *testing.T, c *http.Client, url, pat string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.SetBasicAuth("", pat)
+	req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+func TestAPIVersions(t *testing.T) {
+	s := azuredevopstest.New()
+	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
+	c := s.Client()
+	for _, tc := range []struct {
+		url    string
+		status int
+		msg    string
+	}{
+		{s.URL() + "/_apis/connectionData", 400, "No api-version"},
+		{s.URL() + "/_apis/connectionData?api-version=7.2", 400, "out of range"},
+		{s.URL() + "/_apis/connectionData?api-version=7.1", 200, ""},
+		{"https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1", 400, "-preview"},
+		{"https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1-preview.3", 200, ""},
+		{"https://dev.azure.com/other-org/_apis/connectionData?api-version=7.1", 404, "organization"},
+		{"https://fabrikam.visualstudio.com/DefaultCollection/_apis/projects?api-version=7.1", 200, ""},
+	} {
+		status, body := get(t, c, tc.url, pat)
+		msg, _ := body["message"].(string)
+		if status != tc.status || !strings.Contains(msg, tc.msg) {
+			t.Errorf("GET %s = %d %q, want %d %q", tc.url, status, msg, tc.status, tc.msg)
+		}
+	}
+
+	srv := azuredevopstest.New(azuredevopstest.WithServer("https://tfs.example.com/tfs/DefaultCollection"))
+	pat = srv.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
+	if status, body := get(t, srv.Client(), srv.URL()+"/_apis/connectionData?api-version=7.1", pat); status != 400 || !strings.Contains(body["message"].(string), "7.0") {
+		t.Errorf("Server with 7.1 = %d %v", status, body)
+	}
+	if status, body := get(t, srv.Client(), srv.URL()+"/_apis/connectionData?api-version=7.0", pat); status != 200 || body["deploymentType"] != "onPremises" {
+		t.Errorf("Server with 7.0 = %d %v", status, body)
+	}
+}
+
+func TestServeHTTPWithHTTPTest(t *testing.T) {
+	s := azuredevopstest.New()
+	if _, err := s.CreateRepo("P/r", "main", map[string]string{"a.sql": "SELECT 1;\n"}); err != nil {
+		t.Fatal(err)
+	}
+	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeCode}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/fabrikam/P/_apis/git/repositories/r/items?path=/a.sql&$format=octetStream&api-version=7.1", nil)
+	req.SetBasicAuth("", pat)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(b, []byte("SELECT 1;\n")) {
+		t.Errorf("items through httptest = %d %q", resp.StatusCode, b)
+	}
+}
+
+func TestSubscriptionPasswordIsMasked(t *testing.T) {
+	s := azuredevopstest.New()
+	if _, err := s.CreateRepo("P/r", "main", map[string]string{"a": "a"}); err != nil {
+		t.Fatal(err)
+	}
+	repoID, projectID, _ := s.RepoID("P/r")
+	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
+	body, _ := json.Marshal(map[string]any{
+		"publisherId": "tfs", "eventType": "git.pullrequest.created", "resourceVersion": "1.0",
+		"consumerId": "webHooks", "consumerActionId": "httpRequest",
+		"publisherInputs": map[string]string{"projectId": projectID, "repository": repoID},
+		"consumerInputs":  map[string]string{"url": "https://example.test/hook", "basicAuthUsername": "u", "basicAuthPassword": "p4ss"},
+	})
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/_apis/hooks/subscriptions?api-version=7.1", bytes.NewReader(body))
+	req.SetBasicAuth("", pat)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || bytes.Contains(b, []byte("p4ss")) || !bytes.Contains(b, []byte("********")) {
+		t.Errorf("create subscription = %d %s", resp.StatusCode, b)
+	}
+	if subs := s.Subscriptions(); len(subs) != 1 || subs[0].ConsumerInputs["basicAuthPassword"] != "p4ss" {
+		t.Errorf("stored subscriptions = %+v", subs)
+	}
+}
