@@ -17,12 +17,12 @@ import (
 
 // GitLab's role values (permissions.*.access_level).
 const (
-	roleGuest      = 10
 	roleReporter   = 20
 	roleMaintainer = 40
+	roleAdmin      = 60 // not a GitLab level: stands for an instance administrator
 )
 
-var roleNames = map[int]string{0: "none", 5: "Minimal Access", 10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner", 60: "Admin"}
+var roleNames = map[int]string{0: "none", 5: "Minimal Access", 10: "Guest", 15: "Planner", 20: "Reporter", 30: "Developer", 40: "Maintainer", 50: "Owner", 60: "instance administrator"}
 
 func roleName(r int) string {
 	if n, ok := roleNames[r]; ok {
@@ -129,6 +129,11 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 				role = max(role, int(ga.AccessLevel))
 			}
 		}
+	}
+	if user != nil && user.IsAdmin {
+		// Administrators may do anything on any project; GitLab reports no
+		// membership for them.
+		role = max(role, roleAdmin)
 	}
 	known := info.scopes != nil
 	scopeDetail := "scopes unknown"

@@ -241,3 +241,25 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 		t.Errorf("unknown token: %v", err)
 	}
 }
+
+// TestCheckAccessAdmin: an instance administrator is no member of the
+// project, yet may do everything.
+func TestCheckAccessAdmin(t *testing.T) {
+	s := newSeeded(t)
+	s.srv.CreateUser("root", "Administrator")
+	if err := s.srv.MakeAdmin("root"); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := s.srv.CreatePersonalAccessToken("root", gitlabtest.TokenOptions{})
+	p := s.provider(t, tok)
+	rep, err := p.CheckAccess(testCtx(t), s.repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || !strings.Contains(rep.Check(vcs.PermCreateWebhook).Detail, "administrator") {
+		t.Errorf("admin report:\n%s", rep)
+	}
+	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "https://hooks.example.test/a", Secret: "s"}); err != nil {
+		t.Errorf("admin CreateWebhook: %v", err)
+	}
+}

@@ -119,9 +119,20 @@ func (s *Server) access(uid int, repo fakegit.Repo) (projectAccess, groupAccess 
 	return projectAccess, groupAccess
 }
 
+// role is the caller's effective role; administrators count as Owner.
 func (s *Server) role(c *caller, repo fakegit.Repo) AccessLevel {
+	if c.user != nil && s.isAdmin(c.user.ID) {
+		return Owner
+	}
 	pa, ga := s.access(c.userID(), repo)
 	return max(pa, ga)
+}
+
+func (s *Server) isAdmin(uid int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userByID[uid]
+	return u != nil && u.Admin
 }
 
 func (s *Server) visibility(repo fakegit.Repo) string {
@@ -240,7 +251,9 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *calle
 		if !s.canSee(c, repo) {
 			continue
 		}
-		role := s.role(c, repo)
+		// Membership filters count real memberships, even for admins.
+		pa, ga := s.access(c.userID(), repo)
+		role := max(pa, ga)
 		if membership && role == NoAccess {
 			continue
 		}

@@ -34,6 +34,8 @@ type User struct {
 	Username string
 	Name     string
 	Bot      bool
+	// Admin users may do anything on every project without being members.
+	Admin bool
 }
 
 // TokenKind tells the fake's kinds of token apart.
@@ -101,6 +103,18 @@ func (s *Server) createUserLocked(username, name string, bot bool) *User {
 	s.users[strings.ToLower(username)] = u
 	s.userByID[u.ID] = u
 	return u
+}
+
+// MakeAdmin makes a user an instance administrator.
+func (s *Server) MakeAdmin(username string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[strings.ToLower(username)]
+	if u == nil {
+		return fmt.Errorf("gitlabtest: no user %q", username)
+	}
+	u.Admin = true
+	return nil
 }
 
 // AddMember gives a user a role on a group (inherited by its subgroups and
@@ -381,7 +395,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *caller) {
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": c.user.ID, "username": c.user.Username, "name": c.user.Name, "state": "active",
-		"bot": c.user.Bot, "locked": false, "avatar_url": nil,
+		"bot": c.user.Bot, "is_admin": c.user.Admin, "locked": false, "avatar_url": nil,
 		"web_url": s.webURL(c.user.Username), "created_at": c.token.Created.UTC().Format(time.RFC3339),
 	})
 }
