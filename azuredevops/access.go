@@ -148,7 +148,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	default:
 		if res.Evaluations[0].Value {
 			comment.Grant = vcs.Granted
-			comment.Detail = "Contribute to pull requests on the repository (with the PAT's " + scopeCodeWrite + " scope)"
+			comment.Detail = "the service user may contribute to pull requests on the repository (the PAT also needs the " + scopeCodeWrite + " scope, which Azure DevOps does not disclose)"
 		} else {
 			comment.Grant = vcs.Missing
 			comment.Detail = "no Contribute to pull requests permission on the repository"
@@ -156,7 +156,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		}
 		if res.Evaluations[1].Value && res.Evaluations[2].Value {
 			hook.Grant = vcs.Granted
-			hook.Detail = "View and Edit subscriptions on the project (with the PAT's " + scopeHooksWrite + " scope)"
+			hook.Detail = "the service user may view and edit service hook subscriptions of the project (the PAT also needs the " + scopeHooksWrite + " scope, which Azure DevOps does not disclose)"
 		} else {
 			hook.Grant = vcs.Missing
 			hook.Detail = "no View subscriptions / Edit subscription permission on project " + ref.Project
