@@ -14,9 +14,9 @@ import (
 // ReadFile returns a file's raw bytes at ref (empty: the default branch).
 // The raw endpoint returns the content as is, with no base64 inflation
 // and no size limit below the library's response cap (a larger file is
-// vcs.ErrTooLarge).
+// vcs.ErrTooLarge); Git LFS files are read through to their content.
 //
-// GitLab API: GET /projects/:id/repository/files/:file_path/raw?ref=
+// GitLab API: GET /projects/:id/repository/files/:file_path/raw?ref=&lfs=true
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
 	id, err := projectID(op, repo)
@@ -27,7 +27,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if clean == "" {
 		return nil, vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "file path is empty")
 	}
-	opt := &gl.GetRawFileOptions{}
+	// lfs=true returns an LFS-tracked file's content rather than its
+	// pointer (GitLab 15.6+; older versions ignore it).
+	opt := &gl.GetRawFileOptions{LFS: gl.Ptr(true)}
 	if ref != "" {
 		opt.Ref = gl.Ptr(ref)
 	}

@@ -1,6 +1,7 @@
 package gitlab_test
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,5 +108,17 @@ func TestListDirectoryMissing(t *testing.T) {
 	}
 	if _, err := p.ListDirectory(testCtx(t), s.repo, "", "no-such-ref", false); !isNotFound(err) {
 		t.Errorf("ListDirectory at a missing ref: %v", err)
+	}
+	// GitLab's reason survives the client, which drops 404 bodies.
+	if _, err := p.ReadFile(testCtx(t), s.repo, "nope.sql", ""); !isNotFound(err) || !strings.Contains(err.Error(), "404 File Not Found") {
+		t.Errorf("ReadFile of a missing file: %v", err)
+	}
+	if _, err := p.ReadFile(testCtx(t), s.repo, "README.md", "no-such-ref"); !isNotFound(err) || !strings.Contains(err.Error(), "404 Commit Not Found") {
+		t.Errorf("ReadFile at a missing ref: %v", err)
+	}
+	_, err := p.GetRepository(testCtx(t), "acme/platform/nope")
+	var ve *vcs.Error
+	if !errors.As(err, &ve) || !isNotFound(err) || !strings.Contains(ve.Hint, "member") {
+		t.Errorf("GetRepository of a missing project: %v", err)
 	}
 }
