@@ -3,6 +3,7 @@ package azuredevops_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strconv"
@@ -359,5 +360,36 @@ func TestDeliveriesReachTheHandler(t *testing.T) {
 	}
 	if len(f.Deliveries()) != len(got) {
 		t.Errorf("%d deliveries recorded, %d received", len(f.Deliveries()), len(got))
+	}
+}
+
+func TestCreateWebhookUndoesAPartialCreate(t *testing.T) {
+	f, _ := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	// The second subscription fails: the first is deleted again.
+	f.FailRequest(http.MethodPost, "/_apis/hooks/subscriptions", 1, http.StatusInternalServerError)
+	_, err := p.CreateWebhook(ctx(t), fixtureRepo, vcs.WebhookOptions{URL: vcstest.HookURL, Secret: "s"})
+	if !errors.Is(err, vcs.ErrUnavailable) {
+		t.Fatalf("CreateWebhook = %v, want ErrUnavailable", err)
+	}
+	if subs := f.Subscriptions(); len(subs) != 0 {
+		t.Errorf("%d subscriptions left after a failed create", len(subs))
+	}
+	// A failed update leaves a group that the next EnsureWebhook repairs.
+	h, err := p.CreateWebhook(ctx(t), fixtureRepo, vcs.WebhookOptions{URL: vcstest.HookURL, Secret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.FailRequest(http.MethodPost, "/_apis/hooks/subscriptions", 0, http.StatusInternalServerError)
+	push := vcs.WebhookOptions{URL: vcstest.HookURL, Secret: "s2", Events: []vcs.WebhookEvent{vcs.WebhookEventPullRequest, vcs.WebhookEventPush}}
+	if _, err := p.UpdateWebhook(ctx(t), fixtureRepo, h.ID, push); err == nil {
+		t.Fatal("UpdateWebhook succeeded despite the failure")
+	}
+	res, err := vcs.EnsureWebhook(ctx(t), p, fixtureRepo, push)
+	if err != nil || res.Created || res.Webhook.ID != h.ID {
+		t.Fatalf("EnsureWebhook after a failed update = %+v, %v", res, err)
+	}
+	if got := eventTypes(f, vcstest.HookURL); len(got) != 4 {
+		t.Errorf("subscriptions after repair: %v", got)
 	}
 }

@@ -137,7 +137,8 @@ func isHTML(contentType string) bool {
 // connectionData is GET {org}/_apis/connectionData: who the token is.
 func (p *Provider) connectionData(ctx context.Context, op string) (*connectionData, error) {
 	var cd connectionData
-	if _, err := p.do(ctx, call{Op: op, URL: "_apis/connectionData"}, &cd); err != nil {
+	// The location service's connectionData is still a preview API.
+	if _, err := p.do(ctx, call{Op: op, URL: "_apis/connectionData", Preview: "preview.1"}, &cd); err != nil {
 		return nil, err
 	}
 	return &cd, nil

@@ -94,6 +94,8 @@ type Server struct {
 	throttleLeft  int
 	throttleAfter time.Duration
 
+	faults []*fault
+
 	seq          int
 	instanceID   string
 	accountID    string
@@ -229,6 +231,40 @@ func (s *Server) ThrottleNext(n int, retryAfter time.Duration) {
 	s.mu.Unlock()
 }
 
+type fault struct {
+	method, path string
+	skip, status int
+}
+
+// FailRequest makes one request fail with status (and an Azure error body):
+// the first request with method whose path contains pathContains after
+// skip such requests have been answered normally. Use it to test what a
+// client does when a host fails in the middle of a sequence.
+func (s *Server) FailRequest(method, pathContains string, skip, status int) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{method: method, path: pathContains, skip: skip, status: status})
+	s.mu.Unlock()
+}
+
+// injected answers a request FailRequest asked to fail.
+func (s *Server) injected(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.method != r.Method || !strings.Contains(r.URL.Path, f.path) {
+			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			return false
+		}
+		s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		writeError(w, f.status, "InjectedFailureException", "The fake was asked to fail this request.")
+		return true
+	}
+	return false
+}
+
 // SetWebhookClient makes the fake POST its deliveries with c; without it
 // deliveries are only recorded.
 func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
@@ -289,7 +325,7 @@ func writeError(w http.ResponseWriter, status int, typeKey, msg string) {
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("ActivityId", s.locked(func() string { return s.guid("activity") }))
 	w.Header().Set("X-VSS-E2EID", w.Header().Get("ActivityId"))
-	if s.throttled(w) {
+	if s.throttled(w) || s.injected(w, r) {
 		return
 	}
 	host := strings.ToLower(r.Host)
