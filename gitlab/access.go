@@ -63,10 +63,14 @@ func (t *tokenInfo) has(scopes ...string) bool {
 // It reads the scopes and expiry from GET /personal_access_tokens/self,
 // which serves personal, project and group access tokens; where that is
 // unavailable (OAuth tokens, GitLab before 15.5) it asks GET
-// /oauth/token/info for tokens from a TokenSource, and otherwise judges by
-// the role alone, reporting the scope-dependent verdicts as unknown.
+// /oauth/token/info for tokens from a TokenSource, and failing that
+// learns whether the token has the api scope from a write that cannot
+// change anything (see probeAPIScope). The role comes from the project's
+// permissions (the higher of the project and group membership; instance
+// administrators may do everything).
 //
-// GitLab API: GET /user, GET /personal_access_tokens/self, GET /oauth/token/info, GET /projects/:id
+// GitLab API: GET /user, GET /personal_access_tokens/self, GET /oauth/token/info, GET /projects/:id,
+// PUT /projects/:id/merge_requests/0/notes/0 (scope probe)
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	id, err := projectID(op, repo)
@@ -92,8 +96,11 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		case groupBot.MatchString(user.Username):
 			info.kind = "group access token"
 		}
-	} else if info.userID != 0 {
-		rep.User = fmt.Sprintf("user %d", info.userID)
+	} else {
+		if info.userID != 0 {
+			rep.User = fmt.Sprintf("user %d", info.userID)
+		}
+		rep.Notes = append(rep.Notes, "GET /user was refused: the token has none of the read_user, read_api and api scopes")
 	}
 	rep.TokenKind, rep.Scopes, rep.ExpiresAt = info.kind, info.scopes, info.expires
 	if info.note != "" {
@@ -139,6 +146,18 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	scopeDetail := "scopes unknown"
 	if known {
 		scopeDetail = "scopes " + strings.Join(info.scopes, ", ")
+	} else if !scopeDenied {
+		// The projects API answered, so the token has read_api or api;
+		// a harmless write tells which.
+		if api, ok := p.probeAPIScope(ctx, id); ok {
+			known = true
+			info.scopes = []string{"read_api"}
+			scopeDetail = "no api scope (a write was refused with insufficient_scope)"
+			if api {
+				info.scopes = []string{"api"}
+				scopeDetail = "api scope (a write passed the scope check)"
+			}
+		}
 	}
 	detail := scopeDetail + "; role " + roleName(role)
 	if !private {
@@ -231,7 +250,7 @@ func (p *Provider) tokenInfo(ctx context.Context, op string) (*tokenInfo, error)
 			return info, nil
 		}
 	}
-	info.note = "GitLab did not tell the token's scopes (GET /personal_access_tokens/self is unavailable for OAuth tokens and before GitLab 15.5): the verdicts rest on the project role"
+	info.note = "GitLab did not list the token's scopes (GET /personal_access_tokens/self is unavailable for OAuth tokens and before GitLab 15.5)"
 	return info, nil
 }
 
@@ -269,4 +288,32 @@ func (p *Provider) oauthInfo(ctx context.Context) (*oauthTokenInfo, bool) {
 		return nil, false
 	}
 	return &out, true
+}
+
+// probeAPIScope tells whether the token has the api scope when GitLab
+// would not list its scopes: it edits note 0 of merge request !0, which
+// cannot exist. GitLab checks the token's scope before it looks the note
+// up, so a token without api gets 403 insufficient_scope, and one with it
+// 404. Nothing changes either way.
+func (p *Provider) probeAPIScope(ctx context.Context, id string) (api, ok bool) {
+	req, err := p.client.NewRequest(http.MethodPut, "projects/"+gl.PathEscape(id)+"/merge_requests/0/notes/0",
+		&gl.UpdateMergeRequestNoteOptions{Body: gl.Ptr("gitprovider scope probe")}, []gl.RequestOptionFunc{reqCtx(ctx)})
+	if err != nil {
+		return false, false
+	}
+	resp, err := p.client.Do(req, nil)
+	if err == nil {
+		return true, true
+	}
+	var ve *vcs.Error
+	if !errors.As(p.fail("CheckAccess", resp, err), &ve) {
+		return false, false
+	}
+	switch {
+	case ve.StatusCode == http.StatusForbidden && strings.Contains(ve.Hint, "lacks the scope"):
+		return false, true
+	case ve.StatusCode == http.StatusNotFound, ve.StatusCode == http.StatusBadRequest, ve.StatusCode == http.StatusForbidden:
+		return true, true
+	}
+	return false, false
 }
