@@ -2,6 +2,7 @@ package azuredevops_test
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -278,5 +279,25 @@ func TestRateLimit(t *testing.T) {
 	_, err = p.GetRepository(ctx(t), fixtureRepo)
 	if !errors.Is(err, vcs.ErrRateLimited) || !errors.As(err, &ve) || ve.RetryAfter != 10*time.Minute {
 		t.Errorf("GetRepository with a 10 minute Retry-After = %v", err)
+	}
+}
+
+// roundTripper answers every request with a fixed response.
+type roundTripper func(*http.Request) *http.Response
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r), nil }
+
+func TestHTMLWithoutContentTypeIsUnauthorized(t *testing.T) {
+	cfg := vcs.Config{Kind: vcs.KindAzureDevOps, URL: "https://dev.azure.com/fabrikam", Token: "pat-value"}
+	cfg.HTTPClient = &http.Client{Transport: roundTripper(func(r *http.Request) *http.Response {
+		if r.Header.Get("X-TFS-FedAuthRedirect") != "Suppress" || r.Header.Get("Authorization") != "Basic OnBhdC12YWx1ZQ==" {
+			t.Errorf("request headers: %v", r.Header)
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("<html><body>Sign in</body></html>")), Request: r}
+	})}
+	_, err := open(t, cfg).GetRepository(ctx(t), fixtureRepo)
+	var ve *vcs.Error
+	if !errors.Is(err, vcs.ErrUnauthorized) || !errors.As(err, &ve) || !strings.Contains(ve.Hint, "expired") {
+		t.Errorf("HTML answer = %v, want ErrUnauthorized", err)
 	}
 }

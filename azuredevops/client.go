@@ -85,6 +85,10 @@ func (p *Provider) explain(ctx context.Context, c call, err error) error {
 		ve.Hint = p.badTokenHint()
 	case ve.StatusCode == http.StatusForbidden && ve.Kind == vcs.ErrPermissionDenied && c.Permission != "":
 		ve.Hint = c.Permission
+	case ve.Kind == vcs.ErrUnavailable && ve.StatusCode >= 200 && ve.StatusCode <= 299 && strings.Contains(ve.Message, `JSON: "<`):
+		// A sign-in page without an HTML content type.
+		ve.Kind, ve.Message, ve.Hint = vcs.ErrUnauthorized, "Azure DevOps answered with an HTML page instead of the API", p.badTokenHint()
+		ve.Err = nil
 	}
 	return ve
 }
