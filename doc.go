@@ -30,8 +30,10 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 
 	// The providers, registered with vcs.Open.
+	_ "github.com/gitprovider/gitprovider/azuredevops"
 	_ "github.com/gitprovider/gitprovider/bitbucket"
 	_ "github.com/gitprovider/gitprovider/github"
+	_ "github.com/gitprovider/gitprovider/gitlab"
 )
 
 // Open builds a provider from cfg; it is vcs.Open with every provider

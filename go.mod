@@ -3,12 +3,15 @@ module github.com/gitprovider/gitprovider
 go 1.24.0
 
 require (
-	github.com/google/go-github/v75 v75.0.0 // indirect
+	github.com/google/go-github/v75 v75.0.0
+	github.com/hashicorp/go-cleanhttp v0.5.2
+	github.com/jarcoal/httpmock v1.4.2
+	gitlab.com/gitlab-org/api/client-go v1.46.0
+	golang.org/x/oauth2 v0.35.0
+)
+
+require (
 	github.com/google/go-querystring v1.2.0 // indirect
-	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
-	github.com/jarcoal/httpmock v1.4.2 // indirect
-	gitlab.com/gitlab-org/api/client-go v1.46.0 // indirect
-	golang.org/x/oauth2 v0.35.0 // indirect
 	golang.org/x/time v0.14.0 // indirect
 )
