@@ -67,7 +67,10 @@ func (p *Provider) do(ctx context.Context, c call, out any) (*http.Response, err
 // answers a PAT that lacks a scope with the same 401 as a bad PAT: when
 // the token still opens connectionData, the 401 was about the scope.
 func (p *Provider) explain(ctx context.Context, c call, err error) error {
-	var ve *vcs.Error
+	var (
+		ve      *vcs.Error
+		notJSON *rest.NotJSONError
+	)
 	if !errors.As(err, &ve) {
 		return err
 	}
@@ -85,7 +88,7 @@ func (p *Provider) explain(ctx context.Context, c call, err error) error {
 		ve.Hint = p.badTokenHint()
 	case ve.StatusCode == http.StatusForbidden && ve.Kind == vcs.ErrPermissionDenied && c.Permission != "":
 		ve.Hint = c.Permission
-	case ve.Kind == vcs.ErrUnavailable && ve.StatusCode >= 200 && ve.StatusCode <= 299 && strings.Contains(ve.Message, `JSON: "<`):
+	case ve.Kind == vcs.ErrUnavailable && errors.As(ve.Err, &notJSON) && notJSON.IsHTML():
 		// A sign-in page without an HTML content type.
 		ve.Kind, ve.Message, ve.Hint = vcs.ErrUnauthorized, "Azure DevOps answered with an HTML page instead of the API", p.badTokenHint()
 		ve.Err = nil

@@ -134,10 +134,28 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 		}
 		if err := json.Unmarshal(data, out); err != nil {
 			return resp, &vcs.Error{Provider: c.Errors.Kind, Op: r.Op, Kind: vcs.ErrUnavailable, StatusCode: resp.StatusCode,
-				Message: "the host's answer is not the expected JSON: " + snippet(data), Err: err}
+				Message: "the host's answer is not the expected JSON: " + snippet(data), Err: &NotJSONError{Prefix: prefix(data), Err: err}}
 		}
 	}
 	return resp, nil
+}
+
+// NotJSONError is the underlying error of a 2xx answer that does not decode
+// as the expected JSON. Prefix holds its first bytes, so that a provider can
+// tell a sign-in page (it starts with "<") from malformed JSON.
+type NotJSONError struct {
+	Prefix []byte
+	Err    error
+}
+
+func (e *NotJSONError) Error() string { return "decoding the answer: " + e.Err.Error() }
+func (e *NotJSONError) Unwrap() error { return e.Err }
+
+// IsHTML reports whether the answer looks like an HTML page.
+func (e *NotJSONError) IsHTML() bool { return bytes.HasPrefix(bytes.TrimSpace(e.Prefix), []byte("<")) }
+
+func prefix(b []byte) []byte {
+	return append([]byte(nil), b[:min(len(b), 64)]...)
 }
 
 func snippet(b []byte) string {
