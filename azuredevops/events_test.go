@@ -2,12 +2,10 @@ package azuredevops_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,39 +13,8 @@ import (
 
 	"github.com/gitprovider/gitprovider/azuredevops"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
-
-// fixture is one entry of testdata/index.json (copied from the shared
-// fixtures with the expected parse results).
-type fixture struct {
-	File           string  `json:"file"`
-	EventHeader    string  `json:"event_header"`
-	Kind           string  `json:"kind"`
-	Action         *string `json:"action"`
-	Merged         bool    `json:"merged"`
-	Repository     string  `json:"repository"`
-	Number         *int    `json:"number"`
-	SourceBranch   *string `json:"source_branch"`
-	TargetBranch   *string `json:"target_branch"`
-	HeadSHA        *string `json:"head_sha"`
-	MergeCommitSHA *string `json:"merge_commit_sha"`
-}
-
-func loadFixtures(t *testing.T) []fixture {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fs []fixture
-	if err := json.Unmarshal(b, &fs); err != nil {
-		t.Fatal(err)
-	}
-	if len(fs) == 0 {
-		t.Fatal("no fixtures")
-	}
-	return fs
-}
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
@@ -72,63 +39,29 @@ func basic(user, pass string) http.Header {
 
 const testSecret = "s3cret-hook-value"
 
-// summary is the comparable part of a vcs.Event.
-type summary struct {
-	Provider                   vcs.Kind
-	Kind                       vcs.EventKind
-	Action                     vcs.Action
-	HostEvent                  string
-	Repository                 string
-	Number                     int
-	Merged                     bool
-	SourceBranch, TargetBranch string
-	HeadSHA, MergeCommitSHA    string
+func TestFixturesParse(t *testing.T) {
+	vcstest.RunWebhookFixtures(t, azuredevops.NewParser(), "testdata", vcs.KindAzureDevOps,
+		func(r *http.Request, _ vcstest.WebhookFixture, _ []byte, secret string) {
+			r.Header.Set("Authorization", basic(azuredevops.WebhookUsername, secret).Get("Authorization"))
+		})
 }
 
-func TestFixturesParse(t *testing.T) {
-	p := azuredevops.NewParser()
-	for _, fx := range loadFixtures(t) {
-		t.Run(fx.File, func(t *testing.T) {
-			body := readFixture(t, fx.File)
-			h := basic(azuredevops.WebhookUsername, testSecret)
-			// Through the shared handler: verify, then parse.
-			var ev *vcs.Event
-			handler := vcs.NewWebhookHandler(p, testSecret, func(_ context.Context, e *vcs.Event) error { ev = e; return nil })
-			req := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
-			req.Header = h
-			rec := httptest.NewRecorder()
-			handler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK || ev == nil {
-				t.Fatalf("handler answered %d: %s", rec.Code, rec.Body)
-			}
-			want := summary{
-				Provider: vcs.KindAzureDevOps, Kind: vcs.EventKind(fx.Kind), HostEvent: fx.EventHeader,
-				Repository: fx.Repository, Merged: fx.Merged, SourceBranch: str(fx.SourceBranch),
-				TargetBranch: str(fx.TargetBranch), HeadSHA: str(fx.HeadSHA), MergeCommitSHA: str(fx.MergeCommitSHA),
-			}
-			if fx.Action != nil {
-				want.Action = vcs.Action(*fx.Action)
-			}
-			if fx.Number != nil {
-				want.Number = *fx.Number
-			}
-			got := summary{
-				Provider: ev.Provider, Kind: ev.Kind, HostEvent: ev.HostEvent, Repository: ev.Repository,
-				Merged: ev.Merged, SourceBranch: ev.SourceBranch, TargetBranch: ev.TargetBranch,
-				HeadSHA: ev.HeadSHA, MergeCommitSHA: ev.MergeCommitSHA, Action: ev.Action, Number: ev.Number,
-			}
-			if got != want {
-				t.Errorf("parsed\n %+v\nwant\n %+v", got, want)
-			}
-			var envelope struct{ ID string }
-			_ = json.Unmarshal(body, &envelope)
-			if ev.DeliveryID == "" || ev.DeliveryID != envelope.ID {
-				t.Errorf("DeliveryID = %q, want the body's id %q", ev.DeliveryID, envelope.ID)
-			}
-			if !bytes.Equal(ev.Payload, body) {
-				t.Error("Payload is not the raw body")
-			}
-		})
+// The delivery ID is the body's id and the payload is kept as received.
+func TestFixtureDeliveryID(t *testing.T) {
+	for _, fx := range vcstest.LoadWebhookFixtures(t, "testdata", vcs.KindAzureDevOps) {
+		body := readFixture(t, filepath.Base(fx.File))
+		ev, err := azuredevops.NewParser().Parse(http.Header{}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var envelope struct{ ID string }
+		_ = json.Unmarshal(body, &envelope)
+		if ev.DeliveryID == "" || ev.DeliveryID != envelope.ID {
+			t.Errorf("%s: DeliveryID = %q, want the body's id %q", fx.File, ev.DeliveryID, envelope.ID)
+		}
+		if !bytes.Equal(ev.Payload, body) {
+			t.Errorf("%s: Payload is not the raw body", fx.File)
+		}
 	}
 }
 
