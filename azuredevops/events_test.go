@@ -25,13 +25,6 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
 // basic signs a delivery the way a subscription made by CreateWebhook does.
 func basic(user, pass string) http.Header {
 	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}}

@@ -47,13 +47,13 @@ func TestProjectPaths(t *testing.T) {
 	}
 	// The project's path travels as one encoded segment, dots as %2E.
 	found := false
-	for _, line := range s.srv.Requests() {
+	for _, line := range s.srv.RequestLog() {
 		if strings.Contains(line, "/projects/acme%2Fsub%2Egroup%2Fmy%2Eproject-%C3%B1and%C3%BA/repository/files/dir%2Ev1%2F%C3%B1and%C3%BA%20notes%2Emd/raw") {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no request with the encoded project and file path in %q", s.srv.Requests())
+		t.Errorf("no request with the encoded project and file path in %q", s.srv.RequestLog())
 	}
 }
 
@@ -79,7 +79,7 @@ func TestKeysetPagination(t *testing.T) {
 		t.Fatalf("ListDirectory = %d entries, %v", len(entries), err)
 	}
 	var projectPages, treePages int
-	for _, line := range s.srv.Requests() {
+	for _, line := range s.srv.RequestLog() {
 		switch {
 		case strings.HasPrefix(line, "GET /api/v4/projects?"):
 			if !strings.Contains(line, "pagination=keyset") || !strings.Contains(line, "membership=true") || !strings.Contains(line, "min_access_level=40") {

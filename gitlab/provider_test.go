@@ -158,7 +158,7 @@ func TestPOSTNotRetried(t *testing.T) {
 	if !errors.Is(err, vcs.ErrUnavailable) {
 		t.Fatalf("CreateComment through a 502 = %v", err)
 	}
-	if n := count(s.srv.Requests(), "POST "); n != 1 {
+	if n := count(s.srv.RequestLog(), "POST "); n != 1 {
 		t.Errorf("POST sent %d times, want 1", n)
 	}
 	s.srv.FailNext(1, http.StatusServiceUnavailable, func(r *http.Request) bool { return r.Method == http.MethodPost })
@@ -166,8 +166,8 @@ func TestPOSTNotRetried(t *testing.T) {
 	if !errors.Is(err, vcs.ErrUnavailable) {
 		t.Fatalf("CreateWebhook through a 503 = %v", err)
 	}
-	if hooks, _ := s.srv.Hooks(s.repo); len(hooks) != 0 || count(s.srv.Requests(), "POST ") != 2 {
-		t.Errorf("hooks %d, POSTs %d", len(hooks), count(s.srv.Requests(), "POST "))
+	if hooks, _ := s.srv.Hooks(s.repo); len(hooks) != 0 || count(s.srv.RequestLog(), "POST ") != 2 {
+		t.Errorf("hooks %d, POSTs %d", len(hooks), count(s.srv.RequestLog(), "POST "))
 	}
 }
 
@@ -179,7 +179,7 @@ func TestGETRetried(t *testing.T) {
 	if _, err := p.GetRepository(testCtx(t), s.repo); err != nil {
 		t.Fatalf("GetRepository after one 503: %v", err)
 	}
-	if n := count(s.srv.Requests(), "GET "); n != 2 {
+	if n := count(s.srv.RequestLog(), "GET "); n != 2 {
 		t.Errorf("GET sent %d times, want 2", n)
 	}
 }

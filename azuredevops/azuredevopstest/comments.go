@@ -39,7 +39,7 @@ type thread struct {
 
 // systemThread adds a thread Azure writes itself. Callers hold mu.
 func (pr *prInfo) systemThread(s *Server, u *User, text string) {
-	now := s.clock.Now()
+	now := s.Now()
 	t := &thread{ID: s.nextThread, Status: "unknown", Published: now, Updated: now, System: "RefUpdate"}
 	s.nextThread++
 	t.Comments = []*comment{{ID: 1, Author: u, Content: text, Type: "system", Published: now, Updated: now, ContentUpdated: now}}
@@ -56,7 +56,7 @@ func (s *Server) AddThread(repo string, id int, author, content, file string, li
 	if err != nil {
 		return 0, err
 	}
-	now := s.clock.Now()
+	now := s.Now()
 	t := &thread{ID: s.nextThread, Status: "active", Published: now, Updated: now, File: file, Line: line}
 	s.nextThread++
 	t.Comments = []*comment{{ID: 1, Author: s.user(author), Content: content, Type: "text", Published: now, Updated: now, ContentUpdated: now}}
@@ -75,7 +75,7 @@ func (s *Server) ReplyToThread(repo string, id, threadID int, author, content st
 	}
 	for _, t := range pr.threads {
 		if t.ID == threadID {
-			now := s.clock.Now()
+			now := s.Now()
 			c := &comment{ID: len(t.Comments) + 1, Parent: 1, Author: s.user(author), Content: content, Type: "text", Published: now, Updated: now, ContentUpdated: now}
 			t.Comments = append(t.Comments, c)
 			t.Updated = now
@@ -245,7 +245,7 @@ func (s *Server) serveCreateThread(q *request, pr *prInfo) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
+	now := s.Now()
 	t := &thread{ID: s.nextThread, Status: status, Published: now, Updated: now}
 	for i, c := range body.Comments {
 		ct, ok := enumValue(c.CommentType, commentTypes)
@@ -311,7 +311,7 @@ func (s *Server) serveUpdateComment(q *request, pr *prInfo, threadID, commentID 
 		q.fail(http.StatusBadRequest, "InvalidArgumentValueException", "The comment content exceeds the maximum length of %d characters.", MaxCommentLength)
 		return
 	}
-	now := s.clock.Now()
+	now := s.Now()
 	c.Content, c.Updated, c.ContentUpdated = *body.Content, now, now
 	t.Updated = now
 	q.json(http.StatusOK, s.commentJSON(pr.repo, pr, t, c))

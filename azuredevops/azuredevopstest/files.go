@@ -45,7 +45,7 @@ func (s *Server) commit(repo, branch string, files map[string]*string) (string, 
 			continue
 		}
 		pr.iterations = append(pr.iterations, sha)
-		pr.iterTimes = append(pr.iterTimes, s.clock.Now())
+		pr.iterTimes = append(pr.iterTimes, s.Now())
 		pr.systemThread(s, s.defaultUser, fmt.Sprintf("%s updated the pull request with a new iteration", s.defaultUser.DisplayName))
 		out = append(out, s.prEvent(pr, EventPullRequestUpdated,
 			fmt.Sprintf("%s updated the source branch of pull request %d", s.defaultUser.DisplayName, pr.ID))...)

@@ -54,7 +54,7 @@ func (s *Server) OpenPullRequest(repo, source, target, title, description, autho
 		return 0, err
 	}
 	pr := &prInfo{ID: s.nextPR, repo: ri, num: st.Number, author: u,
-		iterations: []string{st.HeadSHA}, iterTimes: []time.Time{s.clock.Now()}}
+		iterations: []string{st.HeadSHA}, iterTimes: []time.Time{s.Now()}}
 	s.nextPR++
 	s.prs[pr.ID] = pr
 	d := s.prEvent(pr, EventPullRequestCreated, fmt.Sprintf("%s created pull request %d (%s)", u.DisplayName, pr.ID, title))

@@ -45,7 +45,7 @@ func (s *Server) createProject(name string, public bool) *project {
 	if public {
 		vis = "public"
 	}
-	p := &project{ID: s.guid("project:" + name), Name: name, Visibility: vis, Updated: s.clock.Now()}
+	p := &project{ID: s.guid("project:" + name), Name: name, Visibility: vis, Updated: s.Now()}
 	s.projects = append(s.projects, p)
 	return p
 }

@@ -79,15 +79,17 @@ const (
 
 // Server is a fake Azure DevOps organization.
 type Server struct {
+	// Host supplies the clock, transport, latency and webhook outbox
+	// every fake shares (Now, Advance, Client, SetLatency,
+	// SetWebhookClient, Deliveries, …).
+	fakehttp.Host
+
 	mu sync.Mutex
 
 	org       string
 	form      urlForm
 	serverURL *url.URL // WithServer: the collection URL
-	clock     fakehttp.Clock
 	store     *fakegit.Store
-	srv       *fakehttp.Server
-	outbox    fakehttp.Outbox
 
 	pageSize      int
 	badCreds      BadCredentialAnswer
@@ -151,7 +153,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakegit.NewStore(s.clock.Now)
+	s.store = fakegit.NewStore(s.Now)
 	s.instanceID, s.accountID = s.guid("instance"), s.guid("account")
 	s.defaultUser = s.AddUser(DefaultUser, "Jamal Hartnett", RoleProjectAdministrator)
 	var hosts []string
@@ -161,7 +163,7 @@ func New(opts ...Option) *Server {
 	default:
 		hosts = []string{"dev.azure.com", strings.ToLower(s.org) + ".visualstudio.com", VSSPSHost}
 	}
-	s.srv = fakehttp.NewServer(http.HandlerFunc(s.handle), hosts...)
+	s.Serve(http.HandlerFunc(s.handle), hosts...)
 	return s
 }
 
@@ -186,26 +188,6 @@ func (s *Server) Organization() string { return s.org }
 func (s *Server) Config(token string) vcs.Config {
 	return vcs.Config{Kind: vcs.KindAzureDevOps, URL: s.URL(), Token: token, HTTPClient: s.Client(), Clock: s.Now}
 }
-
-// Client returns an HTTP client whose requests the fake answers.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
-
-// ServeHTTP serves the fake as a handler. The request's Host selects the
-// organization host (dev.azure.com, {org}.visualstudio.com, the Server
-// host) or app.vssps.visualstudio.com.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.srv.ServeHTTP(w, r) }
-
-// Requests returns how many requests the fake answered.
-func (s *Server) Requests() int64 { return s.srv.Requests() }
-
-// Now returns the fake's time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// Advance moves the fake's clock forward (PATs expire by it).
-func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
-
-// SetLatency delays every answer by d.
-func (s *Server) SetLatency(d time.Duration) { s.srv.SetLatency(d) }
 
 // SetPageSize caps the page size of every paged list ($top of projects and
 // pull request changes); 0 means Azure's own maximum.
@@ -264,17 +246,6 @@ func (s *Server) injected(w http.ResponseWriter, r *http.Request) bool {
 	}
 	return false
 }
-
-// SetWebhookClient makes the fake POST its deliveries with c; without it
-// deliveries are only recorded.
-func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
-
-// Deliveries returns every delivery made so far.
-func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
-
-// DeliveryErrors returns the failures of deliveries sent with the webhook
-// client.
-func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
 
 // guid returns a fresh, deterministic GUID. Callers hold mu or are in New.
 func (s *Server) guid(salt string) string {

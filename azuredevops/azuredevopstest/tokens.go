@@ -118,7 +118,7 @@ func (s *Server) CreatePAT(user string, o PATOptions) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o.ExpiresAt.IsZero() {
-		o.ExpiresAt = s.clock.Now().Add(30 * 24 * time.Hour)
+		o.ExpiresAt = s.Now().Add(30 * 24 * time.Hour)
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
@@ -160,7 +160,7 @@ func (s *Server) authenticate(q *request, vssps bool) bool {
 	}
 	s.mu.Lock()
 	p := s.pats[tok]
-	now := s.clock.Now()
+	now := s.Now()
 	s.mu.Unlock()
 	switch {
 	case tok == "" || p == nil || p.revoked:

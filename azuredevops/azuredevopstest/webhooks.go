@@ -214,7 +214,7 @@ func (s *Server) serveCreateSubscription(q *request) {
 	if !q.permitted(nsHooks, hooksEdit, "Edit subscription", "PublisherSecurity/"+b.PublisherInputs["projectId"]) || !s.validate(q, &b) {
 		return
 	}
-	now := s.clock.Now()
+	now := s.Now()
 	r := &subscriptionRec{ID: s.guid("subscription"), CreatedBy: q.user, Created: now}
 	r.apply(&b, q.user, now, "")
 	s.subs = append(s.subs, r)
@@ -262,7 +262,7 @@ func (s *Server) serveReplaceSubscription(q *request, id string) {
 		!s.validate(q, &b) {
 		return
 	}
-	r.apply(&b, q.user, s.clock.Now(), r.ConsumerInputs["basicAuthPassword"])
+	r.apply(&b, q.user, s.Now(), r.ConsumerInputs["basicAuthPassword"])
 	q.json(http.StatusOK, s.subscriptionJSON(r))
 }
 
@@ -304,7 +304,7 @@ func (s *Server) deliver(ds []delivery) []*http.Request {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.outbox.Deliver(req, d.body))
+		out = append(out, s.Deliver(req, d.body))
 	}
 	return out
 }
@@ -313,7 +313,7 @@ func (s *Server) deliver(ds []delivery) []*http.Request {
 // of its type for the repository. Callers hold mu.
 func (s *Server) fire(ri *repoInfo, eventType, branch string, message string, resource map[string]any) []delivery {
 	eventID := s.guid("event")
-	now := s.clock.Now()
+	now := s.Now()
 	var out []delivery
 	for _, r := range s.subs {
 		if r.EventType != eventType || (r.Status != "enabled" && r.Status != "onProbation") ||
@@ -377,7 +377,7 @@ func (s *Server) pushEvent(ri *repoInfo, branch, oldSHA, newSHA string) []delive
 	resource := map[string]any{
 		"commits": []any{map[string]any{
 			"commitId": newSHA,
-			"author":   map[string]any{"name": u.DisplayName, "email": u.UniqueName, "date": azTime(s.clock.Now())},
+			"author":   map[string]any{"name": u.DisplayName, "email": u.UniqueName, "date": azTime(s.Now())},
 			"comment":  "Update " + branch,
 			"url":      s.commitJSON(ri, newSHA)["url"],
 		}},
@@ -385,7 +385,7 @@ func (s *Server) pushEvent(ri *repoInfo, branch, oldSHA, newSHA string) []delive
 		"repository": s.repoJSON(ri),
 		"pushedBy":   identityJSON(u),
 		"pushId":     s.notification,
-		"date":       azTime(s.clock.Now()),
+		"date":       azTime(s.Now()),
 		"url":        s.baseURL() + ri.project.ID + "/_apis/git/repositories/" + ri.ID + "/pushes/" + strconv.Itoa(s.notification),
 	}
 	msg := u.DisplayName + " pushed updates to branch " + branch + " of repository " + ri.Name + "."

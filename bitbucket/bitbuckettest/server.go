@@ -47,11 +47,13 @@ const (
 
 // Server is a fake Bitbucket Cloud.
 type Server struct {
-	store  *fakegit.Store
-	http   *fakehttp.Server
-	clock  fakehttp.Clock
-	outbox fakehttp.Outbox
-	mux    *http.ServeMux
+	// Host supplies the clock, transport, latency and webhook outbox
+	// every fake shares (Now, Advance, Client, SetLatency,
+	// SetWebhookClient, Deliveries, …).
+	fakehttp.Host
+
+	store *fakegit.Store
+	mux   *http.ServeMux
 
 	mu       sync.Mutex
 	pageSize int
@@ -77,7 +79,7 @@ func WithPageSize(n int) Option { return func(s *Server) { s.SetPageSize(n) } }
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithTime stops the fake's clock at t (it moves only with Advance).
-func WithTime(t time.Time) Option { return func(s *Server) { s.clock.Set(t) } }
+func WithTime(t time.Time) Option { return func(s *Server) { s.StopClock(t) } }
 
 // New returns an empty fake Bitbucket Cloud.
 func New(opts ...Option) *Server {
@@ -89,10 +91,10 @@ func New(opts ...Option) *Server {
 		comments: map[int]*commentMeta{},
 		prUsers:  map[string]*User{},
 	}
-	s.store = fakegit.NewStore(s.clock.Now)
+	s.store = fakegit.NewStore(s.Now)
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.http = fakehttp.NewServer(http.HandlerFunc(s.serve), APIHost)
+	s.Serve(http.HandlerFunc(s.serve), APIHost)
 	for _, o := range opts {
 		o(s)
 	}
@@ -131,14 +133,6 @@ func (s *Server) routes() {
 	}
 }
 
-// Client returns an *http.Client whose requests to api.bitbucket.org the
-// fake answers, without a network.
-func (s *Server) Client() *http.Client { return s.http.Client() }
-
-// ServeHTTP serves the fake as an http.Handler (for httptest.Server). The
-// "next" links it returns point at the host the request was sent to.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
-
 // URL returns the instance URL to put in vcs.Config.
 func (s *Server) URL() string { return "https://bitbucket.org" }
 
@@ -158,15 +152,6 @@ func (s *Server) Config(tok string) vcs.Config {
 	return cfg
 }
 
-// Now returns the fake's current time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// Advance moves the fake's clock forward (tokens expire with it).
-func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
-
-// SetLatency delays every answer by d.
-func (s *Server) SetLatency(d time.Duration) { s.http.SetLatency(d) }
-
 // SetPageSize caps every page at n items (1..100), so that small lists
 // take several pages.
 func (s *Server) SetPageSize(n int) {
@@ -174,20 +159,6 @@ func (s *Server) SetPageSize(n int) {
 	s.pageSize = min(max(n, 1), MaxPageLen)
 	s.mu.Unlock()
 }
-
-// SetWebhookClient makes the fake POST its webhook deliveries with c; with
-// nil (the default) deliveries are only recorded.
-func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
-
-// Deliveries returns every webhook delivery made so far.
-func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
-
-// DeliveryErrors returns the failures of deliveries sent with the webhook
-// client.
-func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
-
-// Requests returns how many API requests the fake answered.
-func (s *Server) Requests() int64 { return s.http.Requests() }
 
 // RateLimit makes the next n API requests answer 429 "Rate limit for this
 // resource has been exceeded" with a Retry-After of retryAfter, as

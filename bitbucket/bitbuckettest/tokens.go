@@ -165,7 +165,7 @@ func (s *Server) userLocked(emailOrNick string) *User {
 
 func (s *Server) newTokenValue(prefix string) string {
 	s.seq++
-	h := sha256.Sum256([]byte(fmt.Sprintf("bitbuckettest:%d:%d", s.seq, s.clock.Now().UnixNano())))
+	h := sha256.Sum256([]byte(fmt.Sprintf("bitbuckettest:%d:%d", s.seq, s.Now().UnixNano())))
 	return prefix + hex.EncodeToString(h[:20])
 }
 
@@ -279,7 +279,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, int, string) {
 	default:
 		return nil, http.StatusUnauthorized, "Authentication required"
 	}
-	if t.revoked || (!t.expiresAt.IsZero() && !s.clock.Now().Before(t.expiresAt)) {
+	if t.revoked || (!t.expiresAt.IsZero() && !s.Now().Before(t.expiresAt)) {
 		return nil, http.StatusUnauthorized, bad
 	}
 	return &principal{tok: t}, 0, ""

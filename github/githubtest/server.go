@@ -31,10 +31,12 @@ import (
 
 // Server is a fake GitHub. Its methods are safe for concurrent use.
 type Server struct {
-	store  *fakegit.Store
-	clock  fakehttp.Clock
-	http   *fakehttp.Server
-	outbox fakehttp.Outbox
+	// Host supplies the clock, transport, latency and webhook outbox
+	// every fake shares (Now, Advance, Client, SetLatency,
+	// SetWebhookClient, Deliveries, …).
+	fakehttp.Host
+
+	store *fakegit.Store
 
 	instance string   // what users put in vcs.Config.URL
 	api      *url.URL // API root as clients see it
@@ -93,8 +95,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakegit.NewStore(s.clock.Now)
-	s.http = fakehttp.NewServer(s.routes(), s.api.Host)
+	s.store = fakegit.NewStore(s.Now)
+	s.Serve(s.routes(), s.api.Host)
 	return s
 }
 
@@ -104,33 +106,10 @@ func (s *Server) URL() string { return s.instance }
 // APIURL returns the API root, e.g. https://api.github.com/.
 func (s *Server) APIURL() string { return s.api.String() }
 
-// Client returns an HTTP client whose requests to the fake's API host the
-// fake answers, without a network.
-func (s *Server) Client() *http.Client { return s.http.Client() }
-
-// ServeHTTP serves the fake's API, for use with httptest.NewServer; the
-// API root is then the test server's URL (plus /api/v3 for Enterprise).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
-
 // Config returns a config for the fake authenticated with token.
 func (s *Server) Config(token string) vcs.Config {
-	return vcs.Config{Kind: vcs.KindGitHub, URL: s.instance, Token: token, HTTPClient: s.Client(), Clock: s.clock.Now}
+	return vcs.Config{Kind: vcs.KindGitHub, URL: s.instance, Token: token, HTTPClient: s.Client(), Clock: s.Now}
 }
-
-// Now returns the fake's current time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// Advance moves the fake's clock forward (tokens expire).
-func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
-
-// SetLatency delays every answer by d.
-func (s *Server) SetLatency(d time.Duration) { s.http.SetLatency(d) }
-
-// Requests returns the number of API requests served.
-func (s *Server) Requests() int64 { return s.http.Requests() }
-
-// MaxInFlight returns the most requests that were in flight at once.
-func (s *Server) MaxInFlight() int64 { return s.http.MaxInFlight() }
 
 // SetPageSize caps every page at n items, whatever per_page asks.
 func (s *Server) SetPageSize(n int) {
@@ -154,17 +133,6 @@ func (s *Server) FailNext(status int, retryAfter time.Duration) {
 	s.failures = append(s.failures, failure{status, retryAfter})
 	s.mu.Unlock()
 }
-
-// SetWebhookClient makes the fake POST webhook deliveries with c. Without
-// one, deliveries are only recorded (see Deliveries).
-func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
-
-// Deliveries returns every webhook delivery made so far.
-func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
-
-// DeliveryErrors returns the failures of deliveries sent with the webhook
-// client.
-func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
 
 func (s *Server) nextID() int {
 	s.mu.Lock()

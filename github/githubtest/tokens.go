@@ -125,14 +125,14 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *call))
 		s.remaining = max(s.remaining-1, 0)
 		remaining := s.remaining
 		s.mu.Unlock()
-		reset := s.clock.Now().Add(time.Hour).Unix()
+		reset := s.Now().Add(time.Hour).Unix()
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 		w.Header().Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
 		w.Header().Set("X-RateLimit-Resource", "core")
 		w.Header().Set("X-GitHub-Request-Id", "FAKE:"+strconv.Itoa(s.nextID()))
-		if tok == nil || t.Revoked || (!t.ExpiresAt.IsZero() && !s.clock.Now().Before(t.ExpiresAt)) {
+		if tok == nil || t.Revoked || (!t.ExpiresAt.IsZero() && !s.Now().Before(t.ExpiresAt)) {
 			writeError(w, http.StatusUnauthorized, "Bad credentials")
 			return
 		}

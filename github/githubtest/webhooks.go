@@ -209,7 +209,7 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.outbox.Deliver(req, body))
+		out = append(out, s.Deliver(req, body))
 	}
 	return out
 }

@@ -11,14 +11,6 @@ import (
 // segment at a time, so a project's URL-encoded full path
 // (group%2Fsub%2Fproject) and a file's encoded path stay one segment.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	line := r.Method + " " + r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		line += "?" + r.URL.RawQuery
-	}
-	s.log = append(s.log, line)
-	s.mu.Unlock()
-
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), s.base.EscapedPath())
 	if !ok {
 		http.NotFound(w, r)

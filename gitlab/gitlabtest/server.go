@@ -28,7 +28,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
@@ -43,11 +42,13 @@ const Version = "19.0.0"
 
 // Server is a fake GitLab instance. It is safe for concurrent use.
 type Server struct {
-	base   *url.URL // instance URL, without a trailing slash
-	store  *fakegit.Store
-	clock  *fakehttp.Clock
-	http   *fakehttp.Server
-	outbox fakehttp.Outbox
+	// Host supplies the clock, transport, latency and webhook outbox
+	// every fake shares (Now, Advance, Client, SetLatency,
+	// SetWebhookClient, Deliveries, …).
+	fakehttp.Host
+
+	base  *url.URL // instance URL, without a trailing slash
+	store *fakegit.Store
 
 	mu        sync.Mutex
 	pageSize  int
@@ -62,7 +63,6 @@ type Server struct {
 	noSelf    bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
 	noSigning bool // signing_token is ignored (GitLab < 19 or flag off)
 	faults    []*fault
-	log       []string
 }
 
 // Option configures New.
@@ -93,7 +93,6 @@ func WithoutSigningTokens() Option { return func(s *Server) { s.noSigning = true
 // New returns an empty fake GitLab instance.
 func New(opts ...Option) *Server {
 	s := &Server{
-		clock:     &fakehttp.Clock{},
 		rateLimit: 2000,
 		rate:      map[string]*rateWindow{},
 		users:     map[string]*User{},
@@ -107,8 +106,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.store = fakegit.NewStore(s.clock.Now)
-	s.http = fakehttp.NewServer(http.HandlerFunc(s.serve), s.base.Host)
+	s.store = fakegit.NewStore(s.Now)
+	s.Serve(http.HandlerFunc(s.serve), s.base.Host)
 	return s
 }
 
@@ -117,15 +116,6 @@ func (s *Server) URL() string { return s.base.String() }
 
 // APIURL returns the API root, the instance URL followed by /api/v4/.
 func (s *Server) APIURL() string { return s.base.String() + "/api/v4/" }
-
-// Client returns an HTTP client whose requests to the instance's host the
-// fake answers, without a network.
-func (s *Server) Client() *http.Client { return s.http.Client() }
-
-// ServeHTTP serves the fake as a handler, e.g. behind httptest.NewTLSServer.
-// Only the path matters: the instance URL's path prefix (the relative URL
-// root) must be kept.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
 
 // Config returns a config for the gitlab provider that talks to the fake
 // with token.
@@ -138,15 +128,6 @@ func (s *Server) Config(token string) vcs.Config {
 		Clock:      s.Now,
 	}
 }
-
-// Now returns the fake's current time.
-func (s *Server) Now() time.Time { return s.clock.Now() }
-
-// Advance moves the fake's clock forward, e.g. past a token's expiry.
-func (s *Server) Advance(d time.Duration) { s.clock.Advance(d) }
-
-// SetLatency delays every answer by d.
-func (s *Server) SetLatency(d time.Duration) { s.http.SetLatency(d) }
 
 // SetPageSize caps every page at n items, whatever per_page asks for
 // (GitLab's own cap is 100). Zero restores the host's cap.
@@ -163,28 +144,6 @@ func (s *Server) SetRateLimit(perMinute int) {
 	s.rateLimit = perMinute
 	s.mu.Unlock()
 }
-
-// SetWebhookClient makes the fake POST its webhook deliveries with c; nil
-// (the default) only records them.
-func (s *Server) SetWebhookClient(c *http.Client) { s.outbox.SetClient(c) }
-
-// Deliveries returns every webhook delivery made so far.
-func (s *Server) Deliveries() []*http.Request { return s.outbox.Sent() }
-
-// DeliveryErrors returns the failures of deliveries sent with the webhook
-// client.
-func (s *Server) DeliveryErrors() []error { return s.outbox.Errors() }
-
-// Requests returns the requests the fake answered, as "METHOD
-// escaped-path?query" lines, oldest first.
-func (s *Server) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.log...)
-}
-
-// MaxInFlight returns the most requests that were in flight at once.
-func (s *Server) MaxInFlight() int64 { return s.http.MaxInFlight() }
 
 type fault struct {
 	match  func(*http.Request) bool

@@ -149,7 +149,7 @@ func (s *Server) newToken(kind TokenKind, userID int, o TokenOptions) *Token {
 	}
 	t := &Token{
 		ID: s.newID(), Name: name, Kind: kind, UserID: userID,
-		Scopes: append([]string(nil), scopes...), Created: s.clock.Now(),
+		Scopes: append([]string(nil), scopes...), Created: s.Now(),
 	}
 	if !o.ExpiresAt.IsZero() {
 		e := o.ExpiresAt.UTC()
@@ -218,7 +218,7 @@ func (s *Server) CreateOAuthToken(username string, scopes []string, ttl time.Dur
 		ttl = 2 * time.Hour
 	}
 	t := s.newToken(OAuthToken, u.ID, TokenOptions{Name: "oauth", Scopes: scopes})
-	t.ExpiresAt = s.clock.Now().Add(ttl).Truncate(time.Second)
+	t.ExpiresAt = s.Now().Add(ttl).Truncate(time.Second)
 	return t.Value, nil
 }
 
@@ -293,7 +293,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, 
 	if t != nil {
 		u = s.userByID[t.UserID]
 	}
-	now := s.clock.Now()
+	now := s.Now()
 	s.mu.Unlock()
 	switch {
 	case t == nil, t.Kind == OAuthToken && !bearer:
@@ -356,7 +356,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, c *caller) bool {
 		key = c.token.Value
 	}
 	s.mu.Lock()
-	now := s.clock.Now()
+	now := s.Now()
 	start := now.Truncate(time.Minute)
 	win := s.rate[key]
 	if win == nil || !win.start.Equal(start) {
@@ -424,7 +424,7 @@ func (s *Server) handleTokenSelf(w http.ResponseWriter, r *http.Request, c *call
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": t.ID, "name": t.Name, "revoked": t.Revoked, "created_at": t.Created.UTC().Format(time.RFC3339),
-		"description": nil, "scopes": t.Scopes, "user_id": t.UserID, "last_used_at": s.clock.Now().UTC().Format(time.RFC3339),
+		"description": nil, "scopes": t.Scopes, "user_id": t.UserID, "last_used_at": s.Now().UTC().Format(time.RFC3339),
 		"active": !t.Revoked, "expires_at": expires,
 	})
 }
@@ -439,7 +439,7 @@ func (s *Server) handleTokenInfo(w http.ResponseWriter, r *http.Request, c *call
 	t := c.token
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
 		"resource_owner_id": t.UserID, "scope": t.Scopes, "scopes": t.Scopes,
-		"expires_in":  int(t.ExpiresAt.Sub(s.clock.Now()).Seconds()),
+		"expires_in":  int(t.ExpiresAt.Sub(s.Now()).Seconds()),
 		"application": map[string]string{"uid": "gitlabtest"}, "created_at": t.Created.Unix(),
 	})
 }

@@ -287,7 +287,7 @@ func (s *Server) deliver(repo, flag, event string, body []byte) []*http.Request 
 			hdr.Set("X-Gitlab-Token", h.Secret)
 		}
 		if st := h.Extra["signing_token"]; st != "" {
-			now := s.clock.Now()
+			now := s.Now()
 			hdr.Set("webhook-id", delivery)
 			hdr.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
 			hdr.Set("webhook-signature", signature.SignStandardWebhook(st, delivery, now, body))
@@ -296,7 +296,7 @@ func (s *Server) deliver(repo, flag, event string, body []byte) []*http.Request 
 		if err != nil {
 			continue
 		}
-		out = append(out, s.outbox.Deliver(req, body))
+		out = append(out, s.Deliver(req, body))
 	}
 	return out
 }
@@ -403,7 +403,7 @@ func (s *Server) deliverPush(repoPath, branch, before, after string) []*http.Req
 		"user_email": "", "user_avatar": nil, "project_id": repo.ID, "project": s.hookProject(repo),
 		"commits": []any{map[string]any{
 			"id": after, "message": "update " + branch + "\n", "title": "update " + branch,
-			"timestamp": s.clock.Now().UTC().Format(time.RFC3339), "url": web + "/-/commit/" + after,
+			"timestamp": s.Now().UTC().Format(time.RFC3339), "url": web + "/-/commit/" + after,
 			"author": map[string]string{"name": "gitlabtest", "email": "gitlabtest@example.test"},
 			"added":  []string{}, "modified": []string{}, "removed": []string{},
 		}},

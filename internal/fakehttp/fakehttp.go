@@ -34,6 +34,9 @@ type Server struct {
 
 	transportOnce sync.Once
 	transport     *httpmock.MockTransport
+
+	logMu sync.Mutex
+	log   []string
 }
 
 // NewServer serves h for requests to the given hosts ("host[:port]");
@@ -58,6 +61,20 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 // MaxInFlight returns the most requests that were in flight at once.
 func (s *Server) MaxInFlight() int64 { return s.maxInFlight.Load() }
 
+// Log returns the requests answered, as "METHOD escaped-path?query" lines.
+func (s *Server) Log() []string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+func (s *Server) record(r *http.Request) {
+	s.requests.Add(1)
+	s.logMu.Lock()
+	s.log = append(s.log, r.Method+" "+r.URL.RequestURI())
+	s.logMu.Unlock()
+}
+
 // Transport returns the httpmock transport that serves the fake.
 func (s *Server) Transport() *httpmock.MockTransport {
 	s.transportOnce.Do(func() {
@@ -76,7 +93,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	s.requests.Add(1)
+	s.record(r)
 	s.handler.ServeHTTP(w, r)
 }
 
@@ -111,7 +128,7 @@ func (s *Server) respond(req *http.Request) (*http.Response, error) {
 	if err := s.wait(req); err != nil {
 		return nil, err
 	}
-	s.requests.Add(1)
+	s.record(req)
 	// Serve a copy so the handler may read the body freely.
 	r := req.Clone(req.Context())
 	if req.Body != nil {
