@@ -27,14 +27,14 @@ const (
 // ready to use.
 type Parser struct{}
 
-var _ vcs.WebhookParser = Parser{}
+var _ vcs.WebhookParser = (*Parser)(nil)
 
 // NewParser returns a GitHub webhook parser.
-func NewParser() Parser { return Parser{} }
+func NewParser() *Parser { return &Parser{} }
 
 // Verify checks X-Hub-Signature-256, the hex HMAC-SHA256 of the raw body
 // keyed with the webhook secret.
-func (Parser) Verify(header http.Header, body []byte, secret string) error {
+func (*Parser) Verify(header http.Header, body []byte, secret string) error {
 	return signature.VerifyHMACHex(vcs.KindGitHub, header.Get(HeaderSignature), signaturePrefix, secret, body)
 }
 
@@ -77,7 +77,7 @@ type payload struct {
 // Parse turns a delivery into an Event. A pull request is merged only when
 // the action is "closed" and pull_request.merged is true; "closed" with
 // merged false is a pull request closed without merging.
-func (Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
+func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	event := header.Get(HeaderEvent)
 	if event == "" {
 		return nil, vcs.Errorf(vcs.KindGitHub, "ParseWebhook", vcs.ErrInvalidPayload, "no %s header: not a GitHub delivery", HeaderEvent)

@@ -62,28 +62,35 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 }
 
 // ListDirectory lists dir at ref through the Git trees API, which, unlike
-// the contents API, has no 1,000-entry limit. It walks from the root tree
-// to dir, then lists it (recursively when asked). When GitHub truncates a
-// recursive tree (over 100,000 entries or 7 MB) it fetches the subtrees one
-// at a time instead, so the listing is complete.
+// the contents API, has no 1,000-entry limit. It resolves ref to its root
+// tree, walks down to dir, then lists it (recursively when asked). When
+// GitHub truncates a recursive tree (over 100,000 entries or 7 MB) it
+// fetches the subtrees one at a time instead, so the listing is complete.
 //
-// GitHub API docs: GET /repos/{owner}/{repo}/git/trees/{tree_sha}[?recursive=1]
+// GitHub API docs:
+//   - GET /repos/{owner}/{repo}/commits?sha={ref}&per_page=1 (the root tree)
+//   - GET /repos/{owner}/{repo}/git/trees/{tree_sha}[?recursive=1]
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
 	owner, name, err := splitRepo(op, repo)
 	if err != nil {
 		return nil, err
 	}
+	// Resolve the ref (branch, tag or SHA; branch names may hold slashes)
+	// to its root tree through a query parameter, which no path escaping
+	// can get wrong.
+	commits, _, err := p.client.Repositories.ListCommits(ctx, owner, name, &gh.CommitsListOptions{SHA: ref, ListOptions: gh.ListOptions{PerPage: 1}})
+	if err != nil {
+		return nil, p.wrap(op, err)
+	}
+	if len(commits) == 0 || commits[0].GetCommit().GetTree().GetSHA() == "" {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrNotFound, "ref %q has no commits", ref)
+	}
 	if ref == "" {
-		r, err := p.GetRepository(ctx, repo)
-		if err != nil {
-			return nil, err
-		}
-		ref = r.DefaultBranch
+		ref = "the default branch"
 	}
 	dir = strings.Trim(dir, "/")
-	// The root tree may be named by the ref itself.
-	treeSHA := ref
+	treeSHA := commits[0].GetCommit().GetTree().GetSHA()
 	walked := ""
 	if dir != "" {
 		for _, seg := range strings.Split(dir, "/") {

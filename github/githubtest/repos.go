@@ -71,12 +71,18 @@ func (s *Server) handleCommits(w http.ResponseWriter, r *http.Request, c *call) 
 	if !ok {
 		return
 	}
-	sha, err := s.store.Resolve(repo.FullPath, r.URL.Query().Get("sha"))
+	ref := r.URL.Query().Get("sha")
+	sha, err := s.store.Resolve(repo.FullPath, ref)
 	if err != nil {
-		writeError(w, http.StatusNotFound, "No commit found for SHA")
+		writeError(w, http.StatusNotFound, "No commit found for SHA: "+ref)
 		return
 	}
-	s.writePage(w, r, []any{map[string]any{"sha": sha, "url": s.api.String() + "repos/" + repo.FullPath + "/commits/" + sha}})
+	tree, _ := s.store.RootTree(repo.FullPath, sha)
+	s.writePage(w, r, []any{map[string]any{
+		"sha":    sha,
+		"url":    s.api.String() + "repos/" + repo.FullPath + "/commits/" + sha,
+		"commit": map[string]any{"tree": map[string]any{"sha": tree}},
+	}})
 }
 
 func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {

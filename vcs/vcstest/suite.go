@@ -400,7 +400,7 @@ func paths(entries []*vcs.TreeEntry) []string {
 }
 
 func (s *suite) testDirectories(t *testing.T) {
-	f, _ := s.fake(t)
+	f, fx := s.fake(t)
 	p := open(t, f.Config(f.Token(TokenFull)))
 	repo := f.Repo()
 	for _, tc := range []struct {
@@ -427,8 +427,23 @@ func (s *suite) testDirectories(t *testing.T) {
 			}
 		}
 	}
-	_, err := p.ListDirectory(ctx(t), repo, "no/such/dir", "", false)
+	// On the pull request's branch (its name holds a slash) the listing
+	// shows the branch's files.
+	got, err := p.ListDirectory(ctx(t), repo, "migrations", fx.SourceBranch, false)
+	if err != nil {
+		t.Fatalf("ListDirectory on branch %q: %v", fx.SourceBranch, err)
+	}
+	onBranch := map[string]bool{}
+	for _, e := range got {
+		onBranch[e.Path] = true
+	}
+	if !onBranch["migrations/004_users.sql"] || onBranch["migrations/002_old.sql"] || !onBranch["migrations/bulk"] {
+		t.Errorf("ListDirectory(migrations) on %q = %v", fx.SourceBranch, paths(got))
+	}
+	_, err = p.ListDirectory(ctx(t), repo, "no/such/dir", "", false)
 	wantErr(t, err, "ListDirectory of a missing directory", vcs.ErrNotFound)
+	_, err = p.ListDirectory(ctx(t), repo, "", "no-such-branch", false)
+	wantErr(t, err, "ListDirectory at a missing ref", vcs.ErrNotFound)
 }
 
 func (s *suite) testPullRequests(t *testing.T) {
