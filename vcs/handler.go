@@ -58,7 +58,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.OnEvent(r.Context(), ev); err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
+		// The host shows answers in its delivery log: tell it to retry
+		// without exposing the server's own error.
+		if h.OnError != nil {
+			h.OnError(r, err)
+		}
+		http.Error(w, "the event could not be processed; it will be retried", http.StatusInternalServerError)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
