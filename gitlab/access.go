@@ -277,8 +277,8 @@ type oauthTokenInfo struct {
 // oauthInfo reads GET /oauth/token/info, which lives at the instance root,
 // outside /api/v4.
 func (p *Provider) oauthInfo(ctx context.Context) (*oauthTokenInfo, bool) {
-	u := *p.instance
-	u.Path += "/oauth/token/info"
+	u := *p.web
+	u.Path += "oauth/token/info"
 	req, err := p.client.NewRequestToURL(http.MethodGet, &u, nil, []gl.RequestOptionFunc{reqCtx(ctx)})
 	if err != nil {
 		return nil, false

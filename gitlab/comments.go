@@ -121,7 +121,7 @@ func (p *Provider) comment(repo string, number int, n *gl.Note) *vcs.Comment {
 	// Notes carry no URL; the merge request page with the note's anchor
 	// is one when the project was named by path.
 	if _, err := strconv.Atoi(strings.Trim(repo, "/")); err != nil {
-		c.WebURL = p.instance.String() + "/" + strings.Trim(repo, "/") + "/-/merge_requests/" + strconv.Itoa(number) + "#note_" + c.ID
+		c.WebURL = p.web.String() + strings.Trim(repo, "/") + "/-/merge_requests/" + strconv.Itoa(number) + "#note_" + c.ID
 	}
 	return c
 }

@@ -3,7 +3,6 @@ package gitlab
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -37,8 +36,8 @@ var _ vcs.Provider = (*Provider)(nil)
 // Provider talks to one GitLab instance (GitLab.com or self-managed)
 // through GitLab's official Go client. It is safe for concurrent use.
 type Provider struct {
-	instance *url.URL // https://host[/relative-root], no trailing slash
-	api      *url.URL // instance + /api/v4/
+	web      *url.URL // https://host[/relative-root]/
+	api      *url.URL // web + api/v4/
 	creds    *httpx.Credentials
 	errs     httpx.Errors
 	client   *gl.Client
@@ -58,9 +57,9 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	instance, api, err := parseInstanceURL(cfg.URL)
+	api, web, err := ParseInstanceURL(cfg.URL)
 	if err != nil {
-		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "%v", err)
+		return nil, err
 	}
 	creds := httpx.NewCredentials(cfg)
 	hc, err := httpx.NewClient(httpx.Options{
@@ -89,7 +88,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "building the GitLab client: %v", err)
 	}
 	return &Provider{
-		instance: instance,
+		web:      web,
 		api:      api,
 		creds:    creds,
 		errs:     httpx.Errors{Kind: kind, Creds: creds, Now: cfg.Now},
@@ -105,8 +104,8 @@ func (p *Provider) Kind() vcs.Kind { return kind }
 func (p *Provider) APIURL() string { return p.api.String() }
 
 // InstanceURL returns the instance's web address, e.g.
-// https://git.example.com/gitlab.
-func (p *Provider) InstanceURL() string { return p.instance.String() }
+// https://git.example.com/gitlab/.
+func (p *Provider) InstanceURL() string { return p.web.String() }
 
 // Client returns the underlying GitLab client, for calls this package does
 // not wrap. It shares the provider's credentials, retries and transport.
@@ -132,35 +131,50 @@ func authorize(req *http.Request, _ *httpx.Credentials, token string, oauth bool
 	req.Header.Set("Private-Token", token)
 }
 
-// parseInstanceURL turns an instance URL in any accepted form into the
-// instance root and the API root.
-func parseInstanceURL(raw string) (instance, api *url.URL, err error) {
-	raw = strings.TrimSpace(raw)
+// ParseInstanceURL returns the API root and the web root (both ending in
+// "/") for an instance URL in any accepted form:
+//
+//	"" or https://gitlab.com[/api/v4]   GitLab.com (API https://gitlab.com/api/v4/)
+//	https://HOST[/api/v4]               self-managed at the host's root
+//	https://HOST/PATH[/api/v4]          self-managed under a relative URL root
+//
+// A trailing slash is allowed; scheme and host are lower-cased. Anything
+// else (another scheme, credentials, a query, a path on gitlab.com such as a
+// pasted project URL, an API root other than /api/v4) is an error matching
+// vcs.ErrInvalidConfig.
+func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
+	bad := func(format string, args ...any) error {
+		return vcs.Errorf(kind, "Config", vcs.ErrInvalidConfig, format, args...)
+	}
+	raw := strings.TrimSpace(instance)
 	if raw == "" {
 		raw = DefaultURL
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return nil, nil, errors.New("instance URL is not a valid URL")
+		return nil, nil, bad("instance URL is not a valid URL")
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, nil, errors.New("instance URL must start with https:// (or http://)")
+		return nil, nil, bad("instance URL must start with https:// (or http://), e.g. https://gitlab.example.com")
 	case u.Host == "":
-		return nil, nil, errors.New("instance URL has no host name")
+		return nil, nil, bad("instance URL has no host name")
 	case u.User != nil:
-		return nil, nil, errors.New("instance URL must not contain credentials")
+		return nil, nil, bad("instance URL must not contain credentials; put the token in the token field")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, nil, errors.New("instance URL must not have a query or fragment")
+		return nil, nil, bad("instance URL must not have a query or fragment")
 	}
+	host := strings.ToLower(u.Host)
 	p := strings.TrimRight(u.Path, "/")
-	p = strings.TrimSuffix(p, "/api/v4")
-	p = strings.TrimRight(p, "/")
-	if strings.HasSuffix(p, "/api") || strings.Contains(p, "/api/v") {
-		return nil, nil, errors.New("instance URL must be the instance's address (e.g. https://gitlab.example.com or https://host/gitlab), optionally followed by /api/v4")
+	p = strings.TrimRight(strings.TrimSuffix(p, "/api/v4"), "/")
+	switch {
+	case host == "gitlab.com" && p != "":
+		return nil, nil, bad("instance URL %q has a path; for GitLab.com leave the URL empty or use https://gitlab.com", raw)
+	case strings.HasSuffix(p, "/api") || strings.Contains(p, "/api/v"):
+		return nil, nil, bad("instance URL %q must be the instance's address (e.g. https://gitlab.example.com or https://host/gitlab), optionally followed by /api/v4", raw)
 	}
-	instance = &url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host), Path: p}
-	api = &url.URL{Scheme: instance.Scheme, Host: instance.Host, Path: p + "/api/v4/"}
-	return instance, api, nil
+	web = &url.URL{Scheme: strings.ToLower(u.Scheme), Host: host, Path: p + "/"}
+	api = &url.URL{Scheme: web.Scheme, Host: host, Path: p + "/api/v4/"}
+	return api, web, nil
 }
 
 // noLimit turns off the GitLab client's own rate limiter: the library

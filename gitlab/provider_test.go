@@ -27,36 +27,69 @@ func staticSource(tok string) oauth2.TokenSource {
 	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok, TokenType: "Bearer"})
 }
 
-func TestInstanceURLs(t *testing.T) {
-	for _, tc := range []struct{ in, api, instance string }{
-		{"", "https://gitlab.com/api/v4/", "https://gitlab.com"},
-		{"https://gitlab.com", "https://gitlab.com/api/v4/", "https://gitlab.com"},
-		{"https://gitlab.com/", "https://gitlab.com/api/v4/", "https://gitlab.com"},
-		{"https://gitlab.com/api/v4", "https://gitlab.com/api/v4/", "https://gitlab.com"},
-		{"https://GitLab.Example.com/api/v4/", "https://gitlab.example.com/api/v4/", "https://gitlab.example.com"},
-		{"https://git.example.com:8443", "https://git.example.com:8443/api/v4/", "https://git.example.com:8443"},
-		{"https://host.example/gitlab", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab"},
-		{"https://host.example/gitlab/", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab"},
-		{"https://host.example/gitlab/api/v4", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab"},
-		{"https://host.example/tools/gitlab/api/v4/", "https://host.example/tools/gitlab/api/v4/", "https://host.example/tools/gitlab"},
-		{"http://10.0.0.5/gitlab", "http://10.0.0.5/gitlab/api/v4/", "http://10.0.0.5/gitlab"},
+// TestParseInstanceURL lists every accepted and rejected form of the
+// instance URL.
+func TestParseInstanceURL(t *testing.T) {
+	for _, tc := range []struct{ in, api, web string }{
+		{"", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"  https://gitlab.com  ", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"https://gitlab.com", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"https://gitlab.com/", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"https://gitlab.com/api/v4", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"https://GitLab.com/api/v4/", "https://gitlab.com/api/v4/", "https://gitlab.com/"},
+		{"HTTPS://GitLab.Example.com/api/v4/", "https://gitlab.example.com/api/v4/", "https://gitlab.example.com/"},
+		{"https://git.example.com:8443", "https://git.example.com:8443/api/v4/", "https://git.example.com:8443/"},
+		{"https://host.example/gitlab", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab/"},
+		{"https://host.example/gitlab/", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab/"},
+		{"https://host.example/gitlab/api/v4", "https://host.example/gitlab/api/v4/", "https://host.example/gitlab/"},
+		{"https://host.example/tools/gitlab/api/v4/", "https://host.example/tools/gitlab/api/v4/", "https://host.example/tools/gitlab/"},
+		{"http://10.0.0.5/gitlab", "http://10.0.0.5/gitlab/api/v4/", "http://10.0.0.5/gitlab/"},
+		{"https://[::1]:8443/gitlab", "https://[::1]:8443/gitlab/api/v4/", "https://[::1]:8443/gitlab/"},
 	} {
+		api, web, err := gitlab.ParseInstanceURL(tc.in)
+		if err != nil {
+			t.Errorf("ParseInstanceURL(%q): %v", tc.in, err)
+			continue
+		}
+		if api.String() != tc.api || web.String() != tc.web {
+			t.Errorf("ParseInstanceURL(%q) = API %q, web %q; want %q, %q", tc.in, api, web, tc.api, tc.web)
+		}
+		if strings.TrimSpace(tc.in) != tc.in {
+			continue // vcs.Config.Validate refuses white space itself
+		}
 		p, err := gitlab.New(vcs.Config{Kind: vcs.KindGitLab, URL: tc.in, Token: "glpat-x"})
 		if err != nil {
 			t.Errorf("New(%q): %v", tc.in, err)
 			continue
 		}
-		if p.APIURL() != tc.api || p.InstanceURL() != tc.instance {
-			t.Errorf("New(%q): API %q instance %q, want %q %q", tc.in, p.APIURL(), p.InstanceURL(), tc.api, tc.instance)
+		if p.APIURL() != tc.api || p.InstanceURL() != tc.web {
+			t.Errorf("New(%q): API %q, instance %q; want %q, %q", tc.in, p.APIURL(), p.InstanceURL(), tc.api, tc.web)
 		}
 	}
-	for _, bad := range []string{"ftp://gitlab.com", "gitlab.com", "https://", "https://user:pw@gitlab.com", "https://gitlab.com/?x=1",
-		"https://gitlab.com/#frag", "https://gitlab.com/api/v3", "https://gitlab.com/api"} {
-		_, err := gitlab.New(vcs.Config{Kind: vcs.KindGitLab, URL: bad, Token: "glpat-x"})
-		if !errors.Is(err, vcs.ErrInvalidConfig) {
+	for _, bad := range []string{
+		"ftp://gitlab.com",                    // scheme
+		"gitlab.com",                          // no scheme
+		"https://",                            // no host
+		"https://user:pw@gitlab.example.com",  // credentials
+		"https://gitlab.com/?x=1",             // query
+		"https://gitlab.com/?",                // empty query
+		"https://gitlab.com/#frag",            // fragment
+		"https://gitlab.com/api/v3",           // another API version
+		"https://gitlab.com/api",              // a bare API prefix
+		"https://gitlab.com/acme/db",          // a project URL pasted as the instance
+		"https://host.example/gitlab/api/v3/", // another API version under a relative root
+		"https://host.example/api",            // a bare API prefix on self-managed
+		"://gitlab.example.com",               // unparsable
+	} {
+		_, _, err := gitlab.ParseInstanceURL(bad)
+		var ve *vcs.Error
+		if !errors.Is(err, vcs.ErrInvalidConfig) || !errors.As(err, &ve) {
+			t.Errorf("ParseInstanceURL(%q) = %v, want a *vcs.Error matching ErrInvalidConfig", bad, err)
+		}
+		if _, err := gitlab.New(vcs.Config{Kind: vcs.KindGitLab, URL: bad, Token: "glpat-x"}); !errors.Is(err, vcs.ErrInvalidConfig) {
 			t.Errorf("New(%q) = %v, want ErrInvalidConfig", bad, err)
 		}
-		if err != nil && strings.Contains(err.Error(), "pw@") {
+		if err != nil && strings.Contains(err.Error(), "pw") {
 			t.Errorf("error shows credentials: %v", err)
 		}
 	}
