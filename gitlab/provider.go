@@ -36,11 +36,11 @@ var _ vcs.Provider = (*Provider)(nil)
 // Provider talks to one GitLab instance (GitLab.com or self-managed)
 // through GitLab's official Go client. It is safe for concurrent use.
 type Provider struct {
-	web      *url.URL // https://host[/relative-root]/
-	api      *url.URL // web + api/v4/
-	creds    *httpx.Credentials
-	errs     httpx.Errors
-	client   *gl.Client
+	web    *url.URL // https://host[/relative-root]/
+	api    *url.URL // web + api/v4/
+	creds  *httpx.Credentials
+	errs   httpx.Errors
+	client *gl.Client
 }
 
 // New builds a provider from cfg. cfg.URL is the instance URL: empty or
@@ -88,11 +88,11 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "building the GitLab client: %v", err)
 	}
 	return &Provider{
-		web:      web,
-		api:      api,
-		creds:    creds,
-		errs:     httpx.Errors{Kind: kind, Creds: creds, Now: cfg.Now},
-		client:   client,
+		web:    web,
+		api:    api,
+		creds:  creds,
+		errs:   httpx.Errors{Kind: kind, Creds: creds, Now: cfg.Now},
+		client: client,
 	}, nil
 }
 
