@@ -229,9 +229,21 @@ func TestCommentThreads(t *testing.T) {
 	if !errors.Is(err, vcs.ErrPermissionDenied) {
 		t.Errorf("editing another user's comment = %v, want ErrPermissionDenied", err)
 	}
-	// A comment over Azure's length limit is refused.
-	if _, err := p.CreateComment(ctx(t), fixtureRepo, n, strings.Repeat("x", azuredevopstest.MaxCommentLength+1)); !errors.Is(err, vcs.ErrInvalidArgument) {
-		t.Errorf("oversized comment = %v", err)
+	// A comment over the length limit is refused before any request; one
+	// at the limit (counted in characters, not bytes) is posted.
+	long := strings.Repeat("é", azuredevops.MaxCommentLength+1)
+	before := f.Requests()
+	if _, err := p.CreateComment(ctx(t), fixtureRepo, n, long); !errors.Is(err, vcs.ErrTooLarge) {
+		t.Errorf("oversized CreateComment = %v, want ErrTooLarge", err)
+	}
+	if _, err := p.UpdateComment(ctx(t), fixtureRepo, n, c.ID, long); !errors.Is(err, vcs.ErrTooLarge) {
+		t.Errorf("oversized UpdateComment = %v, want ErrTooLarge", err)
+	}
+	if got := f.Requests() - before; got != 0 {
+		t.Errorf("oversized comments sent %d requests, want none", got)
+	}
+	if c, err := p.CreateComment(ctx(t), fixtureRepo, n, long[len("é"):]); err != nil || len([]rune(c.Body)) != azuredevops.MaxCommentLength {
+		t.Errorf("comment of exactly MaxCommentLength characters = %v", err)
 	}
 }
 

@@ -6,9 +6,28 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/vcs"
 )
+
+// MaxCommentLength is the longest comment body CreateComment and
+// UpdateComment send, in characters. Unconfirmed: Azure DevOps does not
+// document a limit for pull request comments; 150,000 characters is the
+// figure reported for its comment store, and a longer body is refused here
+// with vcs.ErrTooLarge before any request.
+const MaxCommentLength = 150_000
+
+// checkBody refuses an empty or oversized comment body before any request.
+func checkBody(op, body string) error {
+	if strings.TrimSpace(body) == "" {
+		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "comment body is empty")
+	}
+	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
+		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "comment body has %d characters; at most %d are sent (azuredevops.MaxCommentLength)", n, MaxCommentLength)
+	}
+	return nil
+}
 
 // Comment IDs: Azure DevOps keeps pull request comments in threads. A
 // general comment of this library is a thread without a file context, and
@@ -76,7 +95,7 @@ func (t *prThread) general() bool {
 }
 
 func (p *Provider) threadsPath(r repoRef, number int) string {
-	return r.gitPath("pullrequests", strconv.Itoa(number), "threads")
+	return r.gitPath("pullRequests", strconv.Itoa(number), "threads")
 }
 
 func (p *Provider) commentWebURL(r repoRef, number, thread int) string {
@@ -102,8 +121,9 @@ func (p *Provider) toComment(r repoRef, number int, id string, thread int, c *pr
 // the first comment of every thread that is not attached to a file, not a
 // system message and not deleted. Replies in threads are not listed.
 //
-// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}/threads
-// (Azure answers every thread at once).
+// Azure answers every thread at once (the threads API does not page).
+//
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/threads
 func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([]*vcs.Comment, error) {
 	const op = "ListComments"
 	r, err := parseRepo(op, repo)
@@ -141,9 +161,10 @@ type newThread struct {
 }
 
 // CreateComment opens a new thread with body as its only comment (comment
-// type text, thread status active). The POST is never retried.
+// type text, thread status active). The POST is never retried. A body
+// longer than MaxCommentLength is vcs.ErrTooLarge before any request.
 //
-// Endpoint: POST {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}/threads
+// Azure DevOps API docs: POST {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/threads
 func (p *Provider) CreateComment(ctx context.Context, repo string, number int, body string) (*vcs.Comment, error) {
 	const op = "CreateComment"
 	r, err := parseRepo(op, repo)
@@ -153,8 +174,8 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if err := checkNumber(op, number); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(body) == "" {
-		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "comment body is empty")
+	if err := checkBody(op, body); err != nil {
+		return nil, err
 	}
 	req := newThread{Comments: []newComment{{ParentCommentID: 0, Content: body, CommentType: 1}}, Status: 1}
 	var t prThread
@@ -184,12 +205,12 @@ func parseCommentID(op, id string) (thread, comment int, err error) {
 }
 
 // UpdateComment replaces a comment's text. commentID is a thread ID (its
-// first comment is edited) or "threadID/commentID".
+// first comment is edited) or "threadID/commentID". A body longer than
+// MaxCommentLength is vcs.ErrTooLarge before any request.
 //
-// Endpoints:
-//
-//	GET   …/pullrequests/{id}/threads/{threadID}                        (for a bare thread ID: its first comment)
-//	PATCH …/pullrequests/{id}/threads/{threadID}/comments/{commentID}   {"content": body}
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/threads/{threadID} (for a bare thread ID: its first comment)
+//   - PATCH {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/threads/{threadID}/comments/{commentID} {"content": body}
 func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, commentID, body string) (*vcs.Comment, error) {
 	const op = "UpdateComment"
 	r, err := parseRepo(op, repo)
@@ -203,8 +224,8 @@ func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, c
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(body) == "" {
-		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "comment body is empty")
+	if err := checkBody(op, body); err != nil {
+		return nil, err
 	}
 	threadPath := p.threadsPath(r, number) + "/" + strconv.Itoa(thread)
 	if comment == 0 {

@@ -34,13 +34,15 @@ import (
 // ID is the body's id.
 type Parser struct{}
 
-var _ vcs.WebhookParser = Parser{}
+var _ vcs.WebhookParser = (*Parser)(nil)
 
-// NewParser returns a Parser.
-func NewParser() Parser { return Parser{} }
+// NewParser returns an Azure DevOps webhook parser. It needs no token.
+func NewParser() *Parser { return &Parser{} }
 
-// Verify checks the delivery's Authorization header against secret.
-func (Parser) Verify(header http.Header, _ []byte, secret string) error {
+// Verify checks the delivery's Authorization header against secret: the
+// password of Basic credentials, or the whole header value for any other
+// scheme. It compares in constant time and never reads the body.
+func (*Parser) Verify(header http.Header, _ []byte, secret string) error {
 	auth := header.Get("Authorization")
 	if auth == "" {
 		return vcs.Errorf(vcs.KindAzureDevOps, "VerifyWebhook", vcs.ErrMissingSignature,
@@ -77,7 +79,7 @@ type pushResource struct {
 }
 
 // Parse turns a verified delivery into an Event.
-func (Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
+func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 	var ev serviceHookEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not a service hook event", Err: err}

@@ -182,7 +182,7 @@ func TestParserRegistered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := p.(azuredevops.Parser); !ok {
+	if _, ok := p.(*azuredevops.Parser); !ok {
 		t.Errorf("registered parser is %T", p)
 	}
 }

@@ -78,12 +78,18 @@ func withVersion(ref string, fn func(v version) error) error {
 	return err
 }
 
-// ReadFile returns the raw content of the file at path on ref.
+// MaxFileSize is the largest file ReadFile returns, in bytes. Azure DevOps
+// documents no size limit for the items API; this is the library's own cap
+// (the same 100 MB as GitHub's), so that a stray binary cannot exhaust
+// memory. A larger file is vcs.ErrTooLarge, never a truncated read.
+const MaxFileSize = 100 << 20
+
+// ReadFile returns the raw content of the file at path on ref, up to
+// MaxFileSize. A 40-hex ref is read as a commit; another name as a branch,
+// then as a tag when no branch has that name. Git LFS pointers are
+// resolved to the stored content (resolveLfs).
 //
-// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}/items?path=…&versionDescriptor.version=…&versionDescriptor.versionType=branch|tag|commit&$format=octetStream
-//
-// A 40-hex ref is read as a commit; another name as a branch, then as a
-// tag when no branch has that name.
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?path=&versionDescriptor.version=&versionDescriptor.versionType=branch|tag|commit&resolveLfs=true (Accept: application/octet-stream)
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
 	r, err := parseRepo(op, repo)
@@ -96,12 +102,15 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	}
 	var raw rest.Raw
 	err = withVersion(ref, func(v version) error {
-		q := url.Values{"path": {"/" + clean}, "$format": {"octetStream"}, "download": {"false"}}
+		q := url.Values{"path": {"/" + clean}, "$format": {"octetStream"}, "download": {"false"}, "resolveLfs": {"true"}}
 		v.set(q)
-		raw = rest.Raw{}
+		raw = rest.Raw{Limit: MaxFileSize}
 		_, err := p.do(ctx, call{Op: op, URL: r.gitPath("items"), Query: q, Accept: "application/octet-stream", Scope: scopeCodeRead}, &raw)
 		return err
 	})
+	if errors.Is(err, vcs.ErrTooLarge) {
+		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "%s is larger than %d bytes (azuredevops.MaxFileSize)", clean, MaxFileSize)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -115,12 +124,11 @@ type gitItem struct {
 	IsFolder      bool   `json:"isFolder"`
 }
 
-// ListDirectory lists the entries below dir on ref.
+// ListDirectory lists the entries below dir on ref, in one answer (the
+// items API does not page a listing). The answer holds the directory
+// itself, which is dropped. Azure gives no sizes in a listing: Size is -1.
 //
-// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}/items?scopePath=…&recursionLevel=OneLevel|Full&versionDescriptor…
-//
-// The answer holds the directory itself, which is dropped. Azure gives no
-// sizes in a listing: Size is -1.
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?scopePath=&recursionLevel=OneLevel|Full&versionDescriptor.version=&versionDescriptor.versionType=
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
 	r, err := parseRepo(op, repo)

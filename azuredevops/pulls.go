@@ -24,7 +24,7 @@ func checkNumber(op string, number int) error {
 // GetPullRequest returns a pull request. Status active is open, abandoned
 // is closed and completed is merged.
 //
-// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}
 func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
 	const op = "GetPullRequest"
 	r, err := parseRepo(op, repo)
@@ -35,7 +35,7 @@ func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) 
 		return nil, err
 	}
 	var pr gitPullRequest
-	if _, err := p.do(ctx, call{Op: op, URL: r.gitPath("pullrequests", strconv.Itoa(number)), Scope: scopeCodeRead}, &pr); err != nil {
+	if _, err := p.do(ctx, call{Op: op, URL: r.gitPath("pullRequests", strconv.Itoa(number)), Scope: scopeCodeRead}, &pr); err != nil {
 		return nil, err
 	}
 	return toPullRequest(&pr), nil
@@ -106,15 +106,14 @@ type iterationChanges struct {
 }
 
 // ListPullRequestFiles lists the files the pull request changes: the
-// changes of its last iteration against the merge base, every page.
-//
-// Endpoints:
-//
-//	GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests/{id}/iterations
-//	GET …/pullrequests/{id}/iterations/{last}/changes?$compareTo=0&$top=2000&$skip=…   (pages via nextSkip/nextTop)
-//
+// changes of its last iteration against the merge base, following every
+// page (nextSkip / nextTop, 2,000 entries a page at most) to the end.
 // Folder entries are left out. A change type may combine flags ("edit,
 // rename"): a rename wins over an edit.
+//
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/iterations
+//   - GET {org}/{project}/_apis/git/repositories/{repo}/pullRequests/{id}/iterations/{last}/changes?$compareTo=0&$top=2000&$skip=
 func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
 	const op = "ListPullRequestFiles"
 	r, err := parseRepo(op, repo)
@@ -124,7 +123,7 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 	if err := checkNumber(op, number); err != nil {
 		return nil, err
 	}
-	prPath := r.gitPath("pullrequests", strconv.Itoa(number))
+	prPath := r.gitPath("pullRequests", strconv.Itoa(number))
 	var its collection[iteration]
 	if _, err := p.do(ctx, call{Op: op, URL: prPath + "/iterations", Scope: scopeCodeRead}, &its); err != nil {
 		return nil, err

@@ -16,16 +16,17 @@ import (
 const projectPageSize = 100
 
 // ListRepositories yields every Git repository of every project the token
-// can see, project by project. Disabled repositories are left out.
+// can see, project by project; projects are paged with continuation tokens
+// (the x-ms-continuationtoken header) to the end. Disabled repositories are
+// left out. A PAT without the Project and Team (Read) scope cannot list
+// projects; then it falls back to the organization-wide repository list,
+// which answers every project's repositories at once with Code (Read)
+// alone.
 //
-// Endpoints:
-//
-//	GET {org}/_apis/projects?$top=100&continuationToken=…   (pages via the x-ms-continuationtoken header)
-//	GET {org}/{project}/_apis/git/repositories               (per project)
-//
-// A PAT without the Project and Team (Read) scope cannot list projects;
-// then it falls back to GET {org}/_apis/git/repositories, which lists the
-// repositories of all projects in one answer with Code (Read) alone.
+// Azure DevOps API docs:
+//   - GET {org}/_apis/projects?$top=100&continuationToken=
+//   - GET {org}/{project}/_apis/git/repositories (per project)
+//   - GET {org}/_apis/git/repositories (the fallback)
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
 	const op = "ListRepositories"
 	return func(yield func(*vcs.Repository, error) bool) {
@@ -100,7 +101,7 @@ func (p *Provider) listAllRepositories(ctx context.Context, yield func(*vcs.Repo
 
 // GetRepository returns one repository.
 //
-// Endpoint: GET {org}/{project}/_apis/git/repositories/{repo}
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}
 func (p *Provider) GetRepository(ctx context.Context, repo string) (*vcs.Repository, error) {
 	r, err := p.getRepo(ctx, "GetRepository", repo)
 	if err != nil {

@@ -233,10 +233,9 @@ func webhookEvents(types []string) []vcs.WebhookEvent {
 // subscriptions to web hooks, grouped by URL (see the package notes on
 // webhook IDs).
 //
-// Endpoints:
-//
-//	GET {org}/{project}/_apis/git/repositories/{repo}        (the repository and project IDs)
-//	GET {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo} (the repository and project IDs)
+//   - GET {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
 func (p *Provider) ListWebhooks(ctx context.Context, repo string) ([]*vcs.Webhook, error) {
 	const op = "ListWebhooks"
 	r, err := p.getRepo(ctx, op, repo)
@@ -278,13 +277,13 @@ func (p *Provider) doNoBody(ctx context.Context, c call) error {
 // CreateWebhook creates one subscription per event type for the
 // repository, with the secret as the Basic password. The POSTs are never
 // retried; if one fails, the subscriptions already created are deleted
-// again. The webhook's ID is its first subscription's ID.
+// again, and an error names any that could not be. The webhook's ID is its
+// first subscription's ID.
 //
-// Endpoints:
-//
-//	GET  {org}/{project}/_apis/git/repositories/{repo}
-//	POST {org}/_apis/hooks/subscriptions   (one per event type)
-//	DELETE {org}/_apis/hooks/subscriptions/{id}   (only to undo a partial create)
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo}
+//   - POST {org}/_apis/hooks/subscriptions (one per event type)
+//   - DELETE {org}/_apis/hooks/subscriptions/{id} (only to undo a partial create)
 func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	const op = "CreateWebhook"
 	if _, err := parseRepo(op, repo); err != nil {
@@ -330,36 +329,39 @@ func (p *Provider) undo(ctx context.Context, op string, created []*subscription,
 	return cause
 }
 
-// group finds the webhook named id on repository r.
-func (p *Provider) group(ctx context.Context, op string, r *gitRepository, id string) ([]*subscription, error) {
+// findGroup returns the webhook (group of subscriptions) that id names or
+// belongs to, and every group of the repository.
+func (p *Provider) findGroup(ctx context.Context, op string, r *gitRepository, id string) ([]*subscription, [][]*subscription, error) {
 	subs, err := p.listSubscriptions(ctx, op, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, g := range groups(subs) {
+	all := groups(subs)
+	for _, g := range all {
 		for _, s := range g {
 			// The ID of a member that does not name its group still
 			// finds the group.
 			if strings.EqualFold(s.ID, id) {
-				return g, nil
+				return g, all, nil
 			}
 		}
 	}
-	return nil, hookErr(op, vcs.ErrNotFound, "repository %s/%s has no webhook %q", r.Project.Name, r.Name, id)
+	return nil, nil, hookErr(op, vcs.ErrNotFound, "repository %s/%s has no webhook %q", r.Project.Name, r.Name, id)
 }
 
 // UpdateWebhook sets the URL, secret, events and state of every
 // subscription of the webhook: it replaces the ones still wanted (the one
 // naming the webhook first, so the ID stays), creates the event types that
-// are missing and deletes the ones no longer wanted.
+// are missing and deletes the ones no longer wanted. Every PUT carries the
+// secret, so none is lost. A call that fails half way leaves a group that
+// calling UpdateWebhook again with the same ID repairs.
 //
-// Endpoints:
-//
-//	GET    {org}/{project}/_apis/git/repositories/{repo}
-//	GET    {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
-//	PUT    {org}/_apis/hooks/subscriptions/{id}
-//	POST   {org}/_apis/hooks/subscriptions
-//	DELETE {org}/_apis/hooks/subscriptions/{id}
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo}
+//   - GET {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
+//   - PUT {org}/_apis/hooks/subscriptions/{id}
+//   - POST {org}/_apis/hooks/subscriptions (event types added)
+//   - DELETE {org}/_apis/hooks/subscriptions/{id} (event types dropped)
 func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	const op = "UpdateWebhook"
 	if _, err := parseRepo(op, repo); err != nil {
@@ -375,14 +377,23 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 	if err != nil {
 		return nil, err
 	}
-	g, err := p.group(ctx, op, r, id)
+	g, all, err := p.findGroup(ctx, op, r, id)
 	if err != nil {
 		return nil, err
 	}
+	anchor := g[0]
+	// Subscriptions already at the new URL (left by an update that failed
+	// half way, or made by another tool) join the group: one webhook
+	// remains for the URL.
+	for _, other := range all {
+		if other[0] != anchor && urlKey(other[0].ConsumerInputs["url"]) == urlKey(opts.URL) {
+			g = append(g, other...)
+		}
+	}
 	want := eventTypes(vcs.WebhookEvents(opts))
-	// The naming subscription takes the first wanted type; the others
-	// keep their type where it is wanted.
-	keep := map[string]*subscription{want[0]: g[0]}
+	// The anchor takes the first wanted type; the others keep their type
+	// where it is wanted.
+	keep := map[string]*subscription{want[0]: anchor}
 	var extra []*subscription
 	for _, s := range g[1:] {
 		if _, taken := keep[s.EventType]; !taken && contains(want, s.EventType) {
@@ -391,7 +402,10 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 			extra = append(extra, s)
 		}
 	}
-	for _, t := range want {
+	// The anchor is written last: if a call fails half way, the anchor
+	// and with it the ID still stand at the old URL, and calling
+	// UpdateWebhook again with the same ID gathers both halves.
+	for _, t := range want[1:] {
 		if s, ok := keep[t]; ok {
 			if err := p.replaceSubscription(ctx, op, s.ID, subscriptionBody(r, t, opts)); err != nil {
 				return nil, err
@@ -407,7 +421,10 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 			return nil, err
 		}
 	}
-	return &vcs.Webhook{ID: g[0].ID, URL: opts.URL, Active: !opts.Inactive, Events: webhookEvents(want)}, nil
+	if err := p.replaceSubscription(ctx, op, anchor.ID, subscriptionBody(r, want[0], opts)); err != nil {
+		return nil, err
+	}
+	return &vcs.Webhook{ID: anchor.ID, URL: opts.URL, Active: !opts.Inactive, Events: webhookEvents(want)}, nil
 }
 
 func contains(list []string, s string) bool {
@@ -422,11 +439,10 @@ func contains(list []string, s string) bool {
 // DeleteWebhook deletes every subscription of the webhook, the one naming
 // it last (so that a failed delete can be retried with the same ID).
 //
-// Endpoints:
-//
-//	GET    {org}/{project}/_apis/git/repositories/{repo}
-//	GET    {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
-//	DELETE {org}/_apis/hooks/subscriptions/{id}   (per subscription)
+// Azure DevOps API docs:
+//   - GET {org}/{project}/_apis/git/repositories/{repo}
+//   - GET {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
+//   - DELETE {org}/_apis/hooks/subscriptions/{id} (per subscription)
 func (p *Provider) DeleteWebhook(ctx context.Context, repo, id string) error {
 	const op = "DeleteWebhook"
 	if _, err := parseRepo(op, repo); err != nil {
@@ -439,7 +455,7 @@ func (p *Provider) DeleteWebhook(ctx context.Context, repo, id string) error {
 	if err != nil {
 		return err
 	}
-	g, err := p.group(ctx, op, r, id)
+	g, _, err := p.findGroup(ctx, op, r, id)
 	if err != nil {
 		return err
 	}
