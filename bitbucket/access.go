@@ -82,19 +82,21 @@ var permRank = map[string]int{"read": 1, "write": 2, "admin": 3}
 // The scopes come from the x-oauth-scopes header and the kind of credential
 // from x-credential-type. For API tokens and OAuth tokens the user's
 // permission on the repository (read / write / admin; webhooks need admin)
-// comes from /user/permissions/repositories. Access tokens have no user:
-// their scopes alone decide, and the report names the token kind as the
-// user. Bitbucket does not tell a token's expiry, so ExpiresAt stays nil.
+// comes from the role filters of the workspace's repository list. Access
+// tokens have no user: their scopes alone decide, and the report names
+// the token kind and what it is for (e.g. "repository access token of
+// acme/db") as the user. Bitbucket does not tell a token's expiry, so
+// ExpiresAt stays nil.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}, GET /user,
-// GET /user/permissions/repositories?q=repository.full_name="{workspace}/{repo_slug}"
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}, GET /user,
+// GET /repositories/{workspace}?role=admin|contributor|member&q=full_name="{workspace}/{repo_slug}"
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	repoAPI, err := repoPath(op, repo)
 	if err != nil {
 		return nil, err
 	}
-	rep := &vcs.AccessReport{Provider: vcs.KindBitbucket, APIURL: APIURL, Repository: repo}
+	rep := &vcs.AccessReport{Provider: vcs.KindBitbucket, APIURL: p.APIURL(), Repository: repo}
 
 	// The repository answer carries the credential headers; a 403 (scope
 	// missing) still does, and means the repository exists.
@@ -123,7 +125,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	role, roleKnown := "", false
 	accessToken := isAccessToken(credType)
 	if accessToken {
-		rep.User = rep.TokenKind + " (bot user)"
+		rep.User = accessTokenUser(rep.TokenKind, &r, repo)
 	} else {
 		rep.User, err = p.whoami(ctx, rep)
 		if err != nil {
@@ -168,32 +170,57 @@ func (p *Provider) whoami(ctx context.Context, rep *vcs.AccessReport) (string, e
 	}
 }
 
-// repoPermission returns the user's permission on the repository ("admin",
-// "write", "read" or "" for none beyond public access) and whether it is
-// known.
+// repoRoles are the role filters of GET /repositories/{workspace}, most
+// privileged first, with the permission each one stands for.
+var repoRoles = []struct{ role, permission string }{
+	{"admin", "admin"},
+	{"contributor", "write"},
+	{"member", "read"},
+}
+
+// repoPermission returns the user's permission on the repository
+// ("admin", "write", "read" or "" for none beyond public access) and
+// whether it is known. Atlassian removed GET /user/permissions/repositories
+// (CHANGE-2770) without a user-scoped replacement and answers the
+// workspace permission lists to admins only; its documented workaround is
+// the role filter of the repository list, narrowed here to the one
+// repository: the first role whose list holds it is the permission.
 func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
-	type permission struct {
-		Permission string `json:"permission"`
-		Repository struct {
-			FullName string `json:"full_name"`
-		} `json:"repository"`
-	}
-	q := url.Values{"q": {fmt.Sprintf("repository.full_name=%q", fullName)}}
-	perms, err := listAll[permission](ctx, p.client, "CheckAccess", "user/permissions/repositories", q)
-	if err != nil {
-		if errors.Is(err, vcs.ErrPermissionDenied) {
-			rep.Notes = append(rep.Notes, "the token may not read the user's repository permissions (GET /user/permissions/repositories), so the role on the repository is unknown")
-			return "", false, nil
-		}
-		return "", false, err
-	}
-	best := ""
-	for _, pm := range perms {
-		if strings.EqualFold(pm.Repository.FullName, fullName) && permRank[pm.Permission] > permRank[best] {
-			best = pm.Permission
+	ws, _, _ := strings.Cut(fullName, "/")
+	for _, rr := range repoRoles {
+		q := url.Values{"role": {rr.role}, "q": {fmt.Sprintf("full_name=%q", fullName)}}
+		for r, err := range list[repository](ctx, p.client, "CheckAccess", "repositories/"+ws, q) {
+			if errors.Is(err, vcs.ErrPermissionDenied) {
+				rep.Notes = append(rep.Notes, "the token may not list the workspace's repositories (GET /repositories/{workspace}?role=…), so the permission on the repository is unknown")
+				return "", false, nil
+			}
+			if err != nil {
+				return "", false, err
+			}
+			if strings.EqualFold(r.FullName, fullName) {
+				return rr.permission, true, nil
+			}
 		}
 	}
-	return best, true, nil
+	return "", true, nil
+}
+
+// accessTokenUser names an access token's bot user in a report: Bitbucket
+// has no endpoint that tells an access token's name (GET /user refuses
+// access tokens), but the repository it was checked on tells what the
+// token is for.
+func accessTokenUser(kind string, r *repository, repo string) string {
+	ws, _, _ := strings.Cut(repo, "/")
+	switch {
+	case kind == "workspace access token":
+		return kind + " of workspace " + ws
+	case kind == "project access token" && r.Project != nil && r.Project.Key != "":
+		return kind + " of project " + ws + "/" + r.Project.Key
+	case kind == "project access token":
+		return kind + " of the project of " + repo
+	default:
+		return kind + " of " + repo
+	}
 }
 
 func scopeRemedy(rep *vcs.AccessReport, missing []string) string {

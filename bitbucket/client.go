@@ -104,6 +104,28 @@ func (c *client) decorate(err error, resp *http.Response) {
 	}
 }
 
+// noUserHint explains a refused user-scoped call (GET /user/workspaces)
+// made with a static Bearer token, which is most likely an access token:
+// those have no user.
+func (c *client) noUserHint(err error) {
+	var ve *vcs.Error
+	if c.creds.Username() != "" || c.creds.FromSource() || !errors.As(err, &ve) ||
+		(ve.StatusCode != http.StatusUnauthorized && ve.StatusCode != http.StatusForbidden) {
+		return
+	}
+	const msg = "repository, project and workspace access tokens are not linked to a user, so Bitbucket cannot list their workspaces " +
+		"(it removed the cross-workspace repository list, CHANGE-2770): list one workspace with (*bitbucket.Provider).ListWorkspaceRepositories, " +
+		"or use an Atlassian API token with the account's email address as the username"
+	if strings.Contains(ve.Hint, "lacks the scope") {
+		return // a missing scope, named by Bitbucket: that is the fix
+	}
+	if ve.StatusCode == http.StatusForbidden || ve.Hint == "" {
+		ve.Hint = msg
+		return
+	}
+	ve.Hint += "; if it is a valid access token: " + msg
+}
+
 func (c *client) unauthorizedHint() string {
 	user := c.creds.Username()
 	switch {

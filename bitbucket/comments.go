@@ -8,10 +8,30 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
+
+// MaxCommentLength is the most characters CreateComment and UpdateComment
+// send; a longer body is vcs.ErrTooLarge before any request. Bitbucket
+// Cloud documents no limit on a comment's content.raw (unconfirmed: none
+// found in the REST API reference or Atlassian's support pages), so this
+// is the library's own guard, GitLab's documented 1,000,000, well above
+// any report a workflow posts.
+const MaxCommentLength = 1_000_000
+
+// checkBody rejects an empty or oversized comment body.
+func checkBody(op, body string) error {
+	if strings.TrimSpace(body) == "" {
+		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "comment body is empty")
+	}
+	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
+		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrTooLarge, "comment has %d characters; this library sends at most %d to Bitbucket", n, MaxCommentLength)
+	}
+	return nil
+}
 
 // comment is Bitbucket's pull request comment.
 type comment struct {
@@ -54,7 +74,7 @@ func newCommentBody(raw string) commentBody {
 // ListComments lists the pull request's general comments, oldest first:
 // inline (diff) comments and deleted comments are left out.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments?sort=created_on
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments?sort=created_on
 func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([]*vcs.Comment, error) {
 	path, err := pullPath("ListComments", repo, number)
 	if err != nil {
@@ -77,15 +97,15 @@ func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([
 
 // CreateComment posts a comment on the pull request. It is never retried.
 //
-// Bitbucket API: POST /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments
+// Bitbucket API docs: POST /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments
 // {"content": {"raw": body}}
 func (p *Provider) CreateComment(ctx context.Context, repo string, number int, body string) (*vcs.Comment, error) {
 	path, err := pullPath("CreateComment", repo, number)
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(body) == "" {
-		return nil, vcs.Errorf(vcs.KindBitbucket, "CreateComment", vcs.ErrInvalidArgument, "comment body is empty")
+	if err := checkBody("CreateComment", body); err != nil {
+		return nil, err
 	}
 	var c comment
 	if _, err := p.client.do(ctx, rest.Request{Op: "CreateComment", Method: http.MethodPost, Path: path + "/comments", Body: newCommentBody(body)}, &c); err != nil {
@@ -96,7 +116,7 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 
 // UpdateComment replaces the body of a comment the token's user wrote.
 //
-// Bitbucket API: PUT /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments/{comment_id}
+// Bitbucket API docs: PUT /repositories/{workspace}/{repo_slug}/pullrequests/{id}/comments/{comment_id}
 // {"content": {"raw": body}}
 func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, commentID, body string) (*vcs.Comment, error) {
 	path, err := pullPath("UpdateComment", repo, number)
@@ -107,8 +127,8 @@ func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, c
 	if err != nil || id <= 0 {
 		return nil, vcs.Errorf(vcs.KindBitbucket, "UpdateComment", vcs.ErrInvalidArgument, "comment ID %q is not a Bitbucket comment ID (a positive number)", commentID)
 	}
-	if strings.TrimSpace(body) == "" {
-		return nil, vcs.Errorf(vcs.KindBitbucket, "UpdateComment", vcs.ErrInvalidArgument, "comment body is empty")
+	if err := checkBody("UpdateComment", body); err != nil {
+		return nil, err
 	}
 	var c comment
 	if _, err := p.client.do(ctx, rest.Request{Op: "UpdateComment", Method: http.MethodPut, Path: path + "/comments/" + strconv.Itoa(id), Body: newCommentBody(body)}, &c); err != nil {

@@ -15,9 +15,11 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
-// MaxFileBytes is the largest file ReadFile returns; a larger one is
-// vcs.ErrTooLarge.
-const MaxFileBytes = 100 << 20
+// MaxFileSize is the largest file ReadFile returns, in bytes (100 MB, the
+// largest any provider of this module reads); a larger one is
+// vcs.ErrTooLarge, never a truncated read. Bitbucket documents no size
+// limit of its own for raw src answers.
+const MaxFileSize = 100 << 20
 
 // srcEntry is one entry of a src directory listing.
 type srcEntry struct {
@@ -62,7 +64,7 @@ func isHash(ref string) bool {
 // name (feature/add-users) cannot be used there directly. An empty ref is
 // the repository's main branch.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug} (main branch),
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug} (main branch),
 // GET …/refs/branches/{name}, GET …/refs/tags/{name}.
 func (p *Provider) resolveRef(ctx context.Context, op, repoAPI, repo, ref string) (string, error) {
 	if ref == "" {
@@ -104,7 +106,7 @@ func (p *Provider) resolveRef(ctx context.Context, op, repoAPI, repo, ref string
 // ReadFile returns the content of the file at path on ref (a branch, tag
 // or commit hash; empty means the main branch).
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}
 // (raw bytes), after resolving ref to a commit (see resolveRef).
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
@@ -120,7 +122,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if err != nil {
 		return nil, err
 	}
-	raw := rest.Raw{Limit: MaxFileBytes}
+	raw := rest.Raw{Limit: MaxFileSize}
 	resp, err := p.client.do(ctx, rest.Request{
 		Op: op, Method: http.MethodGet, Path: repoAPI + "/src/" + url.PathEscape(commit) + "/" + rest.PathEscape(clean),
 		Header: http.Header{"Accept": {"*/*"}},
@@ -173,7 +175,7 @@ func isListing(contentType string, body []byte, dir string) bool {
 // that is exact and never times out, unlike a deep max_depth listing of a
 // large repository.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/src/{commit}/{dir}/
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/src/{commit}/{dir}/
 // (paginated "values", following "next"), after resolving ref.
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"

@@ -11,9 +11,12 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
-// APIURL is the root of the Bitbucket Cloud REST API, the only one this
-// provider talks to.
-const APIURL = "https://api.bitbucket.org/2.0/"
+// apiRoot is the root of the Bitbucket Cloud REST API, the only one this
+// provider talks to; webRoot is the web UI.
+const (
+	apiRoot = "https://api.bitbucket.org/2.0/"
+	webRoot = "https://bitbucket.org/"
+)
 
 // apiHost is where credentials are sent; nowhere else.
 const apiHost = "api.bitbucket.org"
@@ -29,6 +32,7 @@ func (driver) WebhookParser() vcs.WebhookParser          { return NewParser() }
 // Provider is a vcs.Provider for Bitbucket Cloud. Build it with New or
 // vcs.Open; it is safe for concurrent use.
 type Provider struct {
+	api    *url.URL
 	creds  *httpx.Credentials
 	errs   httpx.Errors
 	client *client
@@ -38,9 +42,9 @@ var _ vcs.Provider = (*Provider)(nil)
 
 // New returns a provider for Bitbucket Cloud.
 //
-// cfg.URL may be empty, https://bitbucket.org or
-// https://api.bitbucket.org/2.0; Bitbucket Data Center / Server has a
-// different API and is not supported. Credentials:
+// cfg.URL may be empty or any form ParseInstanceURL accepts; Bitbucket
+// Data Center / Server has a different API and is not supported.
+// Credentials:
 //
 //   - an Atlassian API token: cfg.Username is the Atlassian account's
 //     email address and cfg.Token the API token (sent as Basic
@@ -58,7 +62,8 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := checkInstanceURL(cfg.URL); err != nil {
+	api, _, err := ParseInstanceURL(cfg.URL)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.Username != "" && strings.ContainsAny(cfg.Username, ": \t\r\n") {
@@ -76,9 +81,8 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _ := url.Parse(APIURL)
-	p := &Provider{creds: creds, errs: errs}
-	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: base, Errors: errs}, creds: creds}
+	p := &Provider{api: api, creds: creds, errs: errs}
+	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: api, Errors: errs}, creds: creds}
 	return p, nil
 }
 
@@ -92,29 +96,52 @@ func authorize(req *http.Request, c *httpx.Credentials, token string, oauth bool
 	httpx.Bearer(req, c, token, oauth)
 }
 
-// checkInstanceURL accepts the forms of the Bitbucket Cloud URL an admin
-// may paste.
-func checkInstanceURL(raw string) error {
-	if raw == "" {
-		return nil
+// ParseInstanceURL returns the API root and web root for an instance URL.
+// Bitbucket Cloud has one of each, so every accepted form gives the same
+// answer:
+//
+//	""                                  Bitbucket Cloud
+//	https://bitbucket.org[/]            the web UI, as admins usually paste it
+//	https://www.bitbucket.org[/]
+//	https://api.bitbucket.org[/2.0][/]  the API root
+//
+// Anything else (another host, http://, a path such as a workspace URL,
+// API 1.0, Bitbucket Data Center / Server) is vcs.ErrInvalidConfig.
+func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
+	if instance == "" {
+		return mustURL(apiRoot), mustURL(webRoot), nil
 	}
-	u, err := url.Parse(raw)
-	if err == nil {
+	u, err := url.Parse(strings.TrimSpace(instance))
+	if err == nil && u.Scheme == "https" && u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 		host := strings.ToLower(u.Host)
 		p := strings.TrimSuffix(u.Path, "/")
 		switch {
-		case u.Scheme == "https" && (host == "bitbucket.org" || host == "www.bitbucket.org") && p == "":
-			return nil
-		case u.Scheme == "https" && host == apiHost && (p == "" || p == "/2.0"):
-			return nil
+		case (host == "bitbucket.org" || host == "www.bitbucket.org") && p == "",
+			host == apiHost && (p == "" || p == "/2.0"):
+			return mustURL(apiRoot), mustURL(webRoot), nil
 		}
 	}
-	return vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig,
-		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", raw)
+	if err == nil && u.User != nil {
+		return nil, nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig, "URL must not contain credentials; put the token in the token field")
+	}
+	return nil, nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig,
+		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", instance)
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 // Kind returns vcs.KindBitbucket.
 func (p *Provider) Kind() vcs.Kind { return vcs.KindBitbucket }
+
+// APIURL returns the API root the provider talks to,
+// https://api.bitbucket.org/2.0/.
+func (p *Provider) APIURL() string { return p.api.String() }
 
 // SetToken replaces the static token (the API token, or the access token).
 // The username, if any, stays.

@@ -199,7 +199,7 @@ func TestAccessTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || rep.TokenKind != "repository access token" || !strings.Contains(rep.User, "repository access token") || rep.ExpiresAt != nil {
+	if !rep.OK() || rep.TokenKind != "repository access token" || rep.User != "repository access token of "+testRepo || rep.ExpiresAt != nil {
 		t.Errorf("repository access token report:\n%s", rep)
 	}
 	c, err := p.CreateComment(ctx, testRepo, 1, "from the access token")
@@ -212,9 +212,17 @@ func TestAccessTokens(t *testing.T) {
 	if _, err := p.CreateWebhook(ctx, testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: "s"}); err != nil {
 		t.Errorf("CreateWebhook with a repository access token: %v", err)
 	}
-	repos, err := vcs.Collect(p.ListRepositories(ctx))
+	// Access tokens have no user, so Bitbucket cannot list their
+	// workspaces: ListRepositories says so, ListWorkspaceRepositories
+	// works.
+	_, err = vcs.Collect(p.ListRepositories(ctx))
+	ve := asVCSError(t, err, vcs.ErrPermissionDenied)
+	if !strings.Contains(ve.Hint, "ListWorkspaceRepositories") || !strings.Contains(ve.Hint, "CHANGE-2770") {
+		t.Errorf("ListRepositories with an access token: hint %q", ve.Hint)
+	}
+	repos, err := vcs.Collect(p.(*bitbucket.Provider).ListWorkspaceRepositories(ctx, "acme-team"))
 	if err != nil || len(repos) != 1 || repos[0].ID != testRepo {
-		t.Errorf("a repository access token lists %d repositories (%v), want its own", len(repos), err)
+		t.Errorf("a repository access token lists %d repositories of its workspace (%v), want its own", len(repos), err)
 	}
 	if _, err := p.GetRepository(ctx, "acme-team/service-01"); !errors.Is(err, vcs.ErrNotFound) {
 		t.Errorf("another repository with a repository access token: %v, want not found", err)
@@ -236,7 +244,10 @@ func TestAccessTokens(t *testing.T) {
 	if hook.Grant != vcs.Missing || !strings.Contains(hook.Remediation, "workspace access token") || !strings.Contains(hook.Remediation, "write:webhook:bitbucket") {
 		t.Errorf("webhook check = %+v", hook)
 	}
-	repos, err = vcs.Collect(p.ListRepositories(ctx))
+	if rep.User != "workspace access token of workspace acme-team" {
+		t.Errorf("workspace access token user = %q", rep.User)
+	}
+	repos, err = vcs.Collect(p.(*bitbucket.Provider).ListWorkspaceRepositories(ctx, "acme-team"))
 	if err != nil || len(repos) != 24 {
 		t.Errorf("a workspace access token lists %d repositories (%v), want the workspace's 24", len(repos), err)
 	}
@@ -247,6 +258,9 @@ func TestAccessTokens(t *testing.T) {
 	p = open(t, srv.Config(projTok))
 	if _, err := p.GetRepository(ctx, "acme-team/service-01"); err != nil {
 		t.Errorf("project repository: %v", err)
+	}
+	if rep, err := p.CheckAccess(ctx, "acme-team/service-01"); err != nil || rep.User != "project access token of project acme-team/OPS" {
+		t.Errorf("project access token report = %v, %v", rep, err)
 	}
 	if _, err := p.GetRepository(ctx, testRepo); !errors.Is(err, vcs.ErrNotFound) {
 		t.Errorf("repository outside the project: %v, want not found", err)
@@ -302,14 +316,15 @@ func TestMissingScopeHint(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	srv, p := newTestProvider(t)
 	ctx := context.Background()
-	// A 429 with a short Retry-After is waited out for a GET.
+	// A 429 with a short Retry-After is waited out for a GET: the same
+	// request is sent again and succeeds.
 	srv.RateLimit(1, time.Second)
-	start := time.Now()
+	before := srv.Requests()
 	if _, err := p.GetRepository(ctx, testRepo); err != nil {
 		t.Fatalf("GET after a 429: %v", err)
 	}
-	if d := time.Since(start); d < 900*time.Millisecond {
-		t.Errorf("the retry did not wait for Retry-After (%s)", d)
+	if n := srv.Requests() - before; n != 2 {
+		t.Errorf("GET after a 429 took %d requests, want 2 (the 429 and the retry)", n)
 	}
 	// A wait longer than the policy allows is returned as ErrRateLimited.
 	srv.RateLimit(1, 10*time.Minute)
@@ -354,7 +369,7 @@ func TestDiffstatRedirect(t *testing.T) {
 func TestPagelenCap(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
-	req, _ := http.NewRequest(http.MethodGet, bitbuckettest.APIRoot+"/repositories?role=member&pagelen=101", nil)
+	req, _ := http.NewRequest(http.MethodGet, bitbuckettest.APIRoot+"/repositories/acme-team?role=member&pagelen=101", nil)
 	req.SetBasicAuth(botEmail, tok)
 	resp, err := srv.Client().Do(req)
 	if err != nil {

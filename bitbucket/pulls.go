@@ -104,7 +104,7 @@ func pullPath(op, repo string, number int) (string, error) {
 // GetPullRequest returns a pull request. Bitbucket gives commit hashes in
 // their 12-character form; they work as refs for ReadFile.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}
 func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
 	path, err := pullPath("GetPullRequest", repo, number)
 	if err != nil {
@@ -155,7 +155,7 @@ func (d *diffstat) toVCS() *vcs.ChangedFile {
 
 // ListPullRequestFiles lists every file the pull request changes.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/diffstat,
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/diffstat,
 // which redirects (302) to the repository diffstat of the pull request's
 // commits; the client follows the redirect and then each page's "next".
 func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {

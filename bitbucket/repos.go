@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/url"
 
-	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -19,6 +18,9 @@ type repository struct {
 	Mainbranch *struct {
 		Name string `json:"name"`
 	} `json:"mainbranch"`
+	Project *struct {
+		Key string `json:"key"`
+	} `json:"project"`
 	Links struct {
 		HTML  link `json:"html"`
 		Clone []struct {
@@ -48,24 +50,56 @@ func (r *repository) toVCS() *vcs.Repository {
 	return out
 }
 
+// workspaceAccess is one entry of GET /user/workspaces.
+type workspaceAccess struct {
+	Workspace struct {
+		Slug string `json:"slug"`
+	} `json:"workspace"`
+}
+
 // ListRepositories yields every repository the token's user is a member
-// of, following every page.
+// of, workspace by workspace, following every page of both lists.
 //
-// Bitbucket API: GET /repositories?role=member&pagelen=100, then each
-// page's "next" URL.
+// Atlassian removed the cross-workspace GET /2.0/repositories in 2026
+// (CHANGE-2770); the user's workspaces come from GET /user/workspaces
+// instead. Repository, project and workspace access tokens have no user,
+// so Bitbucket cannot list their workspaces: for them ListRepositories
+// fails, and ListWorkspaceRepositories lists a workspace the caller names.
+//
+// Bitbucket API docs: GET /user/workspaces?pagelen=100, then
+// GET /repositories/{workspace}?role=member&pagelen=100 for each
+// workspace, each followed through its pages' "next" URLs.
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
-	return p.repoSeq(ctx, "ListRepositories", "repositories", url.Values{"role": {"member"}})
+	const op = "ListRepositories"
+	return func(yield func(*vcs.Repository, error) bool) {
+		for ws, err := range list[workspaceAccess](ctx, p.client, op, "user/workspaces", nil) {
+			if err != nil {
+				p.client.noUserHint(err)
+				yield(nil, err)
+				return
+			}
+			if !segmentRE.MatchString(ws.Workspace.Slug) {
+				continue
+			}
+			for r, err := range p.repoSeq(ctx, op, "repositories/"+ws.Workspace.Slug, url.Values{"role": {"member"}}) {
+				if !yield(r, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
 }
 
 // ListWorkspaceRepositories yields every repository of one workspace the
-// token may see, following every page.
+// token may see, following every page. It works with every kind of
+// credential, access tokens included.
 //
-// Bitbucket API: GET /repositories/{workspace}?role=member&pagelen=100.
+// Bitbucket API docs: GET /repositories/{workspace}?role=member&pagelen=100
 func (p *Provider) ListWorkspaceRepositories(ctx context.Context, workspace string) iter.Seq2[*vcs.Repository, error] {
 	if !segmentRE.MatchString(workspace) {
-		return pager.Seq(ctx, func(context.Context, string) ([]*vcs.Repository, string, error) {
-			return nil, "", vcs.Errorf(vcs.KindBitbucket, "ListWorkspaceRepositories", vcs.ErrInvalidArgument, "workspace %q is not a workspace slug or ID", workspace)
-		})
+		return func(yield func(*vcs.Repository, error) bool) {
+			yield(nil, vcs.Errorf(vcs.KindBitbucket, "ListWorkspaceRepositories", vcs.ErrInvalidArgument, "workspace %q is not a workspace slug", workspace))
+		}
 	}
 	return p.repoSeq(ctx, "ListWorkspaceRepositories", "repositories/"+workspace, url.Values{"role": {"member"}})
 }
@@ -86,7 +120,7 @@ func (p *Provider) repoSeq(ctx context.Context, op, path string, q url.Values) i
 
 // GetRepository returns one repository.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}
 func (p *Provider) GetRepository(ctx context.Context, repo string) (*vcs.Repository, error) {
 	path, err := repoPath("GetRepository", repo)
 	if err != nil {

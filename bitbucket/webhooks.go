@@ -91,7 +91,7 @@ func hookPath(op, repo, id string) (string, error) {
 // ListWebhooks lists the repository's webhooks, following every page.
 // Bitbucket requires repository admin permission and the webhook scopes.
 //
-// Bitbucket API: GET /repositories/{workspace}/{repo_slug}/hooks
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/hooks
 func (p *Provider) ListWebhooks(ctx context.Context, repo string) ([]*vcs.Webhook, error) {
 	repoAPI, err := repoPath("ListWebhooks", repo)
 	if err != nil {
@@ -112,7 +112,7 @@ func (p *Provider) ListWebhooks(ctx context.Context, repo string) ([]*vcs.Webhoo
 // pullrequest:created, :updated, :fulfilled and :rejected (and repo:push
 // for vcs.WebhookEventPush). It is never retried.
 //
-// Bitbucket API: POST /repositories/{workspace}/{repo_slug}/hooks
+// Bitbucket API docs: POST /repositories/{workspace}/{repo_slug}/hooks
 // {description, url, active, events, secret}
 func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	repoAPI, err := repoPath("CreateWebhook", repo)
@@ -132,7 +132,7 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 
 // UpdateWebhook replaces a webhook's URL, secret, events and state.
 //
-// Bitbucket API: PUT /repositories/{workspace}/{repo_slug}/hooks/{uid}
+// Bitbucket API docs: PUT /repositories/{workspace}/{repo_slug}/hooks/{uid}
 func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	path, err := hookPath("UpdateWebhook", repo, id)
 	if err != nil {
@@ -151,7 +151,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 
 // DeleteWebhook deletes a webhook; one already gone is vcs.ErrNotFound.
 //
-// Bitbucket API: DELETE /repositories/{workspace}/{repo_slug}/hooks/{uid}
+// Bitbucket API docs: DELETE /repositories/{workspace}/{repo_slug}/hooks/{uid}
 func (p *Provider) DeleteWebhook(ctx context.Context, repo, id string) error {
 	path, err := hookPath("DeleteWebhook", repo, id)
 	if err != nil {

@@ -170,49 +170,68 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
 		return
 	}
+	if !requireScopes(w, p, ScopeReadUser) {
+		return
+	}
 	u := userJSON(p.tok.user)
 	u["created_on"] = timestamp(s.Now())
 	fakehttp.WriteJSON(w, http.StatusOK, u)
 }
 
-var fullNameQ = regexp.MustCompile(`^\s*repository\.full_name\s*=\s*"([^"]*)"\s*$`)
+// handleRemoved answers the cross-workspace endpoints Atlassian removed
+// (CHANGE-2770: GET /2.0/repositories, /2.0/workspaces,
+// /2.0/user/permissions/repositories and /user/permissions/workspaces)
+// with 410 Gone and the body Bitbucket sends.
+func (s *Server) handleRemoved(w http.ResponseWriter, _ *http.Request) {
+	const announcement = "https://developer.atlassian.com/cloud/bitbucket/changelog#CHANGE-2770"
+	fakehttp.WriteJSON(w, http.StatusGone, map[string]any{
+		"type": "error",
+		"error": map[string]any{
+			"message": "CHANGE-2770 - Functionality has been deprecated",
+			"detail":  "Please read the changelog entry for more details.",
+			"data":    map[string]any{"announcement_url": announcement},
+		},
+	})
+}
 
-// GET /2.0/user/permissions/repositories[?q=repository.full_name="ws/slug"]
-func (s *Server) handleRepoPermissions(w http.ResponseWriter, r *http.Request) {
+// GET /2.0/user/workspaces lists the workspaces the user is a member of
+// (here: holds a permission on one of its repositories), the replacement
+// of the removed cross-workspace listings (CHANGE-3022). Access tokens
+// have no user and are refused.
+func (s *Server) handleUserWorkspaces(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	if p.tok.kind.isAccessToken() {
 		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
 		return
 	}
-	if !requireScopes(w, p, ScopeReadRepository) {
+	if !requireScopes(w, p, ScopeReadWorkspace) {
 		return
 	}
-	filter := ""
-	if q := r.URL.Query().Get("q"); q != "" {
-		m := fullNameQ.FindStringSubmatch(q)
-		if m == nil {
-			writeError(w, http.StatusBadRequest, "Invalid query: the fake supports repository.full_name=\"…\" only")
-			return
-		}
-		filter = strings.ToLower(m[1])
-	}
+	seen := map[string]bool{}
 	var out []map[string]any
 	for _, repo := range s.store.Repos() {
-		if filter != "" && strings.ToLower(repo.FullPath) != filter {
-			continue
-		}
+		ws, _, _ := strings.Cut(repo.FullPath, "/")
 		s.mu.Lock()
 		perm := s.perms[strings.ToLower(repo.FullPath)][p.tok.user.AccountID]
 		s.mu.Unlock()
-		if perm == "" {
+		if perm == "" || seen[strings.ToLower(ws)] {
 			continue
 		}
-		out = append(out, map[string]any{"type": "repository_permission", "permission": string(perm), "user": userJSON(p.tok.user), "repository": repoMini(s, repo)})
+		seen[strings.ToLower(ws)] = true
+		out = append(out, map[string]any{
+			"type":          "workspace_access",
+			"administrator": false,
+			"workspace":     map[string]any{"type": "workspace_base", "slug": ws, "uuid": fmt.Sprintf("{%08x-3333-4000-8000-%012x}", len(out)+1, len(ws)*7919)},
+		})
 	}
 	writePage(s, w, r, out)
 }
 
-// GET /2.0/repositories?role=member and GET /2.0/repositories/{workspace}
+// fullNameQ is the one BBQL filter the fake understands on repository
+// lists: full_name="workspace/slug".
+var fullNameQ = regexp.MustCompile(`^\s*full_name\s*=\s*"([^"]*)"\s*$`)
+
+// GET /2.0/repositories/{workspace}[?role=member|contributor|admin|owner][&q=full_name="ws/slug"]
 func (s *Server) handleListRepos(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	if !requireScopes(w, p, ScopeReadRepository) {
@@ -229,10 +248,20 @@ func (s *Server) handleListRepos(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid role: "+role)
 		return
 	}
+	filter := ""
+	if q := r.URL.Query().Get("q"); q != "" {
+		m := fullNameQ.FindStringSubmatch(q)
+		if m == nil {
+			writeError(w, http.StatusBadRequest, "Invalid query: the fake supports full_name=\"…\" only")
+			return
+		}
+		filter = strings.ToLower(m[1])
+	}
 	ws := strings.ToLower(r.PathValue("ws"))
 	var out []map[string]any
 	for _, repo := range s.store.Repos() {
-		if ws != "" && !strings.HasPrefix(strings.ToLower(repo.FullPath), ws+"/") {
+		full := strings.ToLower(repo.FullPath)
+		if !strings.HasPrefix(full, ws+"/") || (filter != "" && full != filter) {
 			continue
 		}
 		s.mu.Lock()

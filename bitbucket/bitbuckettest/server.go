@@ -67,6 +67,8 @@ type Server struct {
 
 	limited    int // requests still to answer with 429
 	retryAfter time.Duration
+
+	strictBearer bool
 }
 
 // Option configures a Server.
@@ -77,6 +79,12 @@ func WithPageSize(n int) Option { return func(s *Server) { s.SetPageSize(n) } }
 
 // WithLatency delays every answer by d.
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
+
+// WithStrictBearer makes the fake refuse Atlassian API tokens sent as
+// Bearer tokens (401), as Bitbucket does. By default the fake accepts
+// them, so that the same tokens serve as static (Basic) and
+// oauth2.TokenSource (Bearer) credentials in the conformance suite.
+func WithStrictBearer() Option { return func(s *Server) { s.strictBearer = true } }
 
 // WithTime stops the fake's clock at t (it moves only with Advance).
 func WithTime(t time.Time) Option { return func(s *Server) { s.StopClock(t) } }
@@ -105,8 +113,11 @@ func (s *Server) routes() {
 	const repo = "/2.0/repositories/{ws}/{slug}"
 	h := map[string]http.HandlerFunc{
 		"GET /2.0/user":                                        s.handleUser,
-		"GET /2.0/user/permissions/repositories":               s.handleRepoPermissions,
-		"GET /2.0/repositories":                                s.handleListRepos,
+		"GET /2.0/user/workspaces":                             s.handleUserWorkspaces,
+		"GET /2.0/user/permissions/repositories":               s.handleRemoved,
+		"GET /2.0/user/permissions/workspaces":                 s.handleRemoved,
+		"GET /2.0/repositories":                                s.handleRemoved,
+		"GET /2.0/workspaces":                                  s.handleRemoved,
 		"GET /2.0/repositories/{ws}":                           s.handleListRepos,
 		"GET " + repo:                                          s.handleGetRepo,
 		"GET " + repo + "/refs/branches/{name...}":             s.handleRef,

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestServeHTTPLinksPointAtTheServer(t *testing.T) {
 	s, tok := newServer(t)
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	a := get(t, ts.Client(), ts.URL+"/2.0/repositories?role=member", email, tok)
+	a := get(t, ts.Client(), ts.URL+"/2.0/user/workspaces", email, tok)
 	if a.status != http.StatusOK {
 		t.Fatalf("%d %s", a.status, a.body)
 	}
@@ -226,6 +227,89 @@ func TestHookValidation(t *testing.T) {
 	} {
 		if got := post(body); got != want {
 			t.Errorf("POST hooks %s: %d, want %d", body, got, want)
+		}
+	}
+}
+
+// The cross-workspace lists Atlassian removed answer 410 Gone, as on
+// Bitbucket since CHANGE-2770; their replacements work.
+func TestRemovedCrossWorkspaceEndpoints(t *testing.T) {
+	s, tok := newServer(t)
+	c := s.Client()
+	for _, path := range []string{"/repositories?role=member", "/user/permissions/repositories", "/user/permissions/workspaces", "/workspaces"} {
+		a := get(t, c, bitbuckettest.APIRoot+path, email, tok)
+		if a.status != http.StatusGone || !strings.Contains(string(a.body), "CHANGE-2770") {
+			t.Errorf("GET %s = %d %s, want 410 naming CHANGE-2770", path, a.status, a.body)
+		}
+	}
+	a := get(t, c, bitbuckettest.APIRoot+"/user/workspaces", email, tok)
+	var ws struct {
+		Values []struct {
+			Type      string `json:"type"`
+			Workspace struct {
+				Slug string `json:"slug"`
+			} `json:"workspace"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(a.body, &ws); err != nil || a.status != http.StatusOK || len(ws.Values) != 1 ||
+		ws.Values[0].Type != "workspace_access" || ws.Values[0].Workspace.Slug != "acme-team" {
+		t.Errorf("GET /user/workspaces = %d %s", a.status, a.body)
+	}
+	// The role filter narrowed to one repository tells the permission.
+	for role, want := range map[string]int{"admin": 1, "contributor": 1, "member": 1} {
+		a = get(t, c, bitbuckettest.APIRoot+"/repositories/acme-team?role="+role+"&q="+url.QueryEscape(`full_name="`+repo+`"`), email, tok)
+		var pg page
+		_ = json.Unmarshal(a.body, &pg)
+		if a.status != http.StatusOK || len(pg.Values) != want {
+			t.Errorf("role=%s filtered to %s: %d %s", role, repo, a.status, a.body)
+		}
+	}
+	if err := s.Grant(repo, email, bitbuckettest.PermissionWrite); err != nil {
+		t.Fatal(err)
+	}
+	a = get(t, c, bitbuckettest.APIRoot+"/repositories/acme-team?role=admin&q="+url.QueryEscape(`full_name="`+repo+`"`), email, tok)
+	var pg page
+	_ = json.Unmarshal(a.body, &pg)
+	if len(pg.Values) != 0 {
+		t.Errorf("role=admin lists a repository the user may only write: %s", a.body)
+	}
+	// Access tokens have no user, hence no workspaces.
+	acc, _ := s.CreateAccessToken(bitbuckettest.WorkspaceAccessToken, "acme-team", "CI", bitbuckettest.FullScopes, time.Time{})
+	if a := get(t, c, bitbuckettest.APIRoot+"/user/workspaces", "", acc); a.status != http.StatusForbidden {
+		t.Errorf("GET /user/workspaces with an access token = %d", a.status)
+	}
+}
+
+// By default the fake takes an API token as a Bearer token (the suite's
+// TokenSource rotation needs it); WithStrictBearer refuses it like
+// Bitbucket, and OAuth tokens work either way.
+func TestStrictBearer(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		var opts []bitbuckettest.Option
+		if strict {
+			opts = append(opts, bitbuckettest.WithStrictBearer())
+		}
+		s := bitbuckettest.New(opts...)
+		s.AddUser("bot", "Bot", email)
+		if err := s.CreateRepo(repo, "main", nil); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Grant(repo, email, bitbuckettest.PermissionRead)
+		apiTok, _ := s.CreateAPIToken(email, bitbuckettest.FullScopes, time.Time{})
+		oauthTok, _ := s.CreateOAuthToken(email, bitbuckettest.FullOAuthScopes, time.Time{})
+		u := bitbuckettest.APIRoot + "/repositories/" + repo
+		wantAPI := http.StatusOK
+		if strict {
+			wantAPI = http.StatusUnauthorized
+		}
+		if a := get(t, s.Client(), u, "", apiTok); a.status != wantAPI {
+			t.Errorf("strict=%t: API token as Bearer = %d, want %d", strict, a.status, wantAPI)
+		}
+		if a := get(t, s.Client(), u, "", oauthTok); a.status != http.StatusOK || a.header.Get("X-Credential-Type") != "oauth2" {
+			t.Errorf("strict=%t: OAuth token = %d %s", strict, a.status, a.header.Get("X-Credential-Type"))
+		}
+		if a := get(t, s.Client(), u, email, apiTok); a.status != http.StatusOK {
+			t.Errorf("strict=%t: API token as Basic = %d", strict, a.status)
 		}
 	}
 }

@@ -48,11 +48,24 @@ const (
 	ScopeReadWebhook      = "read:webhook:bitbucket"
 	ScopeWriteWebhook     = "write:webhook:bitbucket"
 	ScopeReadUser         = "read:user:bitbucket"
+	// ScopeReadWorkspace is what the fake requires for GET
+	// /2.0/user/workspaces. Bitbucket's reference does not name the API
+	// token scope of that endpoint (unconfirmed); read:workspace:bitbucket
+	// is the granular scope for workspace reads, and OAuth's "account"
+	// covers it as it covered the workspace listings CHANGE-2770 removed.
+	ScopeReadWorkspace = "read:workspace:bitbucket"
 )
 
 // FullScopes are the scopes the gitprovider workflow needs: read
 // repository and pull requests, manage webhooks, write comments.
-var FullScopes = []string{ScopeReadRepository, ScopeReadPullRequest, ScopeWritePullRequest, ScopeReadWebhook, ScopeWriteWebhook, ScopeReadUser}
+// read:user:bitbucket names the account in CheckAccess and
+// read:workspace:bitbucket lets ListRepositories find the workspaces.
+var FullScopes = []string{ScopeReadRepository, ScopeReadPullRequest, ScopeWritePullRequest, ScopeReadWebhook, ScopeWriteWebhook, ScopeReadUser, ScopeReadWorkspace}
+
+// FullOAuthScopes are the same permissions as an OAuth consumer's scopes:
+// repository and pull request read and write, webhooks, and account (the
+// user and their workspaces).
+var FullOAuthScopes = []string{"pullrequest:write", "webhook", "account"}
 
 // implied lists, for each scope an endpoint requires, the scopes that
 // satisfy it. Granular scopes stand alone; the older OAuth scope names
@@ -67,6 +80,8 @@ var implied = map[string][]string{
 	ScopeWritePullRequest: {ScopeWritePullRequest, "pullrequest:write"},
 	ScopeReadWebhook:      {ScopeReadWebhook, "webhook"},
 	ScopeWriteWebhook:     {ScopeWriteWebhook, "webhook"},
+	ScopeReadUser:         {ScopeReadUser, "account"},
+	ScopeReadWorkspace:    {ScopeReadWorkspace, "account"},
 }
 
 // Permission is a user's permission on a repository.
@@ -269,11 +284,18 @@ func (s *Server) authenticate(r *http.Request) (*principal, int, string) {
 			return nil, http.StatusUnauthorized, bad
 		}
 	case "bearer":
-		// Access tokens and OAuth tokens are Bearer tokens. The fake also
-		// takes an API token as a Bearer token (Bitbucket refuses it), so
-		// one token serves tests of oauth2.TokenSource rotation.
+		// Access tokens and OAuth tokens are Bearer tokens.
+		//
+		// Deviation from Bitbucket: the fake also takes an Atlassian API
+		// token sent as a Bearer token, which Bitbucket refuses (API
+		// tokens are Basic email:token only). The conformance suite
+		// rotates tokens through an oauth2.TokenSource, which the provider
+		// sends as Bearer, with the same tokens it uses as static ones;
+		// accepting them keeps one token set for both. Use
+		// WithStrictBearer to refuse them as Bitbucket does, and
+		// CreateOAuthToken for real OAuth tokens.
 		t = s.tokens[cred]
-		if t == nil || t.kind == AppPassword {
+		if t == nil || t.kind == AppPassword || (t.kind == APIToken && s.strictBearer) {
 			return nil, http.StatusUnauthorized, bad
 		}
 	default:
