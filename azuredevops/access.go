@@ -75,7 +75,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	}
 	rep := &vcs.AccessReport{
 		Provider:   vcs.KindAzureDevOps,
-		APIURL:     p.inst.BaseURL.String(),
+		APIURL:     p.APIURL(),
 		Repository: repo,
 		TokenKind:  "personal access token",
 	}

@@ -3,6 +3,7 @@ package azuredevops_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -61,6 +62,67 @@ func TestReadFileRefs(t *testing.T) {
 	file, err := p.ReadFile(ctx(t), fixtureRepo, "blob.bin", "bin")
 	if err != nil || string(file.Content) != bin {
 		t.Errorf("binary ReadFile = %q, %v", file.Content, err)
+	}
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// zeros reads n zero bytes without holding them.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(b []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	m := min(int64(len(b)), z.n)
+	clear(b[:m])
+	z.n -= m
+	return int(m), nil
+}
+
+func TestReadFileSizeCap(t *testing.T) {
+	f, _ := newFixture(t)
+	const limit = 4096
+	azuredevops.SetMaxFileSize(t, limit)
+	for _, c := range []struct {
+		size     int64
+		chunked  bool // no Content-Length
+		tooLarge bool
+	}{
+		{limit, false, false},
+		{limit, true, false},
+		{limit + 1, false, true},
+		{limit + 1, true, true},
+		{10 * limit, true, true},
+	} {
+		// The fake's answer for the file is replaced by a stream of the
+		// given size.
+		cfg := f.Config(f.Token(vcstest.TokenFull))
+		fakeRT := cfg.HTTPClient.Transport
+		cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := fakeRT.RoundTrip(r)
+			if err == nil && strings.HasSuffix(r.URL.Path, "/items") && resp.StatusCode == http.StatusOK {
+				resp.Body.Close()
+				resp.Body, resp.ContentLength = io.NopCloser(&zeros{c.size}), c.size
+				if c.chunked {
+					resp.ContentLength = -1
+				}
+			}
+			return resp, err
+		})}
+		p := open(t, cfg)
+		file, err := p.ReadFile(ctx(t), fixtureRepo, "README.md", "")
+		switch {
+		case c.tooLarge && (!errors.Is(err, vcs.ErrTooLarge) || file != nil):
+			t.Errorf("ReadFile of %d bytes (chunked %t) = %v, %v; want ErrTooLarge and no file", c.size, c.chunked, file, err)
+		case !c.tooLarge && err != nil:
+			t.Errorf("ReadFile of exactly the limit (chunked %t) = %v", c.chunked, err)
+		case !c.tooLarge && int64(len(file.Content)) != c.size:
+			t.Errorf("ReadFile of exactly the limit (chunked %t) read %d bytes", c.chunked, len(file.Content))
+		}
 	}
 }
 
@@ -403,5 +465,46 @@ func TestCreateWebhookUndoesAPartialCreate(t *testing.T) {
 	}
 	if got := eventTypes(f, vcstest.HookURL); len(got) != 4 {
 		t.Errorf("subscriptions after repair: %v", got)
+	}
+}
+
+func TestUpdateWebhookRepairsAHalfDoneURLChange(t *testing.T) {
+	f, _ := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	c := ctx(t)
+	h, err := p.CreateWebhook(c, fixtureRepo, vcs.WebhookOptions{URL: vcstest.HookURL, Secret: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := vcs.WebhookOptions{URL: vcstest.HookURL + "/v2", Secret: "new"}
+	// The second PUT fails (a 400 is not retried): one subscription has
+	// moved, the anchor has not.
+	f.FailRequest(http.MethodPut, "/_apis/hooks/subscriptions/", 1, http.StatusBadRequest)
+	if _, err := p.UpdateWebhook(c, fixtureRepo, h.ID, moved); err == nil {
+		t.Fatal("UpdateWebhook succeeded despite the failure")
+	}
+	hooks, err := p.ListWebhooks(c, fixtureRepo)
+	if err != nil || len(hooks) != 2 || hooks[0].ID != h.ID || hooks[0].URL != vcstest.HookURL {
+		t.Fatalf("after the failed update, ListWebhooks = %+v, %v; want the anchor still at the old URL", hooks, err)
+	}
+	// Calling UpdateWebhook again with the same ID gathers both halves.
+	got, err := p.UpdateWebhook(c, fixtureRepo, h.ID, moved)
+	if err != nil || got.ID != h.ID {
+		t.Fatalf("retried UpdateWebhook = %+v, %v", got, err)
+	}
+	hooks, err = p.ListWebhooks(c, fixtureRepo)
+	if err != nil || len(hooks) != 1 || hooks[0].ID != h.ID || hooks[0].URL != moved.URL {
+		t.Fatalf("after the retry, ListWebhooks = %+v, %v", hooks, err)
+	}
+	if old := eventTypes(f, vcstest.HookURL); len(old) != 0 {
+		t.Errorf("subscriptions left at the old URL: %v", old)
+	}
+	for _, s := range f.Subscriptions() {
+		if s.ConsumerInputs["basicAuthPassword"] != "new" {
+			t.Errorf("subscription %s (%s) kept the old secret", s.ID, s.EventType)
+		}
+	}
+	if types := eventTypes(f, moved.URL); strings.Join(types, ",") != "git.pullrequest.created,git.pullrequest.merged,git.pullrequest.updated" {
+		t.Errorf("subscriptions at the new URL: %v", types)
 	}
 }

@@ -84,6 +84,9 @@ func withVersion(ref string, fn func(v version) error) error {
 // memory. A larger file is vcs.ErrTooLarge, never a truncated read.
 const MaxFileSize = 100 << 20
 
+// maxFileSize is MaxFileSize; tests lower it.
+var maxFileSize int64 = MaxFileSize
+
 // ReadFile returns the raw content of the file at path on ref, up to
 // MaxFileSize. A 40-hex ref is read as a commit; another name as a branch,
 // then as a tag when no branch has that name. Git LFS pointers are
@@ -104,12 +107,12 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	err = withVersion(ref, func(v version) error {
 		q := url.Values{"path": {"/" + clean}, "$format": {"octetStream"}, "download": {"false"}, "resolveLfs": {"true"}}
 		v.set(q)
-		raw = rest.Raw{Limit: MaxFileSize}
+		raw = rest.Raw{Limit: maxFileSize}
 		_, err := p.do(ctx, call{Op: op, URL: r.gitPath("items"), Query: q, Accept: "application/octet-stream", Scope: scopeCodeRead}, &raw)
 		return err
 	})
 	if errors.Is(err, vcs.ErrTooLarge) {
-		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "%s is larger than %d bytes (azuredevops.MaxFileSize)", clean, MaxFileSize)
+		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "%s is larger than %d bytes (azuredevops.MaxFileSize)", clean, maxFileSize)
 	}
 	if err != nil {
 		return nil, err

@@ -218,6 +218,10 @@ func (p *Provider) Kind() vcs.Kind { return vcs.KindAzureDevOps }
 // Instance returns the parsed instance URL.
 func (p *Provider) Instance() Instance { return *p.inst }
 
+// APIURL returns the organization (or collection) URL every call is made
+// relative to, ending in "/".
+func (p *Provider) APIURL() string { return p.inst.BaseURL.String() }
+
 // SetToken replaces the personal access token; requests that start after
 // it returns use the new one.
 func (p *Provider) SetToken(token string) error {
