@@ -22,6 +22,10 @@ const (
 // Instance URL forms an admin may enter for Bitbucket Cloud.
 var instanceURLs = []string{"", "https://bitbucket.org", "https://api.bitbucket.org/2.0"}
 
+// TestConformance runs the suite with Atlassian API tokens (Basic
+// email:token) for every instance URL form. The suite's TokenSource
+// rotation sends those tokens as Bearer tokens, which the fake accepts by
+// default although Bitbucket does not (see bitbuckettest.WithStrictBearer).
 func TestConformance(t *testing.T) {
 	for _, u := range instanceURLs {
 		name := u
@@ -30,11 +34,29 @@ func TestConformance(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t *testing.T, f vcstest.Fixture) vcstest.Fake {
-				return newFake(t, f, u)
+				return newFake(t, f, u, apiTokens)
 			}})
 		})
 	}
 }
+
+// TestConformanceOAuth runs the suite with OAuth access tokens (Bearer,
+// the OAuth consumer scope names) against a fake that refuses API tokens
+// sent as Bearer tokens, as Bitbucket does: the TokenSource path is
+// exercised with real OAuth tokens.
+func TestConformanceOAuth(t *testing.T) {
+	vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t *testing.T, f vcstest.Fixture) vcstest.Fake {
+		return newFake(t, f, "", oauthTokens, bitbuckettest.WithStrictBearer())
+	}})
+}
+
+// tokenKind selects the credentials a conformance fake issues.
+type tokenKind int
+
+const (
+	apiTokens tokenKind = iota
+	oauthTokens
+)
 
 // fake adapts bitbuckettest.Server to vcstest.Fake.
 type fake struct {
@@ -83,10 +105,23 @@ func seed(t testing.TB, f vcstest.Fixture, opts ...bitbuckettest.Option) (*bitbu
 	return s, pr, closable
 }
 
-func newFake(t *testing.T, f vcstest.Fixture, instanceURL string) *fake {
-	s, pr, closable := seed(t, f)
+func newFake(t *testing.T, f vcstest.Fixture, instanceURL string, kind tokenKind, opts ...bitbuckettest.Option) *fake {
+	s, pr, closable := seed(t, f, opts...)
 	fk := &fake{s: s, url: instanceURL, pr: pr, closable: closable, tokens: map[vcstest.TokenProfile]string{}}
-	full := bitbuckettest.FullScopes
+	full, noRead, noWebhook, noComment := bitbuckettest.FullScopes,
+		without(bitbuckettest.FullScopes, bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest),
+		without(bitbuckettest.FullScopes, bitbuckettest.ScopeReadWebhook, bitbuckettest.ScopeWriteWebhook),
+		without(bitbuckettest.FullScopes, bitbuckettest.ScopeWritePullRequest)
+	create := s.CreateAPIToken
+	if kind == oauthTokens {
+		// OAuth consumers use the older scope names: pullrequest:write
+		// implies pullrequest and repository (read and write).
+		full, noRead, noWebhook, noComment = bitbuckettest.FullOAuthScopes,
+			[]string{"webhook", "account"},
+			[]string{"pullrequest:write", "account"},
+			[]string{"pullrequest", "webhook", "account"}
+		create = s.CreateOAuthToken
+	}
 	now := s.Now()
 	for prof, spec := range map[vcstest.TokenProfile]struct {
 		scopes  []string
@@ -94,13 +129,13 @@ func newFake(t *testing.T, f vcstest.Fixture, instanceURL string) *fake {
 	}{
 		vcstest.TokenFull:      {full, time.Time{}},
 		vcstest.TokenFullAlt:   {full, time.Time{}},
-		vcstest.TokenNoRead:    {without(full, bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest), time.Time{}},
-		vcstest.TokenNoWebhook: {without(full, bitbuckettest.ScopeReadWebhook, bitbuckettest.ScopeWriteWebhook), time.Time{}},
-		vcstest.TokenNoComment: {without(full, bitbuckettest.ScopeWritePullRequest), time.Time{}},
+		vcstest.TokenNoRead:    {noRead, time.Time{}},
+		vcstest.TokenNoWebhook: {noWebhook, time.Time{}},
+		vcstest.TokenNoComment: {noComment, time.Time{}},
 		vcstest.TokenExpired:   {full, now.Add(-time.Hour)},
 		vcstest.TokenExpiring:  {full, now.Add(time.Hour)},
 	} {
-		tok, err := s.CreateAPIToken(botEmail, spec.scopes, spec.expires)
+		tok, err := create(botEmail, spec.scopes, spec.expires)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,15 @@
 package bitbucket_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,25 +55,59 @@ func asVCSError(t *testing.T, err error, kind error) *vcs.Error {
 	return ve
 }
 
-func TestInstanceURLs(t *testing.T) {
-	srv := bitbuckettest.New()
-	for _, u := range []string{"", "https://bitbucket.org", "https://bitbucket.org/", "https://api.bitbucket.org/2.0", "https://api.bitbucket.org/2.0/", "https://api.bitbucket.org"} {
-		cfg := srv.Config("tok")
-		cfg.URL = u
-		if _, err := bitbucket.New(cfg); err != nil {
-			t.Errorf("New with URL %q: %v", u, err)
+func TestParseInstanceURL(t *testing.T) {
+	for _, u := range []string{
+		"", "https://bitbucket.org", "https://bitbucket.org/", "https://BITBUCKET.org", "https://www.bitbucket.org",
+		"https://api.bitbucket.org", "https://api.bitbucket.org/", "https://api.bitbucket.org/2.0", "https://api.bitbucket.org/2.0/",
+		" https://bitbucket.org ",
+	} {
+		api, web, err := bitbucket.ParseInstanceURL(u)
+		if err != nil {
+			t.Errorf("ParseInstanceURL(%q): %v", u, err)
+			continue
+		}
+		if api.String() != "https://api.bitbucket.org/2.0/" || web.String() != "https://bitbucket.org/" {
+			t.Errorf("ParseInstanceURL(%q) = %s, %s", u, api, web)
 		}
 	}
-	for _, u := range []string{"https://bitbucket.example.com", "http://bitbucket.org", "https://bitbucket.org/acme-team", "https://api.bitbucket.org/1.0", "https://github.com", "https://bitbucket.example.com/rest/api/1.0"} {
-		cfg := srv.Config("tok")
-		cfg.URL = u
-		_, err := bitbucket.New(cfg)
+	for _, u := range []string{
+		"https://bitbucket.example.com", "http://bitbucket.org", "https://bitbucket.org/acme-team",
+		"https://api.bitbucket.org/1.0", "https://api.bitbucket.org/2.0/repositories", "https://github.com",
+		"https://bitbucket.example.com/rest/api/1.0", "https://bitbucket.org?x=1", "https://bitbucket.org#x",
+		"bitbucket.org", "://bad",
+	} {
+		_, _, err := bitbucket.ParseInstanceURL(u)
 		ve := asVCSError(t, err, vcs.ErrInvalidConfig)
 		if !strings.Contains(ve.Message, "only Bitbucket Cloud is supported") {
-			t.Errorf("URL %q: message %q does not say only Bitbucket Cloud is supported", u, ve.Message)
+			t.Errorf("ParseInstanceURL(%q): message %q does not say only Bitbucket Cloud is supported", u, ve.Message)
+		}
+	}
+	_, _, err := bitbucket.ParseInstanceURL("https://bot:s3cret-token@bitbucket.org")
+	if ve := asVCSError(t, err, vcs.ErrInvalidConfig); strings.Contains(ve.Error(), "s3cret-token") {
+		t.Errorf("the error repeats the URL's password: %v", err)
+	}
+}
+
+func TestNewChecksConfig(t *testing.T) {
+	srv := bitbuckettest.New()
+	for _, u := range []string{"", "https://bitbucket.org", "https://api.bitbucket.org/2.0"} {
+		cfg := srv.Config("tok")
+		cfg.URL = u
+		p, err := bitbucket.New(cfg)
+		if err != nil {
+			t.Errorf("New with URL %q: %v", u, err)
+			continue
+		}
+		if p.APIURL() != "https://api.bitbucket.org/2.0/" {
+			t.Errorf("APIURL() = %q", p.APIURL())
 		}
 	}
 	cfg := srv.Config("tok")
+	cfg.URL = "https://bitbucket.example.com"
+	if _, err := bitbucket.New(cfg); !errors.Is(err, vcs.ErrInvalidConfig) {
+		t.Errorf("New with a Data Center URL: %v", err)
+	}
+	cfg = srv.Config("tok")
 	cfg.Username = "bot@example.com:x"
 	if _, err := bitbucket.New(cfg); !errors.Is(err, vcs.ErrInvalidConfig) {
 		t.Errorf("username with a colon: %v", err)
@@ -552,4 +591,181 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 	if n := srv.Requests() - before; n != 0 {
 		t.Errorf("%d requests sent for invalid arguments", n)
 	}
+}
+
+func TestCommentLengthLimit(t *testing.T) {
+	srv, p := newTestProvider(t)
+	ctx := context.Background()
+	c, err := p.CreateComment(ctx, testRepo, 1, "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Requests()
+	long := strings.Repeat("ñ", bitbucket.MaxCommentLength+1) // characters, not bytes
+	if _, err := p.CreateComment(ctx, testRepo, 1, long); !errors.Is(err, vcs.ErrTooLarge) {
+		t.Errorf("CreateComment over MaxCommentLength = %v, want ErrTooLarge", err)
+	}
+	if _, err := p.UpdateComment(ctx, testRepo, 1, c.ID, long); !errors.Is(err, vcs.ErrTooLarge) {
+		t.Errorf("UpdateComment over MaxCommentLength = %v, want ErrTooLarge", err)
+	}
+	if n := srv.Requests() - before; n != 0 {
+		t.Errorf("%d requests sent for oversized comments", n)
+	}
+	if _, err := p.CreateComment(ctx, testRepo, 1, strings.Repeat("ñ", bitbucket.MaxCommentLength)); err != nil {
+		t.Errorf("CreateComment of exactly MaxCommentLength characters: %v", err)
+	}
+}
+
+// ListRepositories walks every workspace of the user and every page of
+// each, through the endpoints that replaced the cross-workspace list.
+func TestListRepositoriesAcrossWorkspaces(t *testing.T) {
+	srv, _ := newTestProvider(t)
+	ctx := context.Background()
+	srv.SetPageSize(2)
+	for i := 1; i <= 5; i++ {
+		name := fmt.Sprintf("ops-%d/infra", i)
+		if err := srv.CreateRepo(name, "main", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Grant(name, botEmail, bitbuckettest.PermissionRead); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	cfg, rec := recorded(srv, srv.Config(tok))
+	p := open(t, cfg)
+	repos, err := vcs.Collect(p.ListRepositories(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// acme-team: the fixture repository and 23 services; five ops-N.
+	if len(repos) != 1+23+5 {
+		t.Errorf("ListRepositories returned %d repositories, want 29", len(repos))
+	}
+	seen := map[string]bool{}
+	for _, r := range repos {
+		if seen[r.ID] {
+			t.Errorf("%s listed twice", r.ID)
+		}
+		seen[r.ID] = true
+		if r.ID == "other-team/private" {
+			t.Error("a repository the user has no permission on was listed")
+		}
+	}
+	for _, u := range rec.urls {
+		if strings.Contains(u, "/2.0/repositories?") || strings.HasSuffix(u, "/2.0/repositories") {
+			t.Errorf("called the removed cross-workspace list: %s", u)
+		}
+		if q, _ := url.Parse(u); q != nil && q.Query().Get("page") == "" && q.Query().Get("pagelen") != "100" {
+			t.Errorf("first page without pagelen=100: %s", u)
+		}
+	}
+
+	// Without the workspace scope the error names it.
+	tok, _ = srv.CreateAPIToken(botEmail, without(bitbuckettest.FullScopes, bitbuckettest.ScopeReadWorkspace), time.Time{})
+	_, err = vcs.Collect(open(t, srv.Config(tok)).ListRepositories(ctx))
+	if ve := asVCSError(t, err, vcs.ErrPermissionDenied); !strings.Contains(ve.Hint, bitbuckettest.ScopeReadWorkspace) {
+		t.Errorf("hint %q does not name %s", ve.Hint, bitbuckettest.ScopeReadWorkspace)
+	}
+}
+
+// The permission on the repository comes from the role filters of the
+// workspace's repository list (admin, then contributor, then member).
+func TestCheckAccessRoles(t *testing.T) {
+	srv, _ := newTestProvider(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		perm    bitbuckettest.Permission
+		detail  string
+		webhook vcs.Grant
+	}{
+		{bitbuckettest.PermissionAdmin, "admin", vcs.Granted},
+		{bitbuckettest.PermissionWrite, "write", vcs.Missing},
+		{bitbuckettest.PermissionRead, "read", vcs.Missing},
+	} {
+		if err := srv.Grant(testRepo, devEmail, tc.perm); err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := srv.CreateAPIToken(devEmail, bitbuckettest.FullScopes, time.Time{})
+		rep, err := open(t, srv.Config(tok)).CheckAccess(ctx, testRepo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := rep.Check(vcs.PermCreateWebhook)
+		if hook.Grant != tc.webhook || !strings.Contains(hook.Detail, tc.detail) {
+			t.Errorf("%s: webhook check = %+v", tc.perm, hook)
+		}
+		if rep.User != "Alice Developer (alice)" || rep.Check(vcs.PermWriteComment).Grant != vcs.Granted {
+			t.Errorf("%s: report\n%s", tc.perm, rep)
+		}
+	}
+}
+
+// Bitbucket never returns a webhook's secret, so an update must send it
+// every time; it is never sent anywhere else.
+func TestUpdateWebhookSendsSecret(t *testing.T) {
+	srv, _ := newTestProvider(t)
+	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	cfg := srv.Config(tok)
+	bodies := &bodyRecorder{next: cfg.HTTPClient.Transport}
+	cfg.HTTPClient = &http.Client{Transport: bodies}
+	p := open(t, cfg)
+	ctx := context.Background()
+	h, err := p.CreateWebhook(ctx, testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: "first-s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpdateWebhook(ctx, testRepo, h.ID, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: "first-s3cret", Inactive: true}); err != nil {
+		t.Fatal(err)
+	}
+	put := bodies.find(http.MethodPut)
+	var sent struct {
+		Secret *string  `json:"secret"`
+		Events []string `json:"events"`
+		Active *bool    `json:"active"`
+	}
+	if err := json.Unmarshal(put, &sent); err != nil || sent.Secret == nil || *sent.Secret != "first-s3cret" || sent.Active == nil || *sent.Active {
+		t.Errorf("PUT body %s: want the secret and active=false", put)
+	}
+	for _, want := range []string{"pullrequest:created", "pullrequest:updated", "pullrequest:fulfilled", "pullrequest:rejected"} {
+		if !slices.Contains(sent.Events, want) {
+			t.Errorf("PUT events %v lack %s", sent.Events, want)
+		}
+	}
+}
+
+// bodyRecorder keeps the method and body of every request.
+type bodyRecorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	reqs []struct {
+		method string
+		body   []byte
+	}
+}
+
+func (b *bodyRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	b.mu.Lock()
+	b.reqs = append(b.reqs, struct {
+		method string
+		body   []byte
+	}{req.Method, body})
+	b.mu.Unlock()
+	return b.next.RoundTrip(req)
+}
+
+func (b *bodyRecorder) find(method string) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.reqs {
+		if r.method == method {
+			return r.body
+		}
+	}
+	return nil
 }
