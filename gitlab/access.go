@@ -54,23 +54,31 @@ func (t *tokenInfo) has(scopes ...string) bool {
 	return false
 }
 
-// CheckAccess reports who the token belongs to, its scopes and expiry, and
-// whether it may read the repository (scope read_repository, read_api or
-// api, and at least the Reporter role on a private project), create the
-// webhook (scope api and at least Maintainer) and comment on merge
-// requests (scope api and at least Reporter on a private project).
+// CheckAccess reports who the token belongs to, its kind, scopes and
+// expiry, and whether it may read the repository (scope read_repository,
+// read_api or api, and at least the Reporter role on a private project),
+// create the webhook (scope api and at least the Maintainer role) and
+// comment on merge requests (scope api and at least the Reporter role on a
+// private project). Instance administrators count as able to do anything.
 //
-// It reads the scopes and expiry from GET /personal_access_tokens/self,
-// which serves personal, project and group access tokens; where that is
-// unavailable (OAuth tokens, GitLab before 15.5) it asks GET
-// /oauth/token/info for tokens from a TokenSource, and failing that
-// learns whether the token has the api scope from a write that cannot
-// change anything (see probeAPIScope). The role comes from the project's
-// permissions (the higher of the project and group membership; instance
-// administrators may do everything).
+// GitLab API docs:
+//   - GET /user (identity; is_admin)
+//   - GET /personal_access_tokens/self (scopes and expiry of personal,
+//     project and group access tokens; GitLab 15.5+)
+//   - GET /oauth/token/info (scopes and expiry of OAuth tokens from a
+//     TokenSource; at the instance root, outside /api/v4)
+//   - GET /projects/:id (visibility; the role from
+//     permissions.project_access and permissions.group_access)
 //
-// GitLab API: GET /user, GET /personal_access_tokens/self, GET /oauth/token/info, GET /projects/:id,
-// PUT /projects/:id/merge_requests/0/notes/0 (scope probe)
+// Where GitLab lists no scopes (GitLab before 15.5 answers 404; an OAuth
+// token gets 400, "This endpoint requires token type to be a personal
+// access token", and older versions may fail otherwise), the api scope is probed without changing anything:
+//   - PUT /projects/:id/merge_requests/0/notes/0
+//
+// GitLab checks a token's scope before it looks the merge request up, so a
+// token without api gets 403 insufficient_scope and one with it 404 (see
+// probeAPIScope). When even that tells nothing, webhook and comment
+// permissions are vcs.Unknown with a remediation that names the api scope.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	id, err := projectID(op, repo)
@@ -254,15 +262,18 @@ func (p *Provider) tokenInfo(ctx context.Context, op string) (*tokenInfo, error)
 	return info, nil
 }
 
-// unavailable reports whether an error means the endpoint cannot describe
-// this token (rather than that the host failed).
+// unavailable reports whether an answer of /personal_access_tokens/self
+// means it cannot describe this token: 400 for OAuth tokens, 404 before
+// GitLab 15.5, 401/403 where a token type is not accepted, and 500 from
+// versions that fail on OAuth tokens instead of refusing them. The calls
+// that follow still fail if the host itself is broken.
 func unavailable(err error) bool {
 	var ve *vcs.Error
 	if !errors.As(err, &ve) {
 		return false
 	}
 	switch ve.StatusCode {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusInternalServerError:
 		return true
 	}
 	return false
@@ -291,10 +302,13 @@ func (p *Provider) oauthInfo(ctx context.Context) (*oauthTokenInfo, bool) {
 }
 
 // probeAPIScope tells whether the token has the api scope when GitLab
-// would not list its scopes: it edits note 0 of merge request !0, which
-// cannot exist. GitLab checks the token's scope before it looks the note
-// up, so a token without api gets 403 insufficient_scope, and one with it
-// 404. Nothing changes either way.
+// will not list its scopes. It edits note 0 of merge request !0, which
+// cannot exist: the Notes API authenticates in a before filter (lib/api/
+// notes.rb: before { authenticate! }), and authentication checks the
+// token's scopes against the endpoint (read_api passes only GET and HEAD),
+// so a token without api is refused with 403 insufficient_scope before
+// the merge request is looked up, and one with api gets 404. Nothing
+// changes either way. ok is false when the answer tells neither.
 func (p *Provider) probeAPIScope(ctx context.Context, id string) (api, ok bool) {
 	req, err := p.client.NewRequest(http.MethodPut, "projects/"+gl.PathEscape(id)+"/merge_requests/0/notes/0",
 		&gl.UpdateMergeRequestNoteOptions{Body: gl.Ptr("gitprovider scope probe")}, []gl.RequestOptionFunc{reqCtx(ctx)})
@@ -302,17 +316,16 @@ func (p *Provider) probeAPIScope(ctx context.Context, id string) (api, ok bool) 
 		return false, false
 	}
 	resp, err := p.client.Do(req, nil)
-	if err == nil {
-		return true, true
-	}
-	var ve *vcs.Error
-	if !errors.As(p.fail("CheckAccess", resp, err), &ve) {
-		return false, false
-	}
 	switch {
-	case ve.StatusCode == http.StatusForbidden && strings.Contains(ve.Hint, "lacks the scope"):
+	case err == nil:
+		return true, true // cannot happen: there is no merge request !0
+	case resp == nil || resp.Response == nil:
+		return false, false
+	case resp.StatusCode == http.StatusForbidden && parseGitLabError(failedBody(resp, err)).Error == "insufficient_scope":
 		return false, true
-	case ve.StatusCode == http.StatusNotFound, ve.StatusCode == http.StatusBadRequest, ve.StatusCode == http.StatusForbidden:
+	case resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusBadRequest, resp.StatusCode == http.StatusForbidden:
+		// Past the scope check: the merge request is missing, or the
+		// role does not allow editing notes.
 		return true, true
 	}
 	return false, false

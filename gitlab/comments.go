@@ -19,7 +19,7 @@ const MaxCommentLength = 1_000_000
 // System notes ("merged", "added 1 commit", …) are left out: they are
 // GitLab's own records, not comments.
 //
-// GitLab API: GET /projects/:id/merge_requests/:merge_request_iid/notes?sort=asc&order_by=created_at
+// GitLab API docs: GET /projects/:id/merge_requests/:merge_request_iid/notes?sort=asc&order_by=created_at
 func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([]*vcs.Comment, error) {
 	const op = "ListComments"
 	id, err := projectID(op, repo)
@@ -51,7 +51,7 @@ func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([
 // CreateComment posts a note on the merge request. It is sent once, never
 // retried (use vcs.UpsertComment for a retry-safe post).
 //
-// GitLab API: POST /projects/:id/merge_requests/:merge_request_iid/notes
+// GitLab API docs: POST /projects/:id/merge_requests/:merge_request_iid/notes
 func (p *Provider) CreateComment(ctx context.Context, repo string, number int, body string) (*vcs.Comment, error) {
 	const op = "CreateComment"
 	id, err := projectID(op, repo)
@@ -75,7 +75,7 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 // UpdateComment replaces a note's body. GitLab lets only the note's author
 // edit it.
 //
-// GitLab API: PUT /projects/:id/merge_requests/:merge_request_iid/notes/:note_id
+// GitLab API docs: PUT /projects/:id/merge_requests/:merge_request_iid/notes/:note_id
 func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, commentID, body string) (*vcs.Comment, error) {
 	const op = "UpdateComment"
 	id, err := projectID(op, repo)

@@ -26,25 +26,42 @@ func (p *Provider) fail(op string, resp *gl.Response, err error) error {
 	if resp == nil || resp.Response == nil || resp.StatusCode < 400 {
 		return p.errs.FromError(op, err)
 	}
-	var body []byte
-	if eb, ok := resp.Body.(errorBody); ok {
-		body = eb.data
-	} else if er := (*gl.ErrorResponse)(nil); errors.As(err, &er) {
-		body = er.Body
-	}
+	body := failedBody(resp, err)
 	ve := p.errs.FromResponse(op, resp.Response, body)
 	p.refine(op, ve, body)
 	return ve
 }
 
+// failedBody returns the body of a failed answer, kept by keepErrorBodies.
+func failedBody(resp *gl.Response, err error) []byte {
+	if resp != nil {
+		if eb, ok := resp.Body.(errorBody); ok {
+			return eb.data
+		}
+	}
+	if er := (*gl.ErrorResponse)(nil); errors.As(err, &er) {
+		return er.Body
+	}
+	return nil
+}
+
+// gitlabError is the OAuth-style error body GitLab answers a token
+// problem with: {"error": "insufficient_scope", "scope": "api", …}.
+type gitlabError struct {
+	Error string `json:"error"`
+	Scope string `json:"scope"`
+}
+
+func parseGitLabError(body []byte) gitlabError {
+	var b gitlabError
+	_ = json.Unmarshal(body, &b)
+	return b
+}
+
 // refine adds GitLab's meaning to an error: expired and revoked tokens,
 // missing scopes and roles.
 func (p *Provider) refine(op string, ve *vcs.Error, body []byte) {
-	var b struct {
-		Error string `json:"error"`
-		Scope string `json:"scope"`
-	}
-	_ = json.Unmarshal(body, &b)
+	b := parseGitLabError(body)
 	msg := strings.ToLower(ve.Message)
 	switch ve.StatusCode {
 	case http.StatusUnauthorized:

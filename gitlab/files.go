@@ -16,7 +16,7 @@ import (
 // and no size limit below the library's response cap (a larger file is
 // vcs.ErrTooLarge); Git LFS files are read through to their content.
 //
-// GitLab API: GET /projects/:id/repository/files/:file_path/raw?ref=&lfs=true
+// GitLab API docs: GET /projects/:id/repository/files/:file_path/raw?ref=&lfs=true
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
 	id, err := projectID(op, repo)
@@ -48,7 +48,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 // subdirectory means it does not exist (vcs.ErrNotFound), as does GitLab's
 // own 404 on newer versions.
 //
-// GitLab API: GET /projects/:id/repository/tree?path=&ref=&recursive=&pagination=keyset
+// GitLab API docs: GET /projects/:id/repository/tree?path=&ref=&recursive=&pagination=keyset
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
 	id, err := projectID(op, repo)

@@ -2,6 +2,8 @@ package gitlab
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -12,7 +14,7 @@ import (
 // GetPullRequest returns a merge request by its IID (the !N of the web
 // UI).
 //
-// GitLab API: GET /projects/:id/merge_requests/:merge_request_iid
+// GitLab API docs: GET /projects/:id/merge_requests/:merge_request_iid
 func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) (*vcs.PullRequest, error) {
 	const op = "GetPullRequest"
 	id, err := projectID(op, repo)
@@ -60,7 +62,17 @@ func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) 
 // deleted_file and renamed_file give the status; a rename keeps its old
 // path.
 //
-// GitLab API: GET /projects/:id/merge_requests/:merge_request_iid/diffs
+// GitLab stores a merge request's diff within the instance's diff limits
+// (Maximum diff files, 1,000 by default, and the diff line and size
+// limits), and the diffs endpoint lists only what it stored. The merge
+// request's changes_count then reads "N+", so the listing is checked
+// against it: a cut list is returned with an error matching
+// vcs.ErrTruncated, since no endpoint that is not deprecated serves the
+// rest.
+//
+// GitLab API docs:
+//   - GET /projects/:id/merge_requests/:merge_request_iid/diffs?page=&per_page=100
+//   - GET /projects/:id/merge_requests/:merge_request_iid (changes_count)
 func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
 	const op = "ListPullRequestFiles"
 	id, err := projectID(op, repo)
@@ -70,7 +82,7 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 	if err := checkNumber(op, number); err != nil {
 		return nil, err
 	}
-	return pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
+	files, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
 		diffs, resp, err := p.client.MergeRequests.ListMergeRequestDiffs(id, int64(number),
 			&gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)}}, reqCtx(ctx))
 		if err != nil {
@@ -91,4 +103,18 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 		}
 		return out, nextPage(resp), nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	mr, resp, err := p.client.MergeRequests.GetMergeRequest(id, int64(number), nil, reqCtx(ctx))
+	if err != nil {
+		return nil, p.fail(op, resp, err)
+	}
+	if strings.HasSuffix(mr.ChangesCount, "+") {
+		return files, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrTruncated,
+			Message: fmt.Sprintf("GitLab kept only %d files of the merge request's diff (changes_count %q)", len(files), mr.ChangesCount),
+			Hint: "the merge request exceeds the instance's diff limits; an administrator can raise Maximum diff files (up to 3,000) " +
+				"and the line limit in Admin > Settings > General > Diff limits (not on GitLab.com), or split the merge request"}
+	}
+	return files, nil
 }

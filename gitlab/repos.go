@@ -18,7 +18,7 @@ import (
 // them would fail). It follows every page with keyset pagination, which
 // stays fast on instances with many projects.
 //
-// GitLab API: GET /projects?membership=true&min_access_level=40&pagination=keyset&order_by=id&sort=asc
+// GitLab API docs: GET /projects?membership=true&min_access_level=40&pagination=keyset&order_by=id&sort=asc
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
 	const op = "ListRepositories"
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.Repository, string, error) {
@@ -44,7 +44,7 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 
 // GetRepository returns one project, by full path or numeric ID.
 //
-// GitLab API: GET /projects/:id
+// GitLab API docs: GET /projects/:id
 func (p *Provider) GetRepository(ctx context.Context, repo string) (*vcs.Repository, error) {
 	const op = "GetRepository"
 	id, err := projectID(op, repo)

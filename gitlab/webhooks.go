@@ -53,7 +53,7 @@ func hookBody(opts vcs.WebhookOptions) *hookOptions {
 
 // ListWebhooks lists the project's webhooks, every page.
 //
-// GitLab API: GET /projects/:id/hooks
+// GitLab API docs: GET /projects/:id/hooks
 func (p *Provider) ListWebhooks(ctx context.Context, repo string) ([]*vcs.Webhook, error) {
 	const op = "ListWebhooks"
 	id, err := projectID(op, repo)
@@ -81,7 +81,7 @@ func (p *Provider) ListWebhooks(ctx context.Context, repo string) ([]*vcs.Webhoo
 // vcs.EnsureWebhook is the retry-safe form. Needs the api scope and the
 // Maintainer role.
 //
-// GitLab API: POST /projects/:id/hooks
+// GitLab API docs: POST /projects/:id/hooks
 func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	const op = "CreateWebhook"
 	id, err := projectID(op, repo)
@@ -98,7 +98,7 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 // secret is always sent again: GitLab clears a hook's token when its URL
 // changes.
 //
-// GitLab API: PUT /projects/:id/hooks/:hook_id
+// GitLab API docs: PUT /projects/:id/hooks/:hook_id
 func (p *Provider) UpdateWebhook(ctx context.Context, repo, hookID string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	const op = "UpdateWebhook"
 	id, err := projectID(op, repo)
@@ -117,7 +117,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, hookID string, opts 
 
 // DeleteWebhook deletes a webhook; one already gone is vcs.ErrNotFound.
 //
-// GitLab API: DELETE /projects/:id/hooks/:hook_id
+// GitLab API docs: DELETE /projects/:id/hooks/:hook_id
 func (p *Provider) DeleteWebhook(ctx context.Context, repo, hookID string) error {
 	const op = "DeleteWebhook"
 	id, err := projectID(op, repo)

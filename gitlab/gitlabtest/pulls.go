@@ -111,6 +111,23 @@ func timeOrNil(t time.Time) any {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
+// diffFiles returns the changed files GitLab keeps in a merge request's
+// diff, capped by the diff file limit, and its changes_count ("N", or
+// "limit+" when files were left out).
+func (s *Server) diffFiles(repo fakegit.Repo, pr fakegit.PullRequest) ([]fakegit.Change, string, error) {
+	changes, err := s.store.Changes(repo.FullPath, pr.Number)
+	if err != nil {
+		return nil, "", err
+	}
+	s.mu.Lock()
+	limit := s.maxDiffFiles
+	s.mu.Unlock()
+	if limit > 0 && len(changes) > limit {
+		return changes[:limit], strconv.Itoa(limit) + "+", nil
+	}
+	return changes, strconv.Itoa(len(changes)), nil
+}
+
 func (s *Server) mergeRequestJSON(repo fakegit.Repo, pr fakegit.PullRequest) map[string]any {
 	var mergeSHA any
 	if pr.MergeSHA != "" {
@@ -134,6 +151,21 @@ func (s *Server) mergeRequestJSON(repo fakegit.Repo, pr fakegit.PullRequest) map
 		"web_url":    s.webURL(repo.FullPath + "/-/merge_requests/" + strconv.Itoa(pr.Number)),
 		"references": map[string]string{"short": "!" + strconv.Itoa(pr.Number), "relative": "!" + strconv.Itoa(pr.Number), "full": repo.FullPath + "!" + strconv.Itoa(pr.Number)},
 	}
+}
+
+// handleMergeRequest serves GET /projects/:id/merge_requests/:iid, which,
+// unlike the list, carries changes_count.
+func (s *Server) handleMergeRequest(w http.ResponseWriter, r *http.Request, c *caller, id, iid string) {
+	repo, pr, ok := s.findMergeRequest(w, c, id, iid, scopesRead)
+	if !ok {
+		return
+	}
+	out := s.mergeRequestJSON(repo, pr)
+	out["changes_count"] = nil // GitLab's value while the diff is not yet computed
+	if _, count, err := s.diffFiles(repo, pr); err == nil {
+		out["changes_count"] = count
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, out)
 }
 
 // findMergeRequest resolves :id and :merge_request_iid for a reader.
@@ -185,23 +217,15 @@ func (s *Server) handleMergeRequests(w http.ResponseWriter, r *http.Request, c *
 	fakehttp.WriteJSON(w, http.StatusOK, paginate(s, w, r, out))
 }
 
-// handleMergeRequest serves GET /projects/:id/merge_requests/:iid.
-func (s *Server) handleMergeRequest(w http.ResponseWriter, r *http.Request, c *caller, id, iid string) {
-	repo, pr, ok := s.findMergeRequest(w, c, id, iid, scopesRead)
-	if !ok {
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, s.mergeRequestJSON(repo, pr))
-}
-
 // handleDiffs serves GET /projects/:id/merge_requests/:iid/diffs (offset
-// pagination, 20 per page by default).
+// pagination, 20 per page by default): the files of the merge request's
+// stored diff, so no more than the diff file limit.
 func (s *Server) handleDiffs(w http.ResponseWriter, r *http.Request, c *caller, id, iid string) {
 	repo, pr, ok := s.findMergeRequest(w, c, id, iid, scopesRead)
 	if !ok {
 		return
 	}
-	changes, err := s.store.Changes(repo.FullPath, pr.Number)
+	changes, _, err := s.diffFiles(repo, pr)
 	if err != nil {
 		storeError(w, err, "404 Not found")
 		return

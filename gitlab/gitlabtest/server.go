@@ -50,19 +50,20 @@ type Server struct {
 	base  *url.URL // instance URL, without a trailing slash
 	store *fakegit.Store
 
-	mu        sync.Mutex
-	pageSize  int
-	rateLimit int
-	rate      map[string]*rateWindow
-	users     map[string]*User // by lower-cased username
-	userByID  map[int]*User
-	groups    map[string]*group // by lower-cased full path
-	projects  map[int]*project  // by fakegit repo ID
-	tokens    map[string]*Token // by secret value
-	nextID    int
-	noSelf    bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
-	noSigning bool // signing_token is ignored (GitLab < 19 or flag off)
-	faults    []*fault
+	mu           sync.Mutex
+	pageSize     int
+	rateLimit    int
+	rate         map[string]*rateWindow
+	users        map[string]*User // by lower-cased username
+	userByID     map[int]*User
+	groups       map[string]*group // by lower-cased full path
+	projects     map[int]*project  // by fakegit repo ID
+	tokens       map[string]*Token // by secret value
+	nextID       int
+	noSelf       bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
+	noSigning    bool // signing_token is ignored (GitLab < 19 or flag off)
+	maxDiffFiles int  // the instance's "Maximum diff files" limit
+	faults       []*fault
 }
 
 // Option configures New.
@@ -93,14 +94,15 @@ func WithoutSigningTokens() Option { return func(s *Server) { s.noSigning = true
 // New returns an empty fake GitLab instance.
 func New(opts ...Option) *Server {
 	s := &Server{
-		rateLimit: 2000,
-		rate:      map[string]*rateWindow{},
-		users:     map[string]*User{},
-		userByID:  map[int]*User{},
-		groups:    map[string]*group{},
-		projects:  map[int]*project{},
-		tokens:    map[string]*Token{},
-		nextID:    100,
+		rateLimit:    2000,
+		rate:         map[string]*rateWindow{},
+		users:        map[string]*User{},
+		userByID:     map[int]*User{},
+		groups:       map[string]*group{},
+		projects:     map[int]*project{},
+		tokens:       map[string]*Token{},
+		nextID:       100,
+		maxDiffFiles: DefaultDiffMaxFiles,
 	}
 	s.base, _ = url.Parse(DefaultURL)
 	for _, o := range opts {
@@ -142,6 +144,20 @@ func (s *Server) SetPageSize(n int) {
 func (s *Server) SetRateLimit(perMinute int) {
 	s.mu.Lock()
 	s.rateLimit = perMinute
+	s.mu.Unlock()
+}
+
+// DefaultDiffMaxFiles is GitLab's default "Maximum diff files" limit.
+const DefaultDiffMaxFiles = 1000
+
+// SetDiffMaxFiles sets the instance's "Maximum diff files" limit (Admin >
+// Settings > General > Diff limits; GitLab's default 1,000, at most
+// 3,000). A merge request that changes more files keeps only the first n
+// in its diff: GET …/merge_requests/:iid/diffs lists those, and the merge
+// request's changes_count reads "n+".
+func (s *Server) SetDiffMaxFiles(n int) {
+	s.mu.Lock()
+	s.maxDiffFiles = n
 	s.mu.Unlock()
 }
 

@@ -414,7 +414,7 @@ func (s *Server) handleTokenSelf(w http.ResponseWriter, r *http.Request, c *call
 		writeError(w, http.StatusUnauthorized, "401 Unauthorized")
 		return
 	case c.token.Kind == OAuthToken:
-		writeError(w, http.StatusBadRequest, "400 Bad request - Token is not a personal access token")
+		writeError(w, http.StatusBadRequest, "400 Bad request - This endpoint requires token type to be a personal access token")
 		return
 	}
 	t := c.token
