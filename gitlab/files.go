@@ -1,7 +1,10 @@
 package gitlab
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"net/http"
 	"path"
 	"strings"
 
@@ -11,10 +14,33 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
+// MaxFileSize is the largest file ReadFile returns (100 MB). GitLab
+// documents no size limit for the raw file endpoint; this is the library's
+// own cap, the same as GitHub's, below its response size limit. A larger
+// file is vcs.ErrTooLarge, never a truncated read.
+const MaxFileSize = 100 << 20
+
+// maxFileSize is MaxFileSize; tests lower it.
+var maxFileSize int64 = MaxFileSize
+
+// errFileTooLarge stops reading a raw file past maxFileSize.
+var errFileTooLarge = errors.New("file exceeds MaxFileSize")
+
+// cappedBuffer collects a file's bytes up to maxFileSize. It is an
+// io.Writer only (no ReadFrom), so io.Copy goes through Write.
+type cappedBuffer struct{ buf bytes.Buffer }
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if int64(b.buf.Len()+len(p)) > maxFileSize {
+		return 0, errFileTooLarge
+	}
+	return b.buf.Write(p)
+}
+
 // ReadFile returns a file's raw bytes at ref (empty: the default branch).
-// The raw endpoint returns the content as is, with no base64 inflation
-// and no size limit below the library's response cap (a larger file is
-// vcs.ErrTooLarge); Git LFS files are read through to their content.
+// The raw endpoint returns the content as is, with no base64 inflation;
+// Git LFS files are read through to their content. A file over
+// MaxFileSize is vcs.ErrTooLarge; the read stops at the cap.
 //
 // GitLab API docs: GET /projects/:id/repository/files/:file_path/raw?ref=&lfs=true
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
@@ -31,12 +57,22 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	// pointer (GitLab 15.6+; older versions ignore it).
 	opt := &gl.GetRawFileOptions{LFS: gl.Ptr(true)}
 	if ref != "" {
-		opt.Ref = gl.Ptr(ref)
+		opt.Ref = gl.Ptr(ref) // GitLab refuses an empty ref= (allow_blank: false)
 	}
-	content, resp, err := p.client.RepositoryFiles.GetRawFile(id, clean, opt, reqCtx(ctx))
+	req, err := p.client.NewRequest(http.MethodGet,
+		"projects/"+gl.PathEscape(id)+"/repository/files/"+gl.PathEscape(clean)+"/raw", opt, []gl.RequestOptionFunc{reqCtx(ctx)})
+	if err != nil {
+		return nil, p.errs.FromError(op, err)
+	}
+	var buf cappedBuffer
+	resp, err := p.client.Do(req, &buf)
+	if errors.Is(err, errFileTooLarge) {
+		return nil, vcs.Errorf(kind, op, vcs.ErrTooLarge, "%s is larger than %d bytes (gitlab.MaxFileSize)", clean, maxFileSize)
+	}
 	if err != nil {
 		return nil, p.fail(op, resp, err)
 	}
+	content := buf.buf.Bytes()
 	if content == nil {
 		content = []byte{}
 	}

@@ -1,0 +1,11 @@
+package gitlab
+
+import "testing"
+
+// SetMaxFileSize lowers the ReadFile size cap for the rest of the test, so
+// that tests need not stream 100 MB.
+func SetMaxFileSize(t testing.TB, n int64) {
+	old := maxFileSize
+	maxFileSize = n
+	t.Cleanup(func() { maxFileSize = old })
+}
