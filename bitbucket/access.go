@@ -19,7 +19,24 @@ const (
 	scopeWritePullRequest = "write:pullrequest:bitbucket"
 	scopeReadWebhook      = "read:webhook:bitbucket"
 	scopeWriteWebhook     = "write:webhook:bitbucket"
+	// scopeAdminRepository is what access tokens need, beside the webhook
+	// scope, to manage webhooks: their "Repositories: Admin" permission
+	// covers "list and edit the repository webhooks" (Atlassian's access
+	// token permission pages). API tokens and OAuth tokens take the
+	// user's Admin role instead.
+	scopeAdminRepository = "admin:repository:bitbucket"
 )
+
+// scopeLabels name each scope the way the access token and OAuth consumer
+// forms show it, with the scope name those credentials report.
+var scopeLabels = map[string]string{
+	scopeReadRepository:   "Repositories: Read (repository)",
+	scopeReadPullRequest:  "Pull requests: Read (pullrequest)",
+	scopeWritePullRequest: "Pull requests: Write (pullrequest:write)",
+	scopeReadWebhook:      "Webhooks: Read and write (webhook)",
+	scopeWriteWebhook:     "Webhooks: Read and write (webhook)",
+	scopeAdminRepository:  "Repositories: Admin (repository:admin)",
+}
 
 // satisfiedBy lists the scopes that grant each needed scope: the granular
 // scope itself, or one of the older OAuth / access token scope names with
@@ -32,6 +49,7 @@ var satisfiedBy = map[string][]string{
 	scopeWritePullRequest: {scopeWritePullRequest, "pullrequest:write"},
 	scopeReadWebhook:      {scopeReadWebhook, "webhook"},
 	scopeWriteWebhook:     {scopeWriteWebhook, "webhook"},
+	scopeAdminRepository:  {scopeAdminRepository, "repository:admin"},
 }
 
 // Credential types Bitbucket reports in x-credential-type.
@@ -73,8 +91,6 @@ func parseScopes(h string) []string {
 	}
 	return out
 }
-
-var permRank = map[string]int{"read": 1, "write": 2, "admin": 3}
 
 // CheckAccess reports who the token is and whether it may read the
 // repository, manage its webhooks and comment on its pull requests.
@@ -226,6 +242,17 @@ func accessTokenUser(kind string, r *repository, repo string) string {
 func scopeRemedy(rep *vcs.AccessReport, missing []string) string {
 	lacks := "the token lacks " + strings.Join(missing, " and ") + ": scopes cannot be added to an existing token, so "
 	scopes := strings.Join(missing, ", ")
+	if rep.TokenKind != credentialKinds["api_token"] && rep.TokenKind != "" {
+		// Access tokens and OAuth consumers are set up by permission
+		// names, and report the older scope names.
+		var labels []string
+		for _, m := range missing {
+			if l := scopeLabels[m]; l != "" && !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+		scopes = strings.Join(labels, ", ")
+	}
 	switch rep.TokenKind {
 	case "repository access token":
 		return lacks + "create a new repository access token (Repository settings → Access tokens) with " + scopes + " and update the provider with it"
@@ -273,11 +300,14 @@ func (p *Provider) checkWebhook(rep *vcs.AccessReport, accessToken bool, role st
 	}
 	adminHint := "a workspace or repository admin must give " + rep.User + " Admin permission on " + rep.Repository + " (Repository settings → Repository permissions): Bitbucket lets only admins manage webhooks"
 	switch {
+	case accessToken && rep.Scopes == nil:
+		c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeLabels[scopeWriteWebhook]+" and "+scopeLabels[scopeAdminRepository]
 	case accessToken:
-		c.Grant, c.Detail = vcs.Granted, "access token with the webhook scopes"
-		if rep.Scopes == nil {
-			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeReadWebhook+" and "+scopeWriteWebhook
+		if missing := missingScopes(rep.Scopes, scopeAdminRepository); len(missing) > 0 {
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
+			return c
 		}
+		c.Grant, c.Detail = vcs.Granted, "access token with the webhook and repository admin scopes"
 	case !roleKnown:
 		c.Grant, c.Detail, c.Remediation = vcs.Unknown, "repository role unknown", adminHint
 	case role != "admin":
@@ -303,7 +333,7 @@ func (p *Provider) checkComment(rep *vcs.AccessReport, accessToken bool, role st
 	case accessToken:
 		c.Grant, c.Detail = vcs.Granted, "access token with "+scopeWritePullRequest
 		if rep.Scopes == nil {
-			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeWritePullRequest
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeLabels[scopeWritePullRequest]
 		}
 	case roleKnown && role == "" && readDenied:
 		c.Grant, c.Detail, c.Remediation = vcs.Missing, "no permission on the repository", readHint

@@ -35,11 +35,26 @@
 //     and Admin permission on the repository (access tokens: the scopes);
 //   - write comment: write:pullrequest:bitbucket.
 //
+// Two more scopes help an API token: read:user:bitbucket lets CheckAccess
+// name the account (GET /user), and ListRepositories needs the user's
+// workspaces (GET /user/workspaces; read:workspace:bitbucket, unconfirmed:
+// Bitbucket's reference does not name that endpoint's scope, and a
+// refusal names the scope Bitbucket wanted).
+//
 // The older scope names (repository, pullrequest, pullrequest:write,
-// webhook) that OAuth consumers and some access tokens carry are accepted
-// too. CheckAccess reads the scopes from the x-oauth-scopes header and the
-// role from /user/permissions/repositories. Bitbucket does not report a
-// token's expiry; an expired token is vcs.ErrUnauthorized.
+// webhook, account) that OAuth consumers and some access tokens carry are
+// accepted too. CheckAccess reads the scopes from the x-oauth-scopes
+// header and the role from the role filters of the workspace's repository
+// list. Bitbucket does not report a token's expiry; an expired token is
+// vcs.ErrUnauthorized.
+//
+// # Repositories
+//
+// Atlassian removed the cross-workspace endpoints GET /2.0/repositories
+// and GET /2.0/user/permissions/repositories in 2026 (CHANGE-2770; they
+// answer 410 Gone). ListRepositories lists the user's workspaces and then
+// each workspace's repositories. Access tokens have no user and so no
+// workspace list: use Provider.ListWorkspaceRepositories with them.
 //
 // # Webhooks
 //
@@ -47,6 +62,14 @@
 // and :rejected (declined), plus repo:push when asked, with a secret;
 // Parser verifies X-Hub-Signature (HMAC-SHA256) and maps X-Event-Key to a
 // vcs.Event. Deduplicate deliveries by Event.DeliveryID (X-Request-UUID).
+//
+// # Limits
+//
+// MaxFileSize caps ReadFile and MaxCommentLength comment bodies (Bitbucket
+// documents no comment limit). Lists ask for pagelen=100, Bitbucket's
+// maximum, and follow every page's "next" URL. Bitbucket documents no
+// concurrency limit, so Provider has no MaxConcurrency; 429s are waited
+// out by the shared retry policy for safe methods, never for POST.
 //
 // The bitbuckettest package is an in-memory fake of Bitbucket Cloud for
 // tests.

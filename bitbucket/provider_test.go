@@ -151,7 +151,7 @@ func TestCredentialSchemes(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	ctx := context.Background()
 	apiTok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
-	repoTok, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Bytebase", bitbuckettest.FullScopes, time.Time{})
+	repoTok, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Bytebase", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	oauthTok, _ := srv.CreateOAuthToken(botEmail, []string{"repository", "pullrequest:write", "webhook"}, time.Time{})
 	for _, tc := range []struct {
 		name string
@@ -220,7 +220,7 @@ func TestAppPasswordRemoved(t *testing.T) {
 	}
 
 	// A revoked access token (Bearer) says how access tokens are sent.
-	acc, _ := srv.CreateAccessToken(bitbuckettest.WorkspaceAccessToken, "acme-team", "CI", bitbuckettest.FullScopes, time.Time{})
+	acc, _ := srv.CreateAccessToken(bitbuckettest.WorkspaceAccessToken, "acme-team", "CI", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	srv.RevokeToken(acc)
 	_, err = open(t, srv.Config(acc)).GetRepository(context.Background(), testRepo)
 	ve = asVCSError(t, err, vcs.ErrUnauthorized)
@@ -232,7 +232,7 @@ func TestAppPasswordRemoved(t *testing.T) {
 func TestAccessTokens(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	ctx := context.Background()
-	repoTok, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Bytebase migrations", bitbuckettest.FullScopes, time.Time{})
+	repoTok, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Bytebase migrations", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	p := open(t, srv.Config(repoTok))
 	rep, err := p.CheckAccess(ctx, testRepo)
 	if err != nil {
@@ -280,7 +280,7 @@ func TestAccessTokens(t *testing.T) {
 		t.Errorf("old-style scopes not accepted:\n%s", rep)
 	}
 	hook := rep.Check(vcs.PermCreateWebhook)
-	if hook.Grant != vcs.Missing || !strings.Contains(hook.Remediation, "workspace access token") || !strings.Contains(hook.Remediation, "write:webhook:bitbucket") {
+	if hook.Grant != vcs.Missing || !strings.Contains(hook.Remediation, "workspace access token") || !strings.Contains(hook.Remediation, "Webhooks: Read and write (webhook)") {
 		t.Errorf("webhook check = %+v", hook)
 	}
 	if rep.User != "workspace access token of workspace acme-team" {
@@ -291,9 +291,26 @@ func TestAccessTokens(t *testing.T) {
 		t.Errorf("a workspace access token lists %d repositories (%v), want the workspace's 24", len(repos), err)
 	}
 
+	// An access token manages webhooks with its repository admin
+	// permission, not with the webhook scope alone.
+	noAdmin, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Hooks", []string{"repository", "pullrequest:write", "webhook"}, time.Time{})
+	p = open(t, srv.Config(noAdmin))
+	rep, err = p.CheckAccess(ctx, testRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hook := rep.Check(vcs.PermCreateWebhook); hook.Grant != vcs.Missing || !strings.Contains(hook.Remediation, "Repositories: Admin (repository:admin)") ||
+		!strings.Contains(hook.Remediation, "Repository settings → Access tokens") {
+		t.Errorf("webhook check without repository:admin = %+v", hook)
+	}
+	_, err = p.CreateWebhook(ctx, testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h2", Secret: "s"})
+	if ve := asVCSError(t, err, vcs.ErrPermissionDenied); !strings.Contains(ve.Hint, "repository:admin") {
+		t.Errorf("CreateWebhook without repository:admin: hint %q", ve.Hint)
+	}
+
 	// A project access token sees only its project's repositories.
 	srv.SetProject("acme-team/service-01", "OPS")
-	projTok, _ := srv.CreateAccessToken(bitbuckettest.ProjectAccessToken, "acme-team/OPS", "Ops", bitbuckettest.FullScopes, time.Time{})
+	projTok, _ := srv.CreateAccessToken(bitbuckettest.ProjectAccessToken, "acme-team/OPS", "Ops", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	p = open(t, srv.Config(projTok))
 	if _, err := p.GetRepository(ctx, "acme-team/service-01"); err != nil {
 		t.Errorf("project repository: %v", err)

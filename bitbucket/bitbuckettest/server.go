@@ -10,7 +10,14 @@
 // body "next"-URL pagination capped at pagelen 100, src (raw files and
 // directory listings), pull requests with a diffstat reached through a 302
 // redirect, comments, webhooks with secrets, signed webhook deliveries and
-// 429 rate limiting with Retry-After.
+// 429 rate limiting with Retry-After. The cross-workspace endpoints
+// Atlassian removed (CHANGE-2770) answer 410 Gone; GET /2.0/user/workspaces
+// replaces them.
+//
+// One deliberate deviation: the fake accepts an Atlassian API token sent
+// as a Bearer token (Bitbucket accepts it only as Basic email:token), so
+// that one set of tokens serves the conformance suite's static and
+// oauth2.TokenSource credentials. WithStrictBearer turns that off.
 //
 // Requests reach the fake through Client (an httpmock transport, no
 // network) or through ServeHTTP (for httptest.Server).

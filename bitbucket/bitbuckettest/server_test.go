@@ -274,7 +274,7 @@ func TestRemovedCrossWorkspaceEndpoints(t *testing.T) {
 		t.Errorf("role=admin lists a repository the user may only write: %s", a.body)
 	}
 	// Access tokens have no user, hence no workspaces.
-	acc, _ := s.CreateAccessToken(bitbuckettest.WorkspaceAccessToken, "acme-team", "CI", bitbuckettest.FullScopes, time.Time{})
+	acc, _ := s.CreateAccessToken(bitbuckettest.WorkspaceAccessToken, "acme-team", "CI", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	if a := get(t, c, bitbuckettest.APIRoot+"/user/workspaces", "", acc); a.status != http.StatusForbidden {
 		t.Errorf("GET /user/workspaces with an access token = %d", a.status)
 	}

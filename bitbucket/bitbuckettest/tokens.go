@@ -62,6 +62,12 @@ const (
 // read:workspace:bitbucket lets ListRepositories find the workspaces.
 var FullScopes = []string{ScopeReadRepository, ScopeReadPullRequest, ScopeWritePullRequest, ScopeReadWebhook, ScopeWriteWebhook, ScopeReadUser, ScopeReadWorkspace}
 
+// FullAccessTokenScopes are the permissions a repository, project or
+// workspace access token needs for the workflow, by the scope names access
+// tokens carry: Repositories Read and Admin (admin covers the webhooks),
+// Pull requests Write, Webhooks Read and write.
+var FullAccessTokenScopes = []string{"repository", "repository:admin", "pullrequest:write", "webhook"}
+
 // FullOAuthScopes are the same permissions as an OAuth consumer's scopes:
 // repository and pull request read and write, webhooks, and account (the
 // user and their workspaces).

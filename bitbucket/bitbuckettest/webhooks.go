@@ -37,14 +37,17 @@ func (s *Server) hookJSON(repo fakegit.Repo, h fakegit.Hook) map[string]any {
 }
 
 // hookAdmin checks the principal may manage the repository's webhooks:
-// the webhook scopes, and admin permission on the repository (an access
-// token's webhook scopes are enough on the repositories it covers).
+// the webhook scopes, and admin permission on the repository (for an
+// access token, its repository:admin scope on a repository it covers).
 func (s *Server) hookAdmin(w http.ResponseWriter, r *http.Request, scopes ...string) (fakegit.Repo, bool) {
 	repo, p, perm, ok := s.repoFor(w, r, scopes...)
 	if !ok {
 		return repo, false
 	}
-	if perm != PermissionAdmin && !p.tok.kind.isAccessToken() {
+	if perm != PermissionAdmin {
+		if p.tok.kind.isAccessToken() {
+			w.Header().Set("X-Accepted-OAuth-Scopes", "repository:admin")
+		}
 		writeError(w, http.StatusForbidden, "You must be an administrator of this repository to manage its webhooks.")
 		return repo, false
 	}
