@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/gitprovider/gitprovider/vcs"
@@ -94,9 +96,11 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		rep.Notes = append(rep.Notes, "Azure DevOps does not let a personal access token read its own scopes or expiry date; check the expiry under User settings > Personal access tokens")
 	}
 
-	singleOrg := false
-	if p.inst.Services() {
-		singleOrg, err = p.checkAllOrganizations(ctx, rep)
+	// Microsoft Entra tokens are not bound to an organization, and Azure
+	// DevOps Server has no account-wide service.
+	reach := reachAll
+	if p.inst.Services() && !p.creds.FromSource() {
+		reach, err = p.checkAllOrganizations(ctx, rep, cd.AuthenticatedUser.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -112,9 +116,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 			{Permission: vcs.PermCreateWebhook, Grant: vcs.Unknown, Remediation: "fix read access first: the repository must be readable to check service-hook permissions"},
 			{Permission: vcs.PermWriteComment, Grant: vcs.Unknown, Remediation: "fix read access first: the repository must be readable to check pull request permissions"},
 		}
-		if singleOrg {
-			rep.Checks[1] = singleOrgCheck()
-		}
+		rep.Checks[1] = reachCheck(reach, rep.Checks[1])
 		return rep, nil
 	case err != nil:
 		return nil, err
@@ -163,20 +165,39 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 			hook.Remediation = fmt.Sprintf("give the PAT the %s scope, and make the service user a Project Administrator of %s or grant it View subscriptions and Edit subscription (az devops security permission update --namespace-id %s --token PublisherSecurity/%s)", scopeHooksWrite, ref.Project, NamespaceServiceHooks, r.Project.ID)
 		}
 	}
-	if singleOrg {
-		hook = singleOrgCheck()
-	}
+	hook = reachCheck(reach, hook)
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
 	return rep, nil
 }
 
-func singleOrgCheck() vcs.PermissionCheck {
-	return vcs.PermissionCheck{
-		Permission:  vcs.PermCreateWebhook,
-		Grant:       vcs.Missing,
-		Detail:      "the personal access token is limited to a single organization; service hooks need a token for All accessible organizations",
-		Remediation: AllOrganizationsRemediation,
+// reachCheck folds what the account-wide calls told about the PAT's
+// Organization setting into the create_webhook verdict.
+func reachCheck(reach orgReach, hook vcs.PermissionCheck) vcs.PermissionCheck {
+	switch reach {
+	case reachSingle:
+		return vcs.PermissionCheck{
+			Permission:  vcs.PermCreateWebhook,
+			Grant:       vcs.Missing,
+			Detail:      "the personal access token is limited to a single organization; service hooks need a token for All accessible organizations",
+			Remediation: AllOrganizationsRemediation,
+		}
+	case reachUnknown:
+		const also = "; also make sure the PAT's Organization is All accessible organizations"
+		switch hook.Grant {
+		case vcs.Granted:
+			return vcs.PermissionCheck{
+				Permission: vcs.PermCreateWebhook,
+				Grant:      vcs.Unknown,
+				Detail:     "the service user may view and edit service hook subscriptions, but " + noteReachUnknown,
+				Remediation: "check the PAT under User settings > Personal access tokens: its Organization must be All accessible organizations, not a specific organization" +
+					" (adding the User Profile (Read) scope lets this check confirm it)",
+			}
+		default:
+			hook.Detail += "; " + noteReachUnknown
+			hook.Remediation += also
+		}
 	}
+	return hook
 }
 
 type profile struct {
@@ -190,38 +211,104 @@ type account struct {
 	AccountName string `json:"accountName"`
 }
 
-// checkAllOrganizations calls the account-wide profile and accounts APIs.
-// They refuse a PAT created for a single organization, while the
-// organization's own APIs accept it. It reports whether the PAT is
-// limited to one organization and adds a note either way.
-func (p *Provider) checkAllOrganizations(ctx context.Context, rep *vcs.AccessReport) (bool, error) {
+// orgReach is what the account-wide calls tell about a PAT's Organization
+// setting.
+type orgReach int
+
+const (
+	// reachAll: the PAT is for All accessible organizations.
+	reachAll orgReach = iota
+	// reachSingle: the PAT is bound to one organization.
+	reachSingle
+	// reachUnknown: the answers cannot tell.
+	reachUnknown
+)
+
+// anonymousID is the identity Azure DevOps names when it does not know the
+// caller.
+const anonymousID = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+
+// refusedAs matches the identity in Azure's TF400813 refusal.
+var refusedAs = regexp.MustCompile(`TF400813: The user '([^']*)'`)
+
+// refusedIdentity returns the identity a refusal names: the user ID in
+// X-VSS-UserData ("{id}:{name}") or in the TF400813 message; "" when the
+// answer names none.
+func refusedIdentity(resp *http.Response, err error) string {
+	if resp != nil {
+		if id, _, _ := strings.Cut(resp.Header.Get("X-VSS-UserData"), ":"); id != "" {
+			return id
+		}
+	}
+	var ve *vcs.Error
+	if errors.As(err, &ve) {
+		if m := refusedAs.FindStringSubmatch(ve.Message); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// Notes CheckAccess adds about the Organization setting of a PAT.
+const (
+	noteNoProfileScope = "the PAT lacks the User Profile (Read) scope, so the organizations of its user were not listed; the account-wide service still recognized it, so it is valid for All accessible organizations"
+	noteReachUnknown   = "could not tell whether the PAT was created for All accessible organizations: Azure DevOps refused the account-wide profile call without naming the caller, which is how it answers both a PAT bound to one organization and one without the User Profile (Read) scope"
+)
+
+// checkAllOrganizations calls the account-wide profile and accounts APIs to
+// learn whether the PAT was created for All accessible organizations.
+//
+// Both calls need the User Profile (Read) scope. A PAT for All accessible
+// organizations without that scope is still known there: Azure refuses it
+// naming its user. A PAT bound to one organization is not known at all:
+// Azure refuses it as the anonymous identity (or with a sign-in page).
+// When the refusal names nobody, the two cannot be told apart and the
+// answer is reachUnknown.
+func (p *Provider) checkAllOrganizations(ctx context.Context, rep *vcs.AccessReport, userID string) (orgReach, error) {
 	const op = "CheckAccess"
 	base := "https://" + VSSPSHost + "/_apis/"
 	var prof profile
-	_, err := p.do(ctx, call{Op: op, URL: base + "profile/profiles/me", Preview: "preview.3"}, &prof)
+	resp, err := p.do(ctx, call{Op: op, URL: base + "profile/profiles/me", Preview: "preview.3"}, &prof)
 	if err == nil {
 		var accts collection[account]
 		_, err = p.do(ctx, call{Op: op, URL: base + "accounts", Query: url.Values{"memberId": {prof.ID}}, Preview: "preview.1"}, &accts)
-		if err == nil {
-			for _, a := range accts.Value {
-				if strings.EqualFold(a.AccountName, p.inst.Organization) {
-					return false, nil
-				}
-			}
+		switch {
+		case err != nil:
+			rep.Notes = append(rep.Notes, "the organizations of the token's user could not be listed: "+err.Error())
+		case !containsOrg(accts.Value, p.inst.Organization):
 			rep.Notes = append(rep.Notes, fmt.Sprintf("organization %q is not among the %d organizations the token's user belongs to; check the organization URL", p.inst.Organization, len(accts.Value)))
-			return false, nil
 		}
-	}
-	if errors.Is(err, vcs.ErrUnauthorized) || errors.Is(err, vcs.ErrPermissionDenied) {
-		// The organization accepted the token a moment ago: the
-		// account-wide refusal means the PAT is bound to one organization.
-		rep.Notes = append(rep.Notes, "the personal access token works for organization "+p.inst.Organization+" only: "+AllOrganizationsRemediation)
-		return true, nil
+		return reachAll, nil
 	}
 	var ve *vcs.Error
-	if errors.As(err, &ve) && errors.Is(err, vcs.ErrUnavailable) {
-		rep.Notes = append(rep.Notes, "could not tell whether the token is for All accessible organizations: "+ve.Error())
-		return false, nil
+	switch {
+	case errors.Is(err, vcs.ErrUnauthorized) && errors.As(err, &ve):
+		who := refusedIdentity(resp, err)
+		switch {
+		case who != "" && strings.EqualFold(who, userID):
+			rep.Notes = append(rep.Notes, noteNoProfileScope)
+			return reachAll, nil
+		case who != "" || ve.StatusCode != http.StatusUnauthorized:
+			// Anonymous, or a sign-in page instead of a 401: the
+			// account-wide service does not know the token the
+			// organization accepted a moment ago.
+			rep.Notes = append(rep.Notes, "the personal access token works for organization "+p.inst.Organization+" only: "+AllOrganizationsRemediation)
+			return reachSingle, nil
+		}
+		rep.Notes = append(rep.Notes, noteReachUnknown)
+		return reachUnknown, nil
+	case errors.Is(err, vcs.ErrUnavailable), errors.Is(err, vcs.ErrRateLimited), errors.Is(err, vcs.ErrPermissionDenied):
+		rep.Notes = append(rep.Notes, "could not tell whether the PAT was created for All accessible organizations: "+err.Error())
+		return reachUnknown, nil
 	}
-	return false, err
+	return reachUnknown, err
+}
+
+func containsOrg(accts []account, org string) bool {
+	for _, a := range accts {
+		if strings.EqualFold(a.AccountName, org) {
+			return true
+		}
+	}
+	return false
 }

@@ -63,6 +63,61 @@ func TestSingleOrganizationPAT(t *testing.T) {
 	}
 }
 
+// A PAT for All accessible organizations without the User Profile (Read)
+// scope is refused by the account-wide service too, but by name: it must
+// not be reported as a single-organization PAT.
+func TestAllOrganizationsPATWithoutProfileScope(t *testing.T) {
+	f, _ := newFixture(t)
+	for _, c := range []struct {
+		name   string
+		scopes []string
+		note   bool
+	}{
+		{"without User Profile (Read)", azuredevopstest.FullScopes, true},
+		{"with User Profile (Read)", append(append([]string{}, azuredevopstest.FullScopes...), azuredevopstest.ScopeProfile), false},
+	} {
+		p := open(t, f.Config(f.CreatePAT("", azuredevopstest.PATOptions{Scopes: c.scopes})))
+		rep, err := p.CheckAccess(ctx(t), fixtureRepo)
+		if err != nil {
+			t.Fatalf("%s: CheckAccess: %v", c.name, err)
+		}
+		if !rep.OK() {
+			t.Errorf("%s: report is not OK:\n%s", c.name, rep)
+		}
+		noted := false
+		for _, n := range rep.Notes {
+			if strings.Contains(n, guideText) || strings.Contains(n, "could not tell") {
+				t.Errorf("%s: note %q", c.name, n)
+			}
+			noted = noted || strings.Contains(n, "lacks the User Profile (Read) scope")
+		}
+		if noted != c.note {
+			t.Errorf("%s: profile-scope note = %t, want %t:\n%s", c.name, noted, c.note, rep)
+		}
+	}
+}
+
+// When the account-wide service refuses the token without naming anyone,
+// a single-organization PAT and one without User Profile (Read) look the
+// same: the report says so instead of guessing.
+func TestAccountWideRefusalWithoutIdentity(t *testing.T) {
+	f, _ := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	f.FailRequest(http.MethodGet, "/_apis/profile/profiles/me", 0, http.StatusUnauthorized)
+	rep, err := p.CheckAccess(ctx(t), fixtureRepo)
+	if err != nil {
+		t.Fatalf("CheckAccess: %v", err)
+	}
+	hook := rep.Check(vcs.PermCreateWebhook)
+	if hook.Grant != vcs.Unknown || !strings.Contains(hook.Detail, "both") ||
+		!strings.Contains(hook.Remediation, "All accessible organizations") || !strings.Contains(hook.Remediation, "User Profile (Read)") {
+		t.Errorf("create_webhook = %+v, want unknown, saying both causes and what to check", hook)
+	}
+	if rep.OK() || rep.Check(vcs.PermReadRepository).Grant != vcs.Granted || rep.Check(vcs.PermWriteComment).Grant != vcs.Granted {
+		t.Errorf("report:\n%s", rep)
+	}
+}
+
 func TestExpiredPATSignInPage(t *testing.T) {
 	f, _ := newFixture(t)
 	tok := f.Token(vcstest.TokenExpired)
@@ -224,9 +279,16 @@ func TestEntraTokenSource(t *testing.T) {
 	cfg := f.Config("")
 	cfg.TokenSource = staticSource(f.Token(vcstest.TokenFull))
 	p := open(t, cfg)
+	before := f.RequestLog()
 	rep, err := p.CheckAccess(ctx(t), fixtureRepo)
 	if err != nil || !rep.OK() || rep.TokenKind != "Microsoft Entra access token" {
 		t.Fatalf("CheckAccess with a token source: %v\n%s", err, rep)
+	}
+	// Entra tokens are not bound to an organization: no account-wide call.
+	for _, r := range f.RequestLog()[len(before):] {
+		if strings.Contains(r, "/_apis/profile/") || strings.Contains(r, "/_apis/accounts") {
+			t.Errorf("CheckAccess with an Entra token called %s", r)
+		}
 	}
 }
 

@@ -22,7 +22,10 @@
 //     gets a 203 with an HTML sign-in page (SetBadCredentialAnswer changes
 //     this);
 //   - the account-wide profile and accounts calls on
-//     app.vssps.visualstudio.com refuse a PAT made for one organization.
+//     app.vssps.visualstudio.com need vso.profile (a PAT without it gets
+//     the 401 of a missing scope, naming its user), and do not know a PAT
+//     made for one organization (401 naming the anonymous identity);
+//   - every authenticated answer names the caller in X-VSS-UserData.
 //
 // Simplifications: a Bearer token is looked up among the PATs (it stands
 // for a Microsoft Entra token of the PAT's user with the PAT's scopes); the

@@ -30,7 +30,7 @@ func get(t *testing.T, c *http.Client, url, pat string) (int, map[string]any) {
 
 func TestAPIVersions(t *testing.T) {
 	s := azuredevopstest.New()
-	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
+	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: append(append([]string{}, azuredevopstest.FullScopes...), azuredevopstest.ScopeProfile)})
 	c := s.Client()
 	for _, tc := range []struct {
 		url    string
@@ -59,6 +59,52 @@ func TestAPIVersions(t *testing.T) {
 	}
 	if status, body := get(t, srv.Client(), srv.URL()+"/_apis/connectionData?api-version=7.0", pat); status != 200 || body["deploymentType"] != "onPremises" {
 		t.Errorf("Server with 7.0 = %d %v", status, body)
+	}
+}
+
+// The account-wide profile call tells a PAT without User Profile (Read)
+// (refused, naming its user) from a PAT bound to one organization
+// (refused as the anonymous identity).
+func TestAccountWideRefusals(t *testing.T) {
+	s := azuredevopstest.New()
+	profile := "https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1-preview.3"
+	user := ""
+	for _, tc := range []struct {
+		name    string
+		opts    azuredevopstest.PATOptions
+		status  int
+		namesID func() string
+	}{
+		{"with profile scope", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeProfile}}, 200, nil},
+		{"without profile scope", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes}, 401, func() string { return user }},
+		{"one organization", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeProfile}, Organization: s.Organization()}, 401,
+			func() string { return azuredevopstest.AnonymousID }},
+	} {
+		pat := s.CreatePAT("", tc.opts)
+		req, _ := http.NewRequest(http.MethodGet, profile, nil)
+		req.SetBasicAuth("", pat)
+		req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
+			continue
+		}
+		if tc.status == 200 {
+			user, _ = body["id"].(string)
+			if !strings.HasPrefix(resp.Header.Get("X-VSS-UserData"), user+":") || user == "" {
+				t.Errorf("%s: X-VSS-UserData %q does not name user %q", tc.name, resp.Header.Get("X-VSS-UserData"), user)
+			}
+			continue
+		}
+		if msg, _ := body["message"].(string); !strings.Contains(msg, "'"+tc.namesID()+"'") {
+			t.Errorf("%s: refusal %q does not name %s", tc.name, msg, tc.namesID())
+		}
 	}
 }
 

@@ -43,6 +43,9 @@ const (
 	ScopeHooks      = "vso.hooks"
 	ScopeHooksWrite = "vso.hooks_write"
 	ScopeProject    = "vso.project"
+	// ScopeProfile is User Profile (Read), which the account-wide profile
+	// and accounts calls need.
+	ScopeProfile = "vso.profile"
 	// ScopeFullAccess is the scope of a "Full access" PAT: every scope.
 	ScopeFullAccess = "app_token"
 )
@@ -173,14 +176,21 @@ func (s *Server) authenticate(q *request, vssps bool) bool {
 		s.reject(q, rejectBad)
 		return false
 	case vssps && p.opts.Organization != "" && !bearer:
-		// The account-wide service does not accept a PAT bound to one
-		// organization.
-		q.fail(http.StatusUnauthorized, "UnauthorizedRequestException", "TF400813: The user '%s' is not authorized to access this resource.", p.user.ID)
+		// The account-wide service does not know a PAT bound to one
+		// organization: the caller stays anonymous.
+		q.fail(http.StatusUnauthorized, "UnauthorizedRequestException", "TF400813: The user '%s' is not authorized to access this resource.", AnonymousID)
 		return false
 	}
 	q.user, q.pat = p.user, p
+	// Azure names the authenticated identity on every answer, a refusal
+	// for a missing scope included.
+	q.w.Header().Set("X-VSS-UserData", p.user.ID+":"+p.user.UniqueName)
 	return true
 }
+
+// AnonymousID is the identity Azure DevOps names when it does not know the
+// caller.
+const AnonymousID = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
 
 const signInPage = `<!DOCTYPE html>
 <html lang="en-US"><head><title>Azure DevOps Services | Sign In</title>
@@ -218,7 +228,7 @@ func (s *Server) reject(q *request, why rejection) {
 		redirect()
 	default:
 		q.w.Header().Set("WWW-Authenticate", `Bearer authorization_uri=https://login.microsoftonline.com/common, Basic realm="https://dev.azure.com/"`)
-		q.fail(http.StatusUnauthorized, "UnauthorizedRequestException", "TF400813: The user '' is not authorized to access this resource.")
+		q.fail(http.StatusUnauthorized, "UnauthorizedRequestException", "TF400813: The user '%s' is not authorized to access this resource.", AnonymousID)
 	}
 }
 
@@ -264,7 +274,7 @@ func (s *Server) serveConnectionData(q *request) {
 }
 
 func (s *Server) serveProfile(q *request, id string) {
-	if !q.needPreview() {
+	if !q.needPreview() || !q.scope(ScopeProfile) {
 		return
 	}
 	if id != "me" && !strings.EqualFold(id, q.user.ID) {
@@ -278,7 +288,7 @@ func (s *Server) serveProfile(q *request, id string) {
 }
 
 func (s *Server) serveAccounts(q *request) {
-	if !q.needPreview() {
+	if !q.needPreview() || !q.scope(ScopeProfile) {
 		return
 	}
 	member, owner := q.query("memberId"), q.query("ownerId")
