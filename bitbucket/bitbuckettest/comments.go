@@ -186,6 +186,23 @@ func (s *Server) commentFor(w http.ResponseWriter, r *http.Request, scopes ...st
 	return repo, pr.Number, c, p, true
 }
 
+// ownComment answers 404 for a deleted comment and 403 for another
+// user's, which only its author may edit or delete.
+func (s *Server) ownComment(w http.ResponseWriter, id int, p *principal, verb string) bool {
+	s.mu.Lock()
+	m := s.comments[id]
+	s.mu.Unlock()
+	if m == nil || m.deleted {
+		writeError(w, http.StatusNotFound, "Comment not found")
+		return false
+	}
+	if m.user == nil || m.user.AccountID != p.actor().AccountID {
+		writeError(w, http.StatusForbidden, "You can only "+verb+" your own comments.")
+		return false
+	}
+	return true
+}
+
 // GET /2.0/repositories/{ws}/{slug}/pullrequests/{id}/comments/{cid}
 func (s *Server) handleGetComment(w http.ResponseWriter, r *http.Request) {
 	repo, n, c, _, ok := s.commentFor(w, r, ScopeReadPullRequest)
@@ -202,15 +219,7 @@ func (s *Server) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	m := s.comments[c.ID]
-	s.mu.Unlock()
-	if m == nil || m.deleted {
-		writeError(w, http.StatusNotFound, "Comment not found")
-		return
-	}
-	if m.user == nil || m.user.AccountID != p.actor().AccountID {
-		writeError(w, http.StatusForbidden, "You can only edit your own comments.")
+	if !s.ownComment(w, c.ID, p, "edit") {
 		return
 	}
 	var req commentRequest
@@ -236,15 +245,7 @@ func (s *Server) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	m := s.comments[c.ID]
-	s.mu.Unlock()
-	if m == nil || m.deleted {
-		writeError(w, http.StatusNotFound, "Comment not found")
-		return
-	}
-	if m.user == nil || m.user.AccountID != p.actor().AccountID {
-		writeError(w, http.StatusForbidden, "You can only delete your own comments.")
+	if !s.ownComment(w, c.ID, p, "delete") {
 		return
 	}
 	_ = s.DeleteComment(repo.FullPath, c.ID)

@@ -163,14 +163,22 @@ func (s *Server) repoFor(w http.ResponseWriter, r *http.Request, scopes ...strin
 	return repo, p, perm, true
 }
 
-// GET /2.0/user
-func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+// userPrincipal returns the principal of a user-scoped endpoint: access
+// tokens have no user and are refused, as Bitbucket refuses them on
+// /user (BCLOUD-23528).
+func userPrincipal(w http.ResponseWriter, r *http.Request, scope string) (*principal, bool) {
 	p := principalOf(r)
 	if p.tok.kind.isAccessToken() {
 		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
-		return
+		return nil, false
 	}
-	if !requireScopes(w, p, ScopeReadUser) {
+	return p, requireScopes(w, p, scope)
+}
+
+// GET /2.0/user
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+	p, ok := userPrincipal(w, r, ScopeReadUser)
+	if !ok {
 		return
 	}
 	u := userJSON(p.tok.user)
@@ -199,12 +207,8 @@ func (s *Server) handleRemoved(w http.ResponseWriter, _ *http.Request) {
 // of the removed cross-workspace listings (CHANGE-3022). Access tokens
 // have no user and are refused.
 func (s *Server) handleUserWorkspaces(w http.ResponseWriter, r *http.Request) {
-	p := principalOf(r)
-	if p.tok.kind.isAccessToken() {
-		writeError(w, http.StatusForbidden, "This API is not available to access tokens: they are not linked to a user account.")
-		return
-	}
-	if !requireScopes(w, p, ScopeReadWorkspace) {
+	p, ok := userPrincipal(w, r, ScopeReadWorkspace)
+	if !ok {
 		return
 	}
 	seen := map[string]bool{}
