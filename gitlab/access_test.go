@@ -2,6 +2,7 @@ package gitlab_test
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +281,53 @@ func TestCheckAccessAdmin(t *testing.T) {
 	}
 	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "https://hooks.example.test/a", Secret: "s"}); err != nil {
 		t.Errorf("admin CreateWebhook: %v", err)
+	}
+}
+
+// TestCheckAccessProbeInconclusive: where GitLab lists no scopes and the
+// scope probe tells nothing either, webhook and comment permissions are
+// unknown, with a remediation that names the api scope, not a guess.
+func TestCheckAccessProbeInconclusive(t *testing.T) {
+	s := newSeeded(t, gitlabtest.WithoutTokenSelf())
+	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool { return r.Method == http.MethodPut })
+	rep, err := s.provider(t, s.tok).CheckAccess(testCtx(t), s.repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Check(vcs.PermReadRepository); c.Grant != vcs.Granted {
+		t.Errorf("read: %+v", c)
+	}
+	for _, perm := range []vcs.Permission{vcs.PermCreateWebhook, vcs.PermWriteComment} {
+		if c := checkOf(t, rep, perm); c.Grant != vcs.Unknown || !strings.Contains(c.Remediation, "api scope") {
+			t.Errorf("%s: %+v, want unknown with a remediation naming the api scope", perm, c)
+		}
+	}
+	if rep.Scopes != nil || rep.OK() {
+		t.Errorf("report:\n%s", rep)
+	}
+}
+
+// TestCheckAccessOAuthOnOldGitLab: an OAuth token whose scopes neither
+// /personal_access_tokens/self nor /oauth/token/info describe falls back
+// to the scope probe.
+func TestCheckAccessOAuthOnOldGitLab(t *testing.T) {
+	s := newSeeded(t)
+	tok, err := s.srv.CreateOAuthToken("bytebase-bot", []string{"api"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/personal_access_tokens/self")
+	})
+	s.srv.FailNext(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
+	cfg := s.srv.Config("")
+	cfg.TokenSource = staticSource(tok)
+	rep, err := open(t, cfg).CheckAccess(testCtx(t), s.repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The probe shows the api scope, not the full list: Scopes stays nil.
+	if !rep.OK() || rep.TokenKind != "OAuth token" || rep.Scopes != nil || !strings.Contains(rep.Check(vcs.PermCreateWebhook).Detail, "api scope") {
+		t.Errorf("OAuth report without token introspection:\n%s", rep)
 	}
 }

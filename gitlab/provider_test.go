@@ -3,6 +3,7 @@ package gitlab_test
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -181,26 +182,75 @@ func count(lines []string, prefix string) int {
 	return n
 }
 
-// TestPOSTNotRetried: the GitLab client retries POSTs on 5xx by default;
-// here a failed note is sent once and reported, never duplicated.
+// TestPOSTNotRetried: the GitLab client retries POSTs on 429 and 5xx by
+// default; here a failed note or hook is sent once and reported, never
+// duplicated, whatever the answer.
 func TestPOSTNotRetried(t *testing.T) {
+	isPost := func(r *http.Request) bool { return r.Method == http.MethodPost }
+	for _, tc := range []struct {
+		status int
+		kind   error
+	}{
+		{http.StatusBadGateway, vcs.ErrUnavailable},
+		{http.StatusServiceUnavailable, vcs.ErrUnavailable},
+		{http.StatusInternalServerError, vcs.ErrUnavailable},
+		{http.StatusTooManyRequests, vcs.ErrRateLimited}, // with Retry-After: 1
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			s := newSeeded(t)
+			p := s.provider(t, s.tok)
+			s.srv.FailNext(1, tc.status, isPost)
+			if _, err := p.CreateComment(testCtx(t), s.repo, s.mr, "once"); !errors.Is(err, tc.kind) {
+				t.Fatalf("CreateComment through a %d = %v, want %v", tc.status, err, tc.kind)
+			}
+			if n := count(s.srv.RequestLog(), "POST "); n != 1 {
+				t.Errorf("note POST sent %d times, want 1", n)
+			}
+			s.srv.FailNext(1, tc.status, isPost)
+			_, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "https://hooks.example.test/h", Secret: "s"})
+			if !errors.Is(err, tc.kind) {
+				t.Fatalf("CreateWebhook through a %d = %v, want %v", tc.status, err, tc.kind)
+			}
+			if hooks, _ := s.srv.Hooks(s.repo); len(hooks) != 0 || count(s.srv.RequestLog(), "POST ") != 2 {
+				t.Errorf("hooks %d, POSTs %d; want 0 and 2", len(hooks), count(s.srv.RequestLog(), "POST "))
+			}
+			if notes, _ := s.srv.Notes(s.repo, s.mr); len(notes) != 0 {
+				t.Errorf("notes written: %+v", notes)
+			}
+		})
+	}
+}
+
+// TestPUTRetried: an update is idempotent, so our policy sends it again
+// after a 502, with the same body.
+func TestPUTRetried(t *testing.T) {
 	s := newSeeded(t)
 	p := s.provider(t, s.tok)
-	s.srv.FailNext(1, http.StatusBadGateway, func(r *http.Request) bool { return r.Method == http.MethodPost })
-	_, err := p.CreateComment(testCtx(t), s.repo, s.mr, "once")
-	if !errors.Is(err, vcs.ErrUnavailable) {
-		t.Fatalf("CreateComment through a 502 = %v", err)
+	c, err := p.CreateComment(testCtx(t), s.repo, s.mr, "v1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := count(s.srv.RequestLog(), "POST "); n != 1 {
-		t.Errorf("POST sent %d times, want 1", n)
+	s.srv.FailNext(1, http.StatusBadGateway, func(r *http.Request) bool { return r.Method == http.MethodPut })
+	if got, err := p.UpdateComment(testCtx(t), s.repo, s.mr, c.ID, "v2"); err != nil || got.Body != "v2" {
+		t.Fatalf("UpdateComment after one 502 = %+v, %v", got, err)
 	}
-	s.srv.FailNext(1, http.StatusServiceUnavailable, func(r *http.Request) bool { return r.Method == http.MethodPost })
-	_, err = p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "https://hooks.example.test/h", Secret: "s"})
-	if !errors.Is(err, vcs.ErrUnavailable) {
-		t.Fatalf("CreateWebhook through a 503 = %v", err)
+	if n := count(s.srv.RequestLog(), "PUT "); n != 2 {
+		t.Errorf("PUT sent %d times, want 2", n)
 	}
-	if hooks, _ := s.srv.Hooks(s.repo); len(hooks) != 0 || count(s.srv.RequestLog(), "POST ") != 2 {
-		t.Errorf("hooks %d, POSTs %d", len(hooks), count(s.srv.RequestLog(), "POST "))
+}
+
+// TestNoClientSideRateLimiter: the GitLab client would size a limiter from
+// RateLimit-Limit (burst = a third of it, so none at all for a limit of 2)
+// and refuse requests itself; the provider leaves waiting to the host's
+// 429 and Retry-After.
+func TestNoClientSideRateLimiter(t *testing.T) {
+	s := newSeeded(t)
+	s.srv.SetRateLimit(2)
+	p := s.provider(t, s.tok)
+	for i := 0; i < 2; i++ {
+		if _, err := p.GetRepository(testCtx(t), s.repo); err != nil {
+			t.Fatalf("request %d within the host's limit: %v", i+1, err)
+		}
 	}
 }
 
