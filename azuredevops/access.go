@@ -53,22 +53,25 @@ type permissionEvaluationBatch struct {
 	Evaluations               []permissionEvaluation `json:"evaluations"`
 }
 
-// CheckAccess reports on the token and the three permissions on repo.
+// CheckAccess reports on the token and the three permissions on repo. A PAT
+// cannot read its own scopes or expiry: Scopes and ExpiresAt stay nil.
 //
-// Endpoints:
+// Azure DevOps API docs:
+//   - GET {org}/_apis/connectionData (the user)
+//   - GET https://app.vssps.visualstudio.com/_apis/profile/profiles/me (Services, PATs only)
+//   - GET https://app.vssps.visualstudio.com/_apis/accounts?memberId={id} (Services, PATs only)
+//   - GET {org}/{project}/_apis/git/repositories/{repo} (read repository)
+//   - POST {org}/_apis/security/permissionevaluationbatch (code and service-hook permissions)
 //
-//	GET  {org}/_apis/connectionData                              (the user)
-//	GET  https://app.vssps.visualstudio.com/_apis/profile/profiles/me
-//	GET  https://app.vssps.visualstudio.com/_apis/accounts?memberId={id}
-//	GET  {org}/{project}/_apis/git/repositories/{repo}           (read repository)
-//	POST {org}/_apis/security/permissionevaluationbatch          (code and service-hook permissions)
-//
-// The two account-wide calls (Azure DevOps Services only) answer 401 when
-// the PAT was created for a single organization; the setup guide requires
-// All accessible organizations, so create_webhook is reported missing with
-// that remediation. A PAT cannot read its own scopes or expiry: Scopes and
-// ExpiresAt stay nil. The permission batch evaluates the service user's
-// permissions; the POST only reads and is never retried.
+// The two account-wide calls tell whether a PAT was created for All
+// accessible organizations, which the setup guide requires: a PAT bound to
+// one organization is unknown there, and create_webhook is reported
+// missing with that remediation. They need the User Profile (Read) scope;
+// a PAT without it is still recognized by name and passes. Where Azure's
+// refusal names nobody, the two cases cannot be told apart and
+// create_webhook is Unknown with a note saying so. The permission batch
+// evaluates the service user's permissions; the POST only reads and is
+// never retried.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	ref, err := parseRepo(op, repo)
@@ -224,10 +227,6 @@ const (
 	reachUnknown
 )
 
-// anonymousID is the identity Azure DevOps names when it does not know the
-// caller.
-const anonymousID = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
-
 // refusedAs matches the identity in Azure's TF400813 refusal.
 var refusedAs = regexp.MustCompile(`TF400813: The user '([^']*)'`)
 
@@ -289,9 +288,10 @@ func (p *Provider) checkAllOrganizations(ctx context.Context, rep *vcs.AccessRep
 			rep.Notes = append(rep.Notes, noteNoProfileScope)
 			return reachAll, nil
 		case who != "" || ve.StatusCode != http.StatusUnauthorized:
-			// Anonymous, or a sign-in page instead of a 401: the
-			// account-wide service does not know the token the
-			// organization accepted a moment ago.
+			// Another identity (Azure names the anonymous one,
+			// aaaaaaaa-…, for a caller it does not know), or a sign-in
+			// page instead of a 401: the account-wide service does not
+			// know the token the organization accepted a moment ago.
 			rep.Notes = append(rep.Notes, "the personal access token works for organization "+p.inst.Organization+" only: "+AllOrganizationsRemediation)
 			return reachSingle, nil
 		}

@@ -508,3 +508,35 @@ func TestUpdateWebhookRepairsAHalfDoneURLChange(t *testing.T) {
 		t.Errorf("subscriptions at the new URL: %v", types)
 	}
 }
+
+// ListPullRequestFiles follows nextSkip / nextTop to the last page, however
+// small the host makes its pages.
+func TestPullRequestChangesPaging(t *testing.T) {
+	f, fx := newFixture(t)
+	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
+	f.SetPageSize(3)
+	before := len(f.RequestLog())
+	files, err := p.ListPullRequestFiles(ctx(t), fixtureRepo, f.PullRequest())
+	if err != nil || len(files) != len(fx.ExpectedChanges) {
+		t.Fatalf("ListPullRequestFiles = %d files, %v; want %d", len(files), err, len(fx.ExpectedChanges))
+	}
+	seen := map[string]bool{}
+	for _, cf := range files {
+		if seen[cf.Path] {
+			t.Errorf("%s listed twice", cf.Path)
+		}
+		seen[cf.Path] = true
+	}
+	pages := 0
+	for _, r := range f.RequestLog()[before:] {
+		if strings.Contains(r, "/changes?") {
+			pages++
+			if !strings.Contains(r, "%24top=") || !strings.Contains(r, "%24skip=") || !strings.Contains(r, "%24compareTo=0") {
+				t.Errorf("changes request %q lacks $top, $skip or $compareTo", r)
+			}
+		}
+	}
+	if pages < len(fx.ExpectedChanges)/3 {
+		t.Errorf("%d pages of changes fetched for %d files at 3 a page", pages, len(fx.ExpectedChanges))
+	}
+}

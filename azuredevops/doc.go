@@ -28,7 +28,17 @@
 // webhooks, optionally Project and Team (Read) to list repositories project
 // by project (without it they are listed in one call), and the
 // Organization field set to "All accessible organizations" (the setup
-// guide's requirement, which CheckAccess verifies). The service user needs
+// guide's requirement, which CheckAccess verifies through the account-wide
+// profile call). User Profile (Read) is optional: with it CheckAccess also
+// lists the user's organizations; without it Azure still tells the two
+// Organization settings apart by naming the caller in its refusal.
+//
+// # Limits
+//
+// ReadFile returns files up to MaxFileSize (the library's cap; Azure
+// documents none) and never a truncated one. Comments longer than
+// MaxCommentLength are refused before any request. Pull request changes
+// and project lists are followed to their last page. The service user needs
 // Contribute to pull requests on the repository and View subscriptions /
 // Edit subscription on the project (Project Administrators have them).
 //
