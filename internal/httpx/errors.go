@@ -60,8 +60,13 @@ func (e Errors) FromStatus(op string, resp *http.Response, message string) *vcs.
 		} else {
 			ve.Kind = vcs.ErrPermissionDenied
 		}
-	case http.StatusNotFound, http.StatusGone:
+	case http.StatusNotFound:
 		ve.Kind = vcs.ErrNotFound
+	case http.StatusGone:
+		// Hosts answer 410 for endpoints they retired (Bitbucket's
+		// cross-workspace APIs) as well as for deleted objects.
+		ve.Kind = vcs.ErrNotFound
+		ve.Hint = "the host answered 410 Gone: the object was deleted, or the host retired this API (update gitprovider)"
 	case http.StatusConflict, http.StatusUnprocessableEntity, http.StatusPreconditionFailed:
 		ve.Kind = vcs.ErrConflict
 	case http.StatusRequestEntityTooLarge:
