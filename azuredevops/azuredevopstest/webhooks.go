@@ -198,25 +198,35 @@ func (s *Server) validate(q *request, b *subscriptionBody) bool {
 	return true
 }
 
-// serveCreateSubscription is POST _apis/hooks/subscriptions. It needs
-// vso.hooks_write and Edit subscription on the project.
-func (s *Server) serveCreateSubscription(q *request) {
+// readSubscription checks the write scope and decodes the request body;
+// it answers and returns false when either fails.
+func readSubscription(q *request) (*subscriptionBody, bool) {
 	if !q.scope(ScopeHooksWrite) {
-		return
+		return nil, false
 	}
 	var b subscriptionBody
 	if err := readJSON(q.r, &b); err != nil {
 		q.fail(http.StatusBadRequest, "InvalidArgumentValueException", "The request body is not a subscription: %v", err)
+		return nil, false
+	}
+	return &b, true
+}
+
+// serveCreateSubscription is POST _apis/hooks/subscriptions. It needs
+// vso.hooks_write and Edit subscription on the project.
+func (s *Server) serveCreateSubscription(q *request) {
+	b, ok := readSubscription(q)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !q.permitted(nsHooks, hooksEdit, "Edit subscription", "PublisherSecurity/"+b.PublisherInputs["projectId"]) || !s.validate(q, &b) {
+	if !q.permitted(nsHooks, hooksEdit, "Edit subscription", "PublisherSecurity/"+b.PublisherInputs["projectId"]) || !s.validate(q, b) {
 		return
 	}
 	now := s.Now()
 	r := &subscriptionRec{ID: s.guid("subscription"), CreatedBy: q.user, Created: now}
-	r.apply(&b, q.user, now, "")
+	r.apply(b, q.user, now, "")
 	s.subs = append(s.subs, r)
 	q.json(http.StatusOK, s.subscriptionJSON(r))
 }
@@ -243,12 +253,8 @@ func (r *subscriptionRec) apply(b *subscriptionBody, u *User, now time.Time, old
 // serveReplaceSubscription is PUT _apis/hooks/subscriptions/{id}: the whole
 // subscription is replaced.
 func (s *Server) serveReplaceSubscription(q *request, id string) {
-	if !q.scope(ScopeHooksWrite) {
-		return
-	}
-	var b subscriptionBody
-	if err := readJSON(q.r, &b); err != nil {
-		q.fail(http.StatusBadRequest, "InvalidArgumentValueException", "The request body is not a subscription: %v", err)
+	b, ok := readSubscription(q)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -259,10 +265,10 @@ func (s *Server) serveReplaceSubscription(q *request, id string) {
 	}
 	if !q.permitted(nsHooks, hooksEdit, "Edit subscription", "PublisherSecurity/"+r.PublisherInputs["projectId"]) ||
 		!q.permitted(nsHooks, hooksEdit, "Edit subscription", "PublisherSecurity/"+b.PublisherInputs["projectId"]) ||
-		!s.validate(q, &b) {
+		!s.validate(q, b) {
 		return
 	}
-	r.apply(&b, q.user, s.Now(), r.ConsumerInputs["basicAuthPassword"])
+	r.apply(b, q.user, s.Now(), r.ConsumerInputs["basicAuthPassword"])
 	q.json(http.StatusOK, s.subscriptionJSON(r))
 }
 
