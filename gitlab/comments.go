@@ -12,7 +12,9 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
-// MaxCommentLength is GitLab's limit on a note body, in characters.
+// MaxCommentLength is GitLab's limit on a note body, in characters
+// (GitLab validates notes against its 1,000,000-character text limit).
+// Longer comments are vcs.ErrTooLarge before any request.
 const MaxCommentLength = 1_000_000
 
 // ListComments lists the merge request's notes, oldest first, every page.

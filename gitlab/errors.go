@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -28,8 +29,31 @@ func (p *Provider) fail(op string, resp *gl.Response, err error) error {
 	}
 	body := failedBody(resp, err)
 	ve := p.errs.FromResponse(op, resp.Response, body)
+	if ve.Message == "" {
+		ve.Message = p.errs.Creds.Redact(validationMessage(body))
+	}
 	p.refine(op, ve, body)
 	return ve
+}
+
+// validationMessage renders GitLab's validation errors, a message object
+// of attribute names and their problems ({"message": {"url": ["is
+// blocked: …"]}}), as "url is blocked: …".
+func validationMessage(body []byte) string {
+	var b struct {
+		Message map[string][]string `json:"message"`
+	}
+	if json.Unmarshal(body, &b) != nil {
+		return ""
+	}
+	var parts []string
+	for attr, problems := range b.Message {
+		for _, pr := range problems {
+			parts = append(parts, attr+" "+pr)
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
 }
 
 // failedBody returns the body of a failed answer, kept by keepErrorBodies.
@@ -93,6 +117,10 @@ func (p *Provider) refine(op string, ve *vcs.Error, body []byte) {
 			ve.Hint = "GitLab lets only a comment's author edit it: update comments with the token that posted them"
 		default:
 			ve.Hint = "reading the repository " + hintReporter
+		}
+	case http.StatusUnprocessableEntity:
+		if strings.Contains(msg, "url is blocked") && strings.Contains(msg, "local network") {
+			ve.Hint = "GitLab refuses webhook URLs in its local network by default: an administrator can allow them in Admin > Settings > Network > Outbound requests, or use a URL GitLab reaches from outside"
 		}
 	case http.StatusNotFound:
 		if strings.Contains(msg, "project not found") {

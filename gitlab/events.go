@@ -38,12 +38,14 @@ const (
 // from the receiver's clock before Verify rejects it as a replay.
 const DefaultTolerance = 5 * time.Minute
 
-// SigningToken returns the GitLab 19+ webhook signing token ("whsec_" and
-// the base64 of a 32-byte key) that CreateWebhook and UpdateWebhook
-// configure for a webhook secret: secret itself when it already is such a
-// token, else a key derived from it with HMAC-SHA256. Paste it into a hook
-// made by hand in GitLab's UI to have its deliveries signed with the same
-// secret.
+// SigningToken returns the GitLab 19+ webhook signing token that
+// CreateWebhook and UpdateWebhook configure for a webhook secret: secret
+// itself when it already is such a token ("whsec_" and the base64 of a
+// 32-byte key), else "whsec_" and the base64 of HMAC-SHA256 keyed with
+// secret over the fixed message "gitprovider gitlab webhook signing token
+// v1". Parser.Verify derives the same key from the secret. Paste it into
+// the signing token field of a hook made by hand in GitLab's UI to have its
+// deliveries signed for the same secret.
 func SigningToken(secret string) string {
 	if b64, ok := strings.CutPrefix(secret, "whsec_"); ok {
 		if key, err := base64.StdEncoding.DecodeString(b64); err == nil && len(key) == 32 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gitprovider/gitprovider/gitlab"
@@ -185,5 +186,71 @@ func TestPushAndInactiveWebhooks(t *testing.T) {
 	}
 	if err := p.DeleteWebhook(testCtx(t), s.repo, off.ID); !errors.Is(err, vcs.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
+	}
+}
+
+// TestHandMadeHookWithSecretTokenOnly: a hook an admin created by hand in
+// GitLab's UI with only the secret token (no signing token) on GitLab 19
+// sends X-Gitlab-Token and no signature; it verifies with the secret. The
+// same hook given SigningToken(secret) as its signing token is signed, and
+// verifies with the same secret.
+func TestHandMadeHookWithSecretTokenOnly(t *testing.T) {
+	s := newSeeded(t)
+	post := func(body string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.srv.APIURL()+"projects/acme%2Fplatform%2Fdb-migrations/hooks", strings.NewReader(body))
+		req.Header.Set("Private-Token", s.tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := s.srv.Client().Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("creating the hook by hand: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	post(`{"url":"` + hookURL + `/by-hand","token":"hand-secret","merge_requests_events":true}`)
+	post(`{"url":"` + hookURL + `/by-hand-signed","token":"hand-secret","signing_token":"` + gitlab.SigningToken("hand-secret") + `","merge_requests_events":true}`)
+
+	reqs, err := s.srv.ClosePullRequest(s.repo, s.mr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*http.Request{}
+	for _, r := range reqs {
+		got[r.URL.Path] = r
+	}
+	plain, signed := got["/hook/by-hand"], got["/hook/by-hand-signed"]
+	if plain == nil || signed == nil {
+		t.Fatalf("deliveries to %v", got)
+	}
+	if plain.Header.Get(gitlab.HeaderWebhookSignature) != "" || plain.Header.Get(gitlab.HeaderToken) != "hand-secret" {
+		t.Errorf("hand-made hook without signing token sent %v", plain.Header)
+	}
+	if signed.Header.Get(gitlab.HeaderWebhookSignature) == "" {
+		t.Errorf("hand-made hook with the derived signing token sent no signature: %v", signed.Header)
+	}
+	for _, r := range []*http.Request{plain, signed} {
+		if ev := serveDelivery(t, r, "hand-secret"); ev == nil || ev.Action != vcs.ActionClosed || ev.Number != s.mr {
+			t.Errorf("%s: event %+v", r.URL, ev)
+		}
+	}
+	body, _ := io.ReadAll(plain.Body)
+	if err := gitlab.NewParser().Verify(plain.Header, body, "other-secret"); !errors.Is(err, vcs.ErrInvalidSignature) {
+		t.Errorf("a wrong secret against X-Gitlab-Token: %v", err)
+	}
+}
+
+// TestWebhookURLBlocked: GitLab refuses webhook URLs in its local network
+// by default; the error says where an administrator allows them.
+func TestWebhookURLBlocked(t *testing.T) {
+	s := newSeeded(t, gitlabtest.BlockLocalWebhooks())
+	p := s.provider(t, s.tok)
+	_, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "http://10.1.2.3/hook", Secret: "s"})
+	var ve *vcs.Error
+	if !errors.Is(err, vcs.ErrConflict) || !errors.As(err, &ve) || !strings.Contains(ve.Message, "url is blocked: Requests to the local network are not allowed") ||
+		!strings.Contains(ve.Hint, "Outbound requests") {
+		t.Errorf("CreateWebhook to a private address = %v", err)
+	}
+	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "s"}); err != nil {
+		t.Errorf("CreateWebhook to a public address: %v", err)
 	}
 }

@@ -63,6 +63,7 @@ type Server struct {
 	noSelf       bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
 	noSigning    bool // signing_token is ignored (GitLab < 19 or flag off)
 	maxDiffFiles int  // the instance's "Maximum diff files" limit
+	blockLocal   bool // webhook URLs in the local network are refused
 	faults       []*fault
 }
 
@@ -90,6 +91,12 @@ func WithoutTokenSelf() Option { return func(s *Server) { s.noSelf = true } }
 // GitLab before 19.0 (or with the webhook_signing_token flag off) does:
 // deliveries then carry only X-Gitlab-Token.
 func WithoutSigningTokens() Option { return func(s *Server) { s.noSigning = true } }
+
+// BlockLocalWebhooks makes the fake refuse webhook URLs on localhost or in
+// a private network with 422 "url is blocked", as GitLab does unless an
+// administrator allows requests to the local network. The fake allows them
+// by default, so that httptest receivers work.
+func BlockLocalWebhooks() Option { return func(s *Server) { s.blockLocal = true } }
 
 // New returns an empty fake GitLab instance.
 func New(opts ...Option) *Server {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -208,6 +209,9 @@ func (s *Server) applyHookParams(h *fakegit.Hook, p params) any {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return map[string][]string{"url": {"is blocked: Only allowed schemes are http, https"}}
 		}
+		if msg := s.blockedURL(u); msg != "" {
+			return map[string][]string{"url": {"is blocked: " + msg}}
+		}
 		h.URL = v
 	}
 	if v, ok := p.str("token"); ok {
@@ -243,6 +247,26 @@ func (s *Server) applyHookParams(h *fakegit.Hook, p params) any {
 		}
 	}
 	return nil
+}
+
+// blockedURL returns GitLab's reason for refusing a webhook URL in its
+// local network, when BlockLocalWebhooks is set.
+func (s *Server) blockedURL(u *url.URL) string {
+	s.mu.Lock()
+	block := s.blockLocal
+	s.mu.Unlock()
+	if !block {
+		return ""
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	switch {
+	case strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback()):
+		return "Requests to localhost are not allowed"
+	case ip != nil && (ip.IsPrivate() || ip.IsLinkLocalUnicast()):
+		return "Requests to the local network are not allowed"
+	}
+	return ""
 }
 
 func validSigningToken(t string) bool {
