@@ -5,6 +5,8 @@ package pager
 import (
 	"context"
 	"iter"
+
+	"github.com/gitprovider/gitprovider/vcs"
 )
 
 // Fetch returns one page of items and the cursor of the next page ("" when
@@ -12,8 +14,9 @@ import (
 type Fetch[T any] func(ctx context.Context, cursor string) (items []T, next string, err error)
 
 // Seq yields every item of every page. It stops at the first error, which
-// it yields once, and when the consumer stops ranging. A cursor that
-// repeats ends the sequence with no error rather than looping forever.
+// it yields once, and when the consumer stops ranging. A next-page cursor
+// the host already gave ends the sequence with an error matching
+// vcs.ErrTruncated rather than looping forever or stopping silently.
 func Seq[T any](ctx context.Context, fetch Fetch[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -34,7 +37,11 @@ func Seq[T any](ctx context.Context, fetch Fetch[T]) iter.Seq2[T, error] {
 					return
 				}
 			}
-			if next == "" || seen[next] {
+			if next == "" {
+				return
+			}
+			if seen[next] {
+				yield(zero, &vcs.Error{Op: "List", Kind: vcs.ErrTruncated, Message: "the host returned a next-page cursor it had already returned; the list is incomplete"})
 				return
 			}
 			seen[next] = true

@@ -109,6 +109,9 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 	case nil:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	case *Raw:
+		if o.Limit > 0 && resp.ContentLength > o.Limit {
+			return resp, vcs.Errorf(c.Errors.Kind, r.Op, vcs.ErrTooLarge, "the answer of %d bytes exceeds %d bytes", resp.ContentLength, o.Limit)
+		}
 		rd := io.Reader(resp.Body)
 		if o.Limit > 0 {
 			rd = io.LimitReader(resp.Body, o.Limit+1)
