@@ -27,7 +27,8 @@ type RepoOptions struct {
 	// DefaultBranch defaults to "main".
 	DefaultBranch string
 	// Visibility is Private (the default), Internal or Public.
-	Visibility  string
+	Visibility string
+	// Description is the project's description.
 	Description string
 	// Files are committed to the default branch.
 	Files map[string]string

@@ -56,9 +56,9 @@ type Server struct {
 	rate         map[string]*rateWindow
 	users        map[string]*User // by lower-cased username
 	userByID     map[int]*User
-	groups       map[string]*group // by lower-cased full path
-	projects     map[int]*project  // by fakegit repo ID
-	tokens       map[string]*Token // by secret value
+	groups       map[string]*group       // by lower-cased full path
+	projects     map[int]*project        // by fakegit repo ID
+	tokens       map[string]*accessToken // by secret value
 	nextID       int
 	noSelf       bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
 	noSigning    bool // signing_token is ignored (GitLab < 19 or flag off)
@@ -107,7 +107,7 @@ func New(opts ...Option) *Server {
 		userByID:     map[int]*User{},
 		groups:       map[string]*group{},
 		projects:     map[int]*project{},
-		tokens:       map[string]*Token{},
+		tokens:       map[string]*accessToken{},
 		nextID:       100,
 		maxDiffFiles: DefaultDiffMaxFiles,
 	}

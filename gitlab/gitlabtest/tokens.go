@@ -30,32 +30,35 @@ const (
 // User is a GitLab user (bot users of project and group access tokens
 // included).
 type User struct {
+	// ID is the user's numeric ID; Username the login.
 	ID       int
 	Username string
-	Name     string
-	Bot      bool
+	// Name is the display name.
+	Name string
+	// Bot marks the bot users of project and group access tokens.
+	Bot bool
 	// Admin users may do anything on every project without being members.
 	Admin bool
 }
 
-// TokenKind tells the fake's kinds of token apart.
-type TokenKind string
+// tokenKind tells the fake's kinds of token apart.
+type tokenKind string
 
 // Token kinds.
 const (
-	PersonalToken TokenKind = "personal"
-	ProjectToken  TokenKind = "project"
-	GroupToken    TokenKind = "group"
-	OAuthToken    TokenKind = "oauth"
+	personalToken tokenKind = "personal"
+	projectToken  tokenKind = "project"
+	groupToken    tokenKind = "group"
+	oauthToken    tokenKind = "oauth"
 )
 
-// Token is an access token the fake accepts.
-type Token struct {
+// accessToken is a token the fake accepts.
+type accessToken struct {
 	ID     int
 	Name   string
-	Value  string
-	Kind   TokenKind
-	UserID int
+	Value  string // the secret the client sends
+	Kind   tokenKind
+	UserID int // the token's user (a bot user for project and group tokens)
 	Scopes []string
 	// ExpiresAt is the expiry date (midnight UTC, as GitLab stores a date):
 	// the token stops working at that instant. Zero: never. OAuth tokens
@@ -138,7 +141,7 @@ func (s *Server) AddMember(path, username string, role AccessLevel) error {
 	return nil
 }
 
-func (s *Server) newToken(kind TokenKind, userID int, o TokenOptions) *Token {
+func (s *Server) newToken(kind tokenKind, userID int, o TokenOptions) *accessToken {
 	name := o.Name
 	if name == "" {
 		name = "gitprovider"
@@ -147,7 +150,7 @@ func (s *Server) newToken(kind TokenKind, userID int, o TokenOptions) *Token {
 	if scopes == nil {
 		scopes = []string{"api"}
 	}
-	t := &Token{
+	t := &accessToken{
 		ID: s.newID(), Name: name, Kind: kind, UserID: userID,
 		Scopes: append([]string(nil), scopes...), Created: s.Now(),
 	}
@@ -155,7 +158,7 @@ func (s *Server) newToken(kind TokenKind, userID int, o TokenOptions) *Token {
 		e := o.ExpiresAt.UTC()
 		t.ExpiresAt = time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	if kind == OAuthToken {
+	if kind == oauthToken {
 		t.Value = randomHex(32)
 	} else {
 		t.Value = "glpat-" + randomHex(10)
@@ -172,7 +175,7 @@ func (s *Server) CreatePersonalAccessToken(username string, o TokenOptions) (str
 	if u == nil {
 		return "", fmt.Errorf("gitlabtest: no user %q", username)
 	}
-	return s.newToken(PersonalToken, u.ID, o).Value, nil
+	return s.newToken(personalToken, u.ID, o).Value, nil
 }
 
 // CreateProjectAccessToken issues a project access token: GitLab creates a
@@ -187,7 +190,7 @@ func (s *Server) CreateProjectAccessToken(project string, o TokenOptions) (strin
 	defer s.mu.Unlock()
 	bot := s.createUserLocked(fmt.Sprintf("project_%d_bot_%s", repo.ID, randomHex(16)), "Project bot", true)
 	s.projects[repo.ID].members[bot.ID] = roleOr(o.Role, Maintainer)
-	return s.newToken(ProjectToken, bot.ID, o).Value, nil
+	return s.newToken(projectToken, bot.ID, o).Value, nil
 }
 
 // CreateGroupAccessToken issues a group access token: its bot user is a
@@ -201,7 +204,7 @@ func (s *Server) CreateGroupAccessToken(groupPath string, o TokenOptions) (strin
 	}
 	bot := s.createUserLocked(fmt.Sprintf("group_%d_bot_%s", g.ID, randomHex(16)), "Group bot", true)
 	g.members[bot.ID] = roleOr(o.Role, Maintainer)
-	return s.newToken(GroupToken, bot.ID, o).Value, nil
+	return s.newToken(groupToken, bot.ID, o).Value, nil
 }
 
 // CreateOAuthToken issues an OAuth access token of a user, valid for ttl
@@ -217,7 +220,7 @@ func (s *Server) CreateOAuthToken(username string, scopes []string, ttl time.Dur
 	if ttl <= 0 {
 		ttl = 2 * time.Hour
 	}
-	t := s.newToken(OAuthToken, u.ID, TokenOptions{Name: "oauth", Scopes: scopes})
+	t := s.newToken(oauthToken, u.ID, TokenOptions{Name: "oauth", Scopes: scopes})
 	t.ExpiresAt = s.Now().Add(ttl).Truncate(time.Second)
 	return t.Value, nil
 }
@@ -262,7 +265,7 @@ func randomHex(n int) string {
 
 // caller is who made a request: a token and its user, or nobody.
 type caller struct {
-	token *Token
+	token *accessToken
 	user  *User
 }
 
@@ -296,7 +299,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, 
 	now := s.Now()
 	s.mu.Unlock()
 	switch {
-	case t == nil, t.Kind == OAuthToken && !bearer:
+	case t == nil, t.Kind == oauthToken && !bearer:
 		writeError(w, http.StatusUnauthorized, "401 Unauthorized")
 	case t.Revoked:
 		invalidToken(w, "Token was revoked. You have to re-authorize from the user.")
@@ -413,7 +416,7 @@ func (s *Server) handleTokenSelf(w http.ResponseWriter, r *http.Request, c *call
 	case c.anonymous():
 		writeError(w, http.StatusUnauthorized, "401 Unauthorized")
 		return
-	case c.token.Kind == OAuthToken:
+	case c.token.Kind == oauthToken:
 		writeError(w, http.StatusBadRequest, "400 Bad request - This endpoint requires token type to be a personal access token")
 		return
 	}
@@ -432,7 +435,7 @@ func (s *Server) handleTokenSelf(w http.ResponseWriter, r *http.Request, c *call
 // handleTokenInfo serves GET /oauth/token/info (outside /api/v4), which
 // describes OAuth tokens only.
 func (s *Server) handleTokenInfo(w http.ResponseWriter, r *http.Request, c *caller) {
-	if c.anonymous() || c.token.Kind != OAuthToken {
+	if c.anonymous() || c.token.Kind != oauthToken {
 		invalidToken(w, "The access token is invalid")
 		return
 	}

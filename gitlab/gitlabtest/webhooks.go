@@ -29,13 +29,18 @@ var hookFlags = []string{
 // Hook is a project webhook as the fake stores it, secrets included (the
 // API never returns them).
 type Hook struct {
-	ID  int
+	// ID is the hook's ID in the API.
+	ID int
+	// URL receives the deliveries.
 	URL string
 	// Token is sent in X-Gitlab-Token.
 	Token string
 	// SigningToken ("whsec_…") signs deliveries (GitLab 19+).
-	SigningToken          string
-	Events                map[string]bool
+	SigningToken string
+	// Events holds the event switches that are on, by their API names
+	// ("merge_requests_events", "push_events", …).
+	Events map[string]bool
+	// EnableSSLVerification is the hook's TLS verification setting.
 	EnableSSLVerification bool
 }
 
