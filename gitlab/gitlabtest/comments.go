@@ -2,6 +2,7 @@ package gitlabtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -93,22 +94,8 @@ func (s *Server) handleCreateNote(w http.ResponseWriter, r *http.Request, c *cal
 		writeError(w, http.StatusForbidden, "403 Forbidden")
 		return
 	}
-	params, err := readParams(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "400 Bad request - "+err.Error())
-		return
-	}
-	body, present := params.str("body")
-	if !present {
-		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "body is missing"})
-		return
-	}
-	if strings.TrimSpace(body) == "" {
-		writeError(w, http.StatusBadRequest, map[string][]string{"note": {"can't be blank"}})
-		return
-	}
-	if utf8.RuneCountInString(body) > MaxNoteLength {
-		writeError(w, http.StatusBadRequest, map[string][]string{"note": {"is too long (maximum is 1000000 characters)"}})
+	body, ok := noteBody(w, r)
+	if !ok {
 		return
 	}
 	note, err := s.store.AddComment(repo.FullPath, pr.Number, c.user.Username, body)
@@ -149,21 +136,8 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request, c *caller, i
 		writeError(w, http.StatusForbidden, "403 Forbidden")
 		return
 	}
-	params, err := readParams(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "400 Bad request - "+err.Error())
-		return
-	}
-	body, present := params.str("body")
-	switch {
-	case !present:
-		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "body is missing"})
-		return
-	case strings.TrimSpace(body) == "":
-		writeError(w, http.StatusBadRequest, map[string][]string{"note": {"can't be blank"}})
-		return
-	case utf8.RuneCountInString(body) > MaxNoteLength:
-		writeError(w, http.StatusBadRequest, map[string][]string{"note": {"is too long (maximum is 1000000 characters)"}})
+	body, ok := noteBody(w, r)
+	if !ok {
 		return
 	}
 	note, err = s.store.UpdateComment(repo.FullPath, n, body)
@@ -172,6 +146,28 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request, c *caller, i
 		return
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, s.noteJSON(repo, pr, note))
+}
+
+// noteBody reads and checks the body parameter of a note create or
+// update, answering GitLab's 400s for a missing, blank or too long one.
+func noteBody(w http.ResponseWriter, r *http.Request) (string, bool) {
+	params, err := readParams(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "400 Bad request - "+err.Error())
+		return "", false
+	}
+	body, present := params.str("body")
+	switch {
+	case !present:
+		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "body is missing"})
+	case strings.TrimSpace(body) == "":
+		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "body is empty"})
+	case utf8.RuneCountInString(body) > MaxNoteLength:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf(`400 Bad request - Note {:note=>["is too long (maximum is %d characters)"]}`, MaxNoteLength))
+	default:
+		return body, true
+	}
+	return "", false
 }
 
 // params are request parameters from a JSON body, a form body or the
