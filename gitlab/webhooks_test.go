@@ -254,3 +254,64 @@ func TestWebhookURLBlocked(t *testing.T) {
 		t.Errorf("CreateWebhook to a public address: %v", err)
 	}
 }
+
+// bodyRecorder keeps the writes that reach the fake: method, URL, content
+// type and body.
+type bodyRecorder struct {
+	next   http.RoundTripper
+	writes []string
+}
+
+func (b *bodyRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet && r.Body != nil {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		b.writes = append(b.writes, r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Content-Type")+" "+string(body))
+	}
+	return b.next.RoundTrip(r)
+}
+
+// TestWritesSendJSONBodies: notes and hooks are written with JSON bodies
+// (never the query string, which would put a secret in access logs), with
+// every hook setting stated explicitly.
+func TestWritesSendJSONBodies(t *testing.T) {
+	s := newSeeded(t)
+	rec := &bodyRecorder{next: s.srv.Client().Transport}
+	cfg := s.srv.Config(s.tok)
+	cfg.HTTPClient = &http.Client{Transport: rec}
+	p := open(t, cfg)
+	c, err := p.CreateComment(testCtx(t), s.repo, s.mr, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpdateComment(testCtx(t), s.repo, s.mr, c.ID, "hello again"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpdateWebhook(testCtx(t), s.repo, h.ID, vcs.WebhookOptions{URL: hookURL + "/v2", Secret: "s3cret"}); err != nil {
+		t.Fatal(err)
+	}
+	signing := gitlab.SigningToken("s3cret")
+	hook := func(url string) string {
+		return `{"url":"` + url + `","token":"s3cret","signing_token":"` + signing +
+			`","merge_requests_events":true,"push_events":false,"enable_ssl_verification":true}`
+	}
+	const project = "/api/v4/projects/acme%2Fplatform%2Fdb-migrations"
+	want := []string{
+		"POST " + project + "/merge_requests/1/notes application/json " + `{"body":"hello"}`,
+		"PUT " + project + "/merge_requests/1/notes/" + c.ID + " application/json " + `{"body":"hello again"}`,
+		"POST " + project + "/hooks application/json " + hook(hookURL),
+		"PUT " + project + "/hooks/" + h.ID + " application/json " + hook(hookURL+"/v2"),
+	}
+	if len(rec.writes) != len(want) {
+		t.Fatalf("writes:\n%s", strings.Join(rec.writes, "\n"))
+	}
+	for i := range want {
+		if strings.TrimSpace(rec.writes[i]) != want[i] {
+			t.Errorf("write %d:\n got %s\nwant %s", i, rec.writes[i], want[i])
+		}
+	}
+}
