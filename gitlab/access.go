@@ -221,13 +221,16 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	return rep, nil
 }
 
-// tokenInfo asks GitLab about the token: /personal_access_tokens/self for
-// access tokens, /oauth/token/info for OAuth tokens. Answers that mean
-// "not available here" (400, 401, 403, 404) leave the scopes unknown.
+// tokenInfo asks GitLab about the token: /personal_access_tokens/self
+// describes personal, project and group access tokens (GitLab 15.5+) and
+// refuses other tokens with 400; /oauth/token/info describes OAuth tokens.
+// Answers that mean "not available here" leave the scopes unknown, and the
+// kind too where nothing tells it.
 func (p *Provider) tokenInfo(ctx context.Context, op string) (*tokenInfo, error) {
-	info := &tokenInfo{kind: "personal access token"}
+	info := &tokenInfo{}
 	pat, resp, err := p.client.PersonalAccessTokens.GetSinglePersonalAccessToken(reqCtx(ctx))
 	if err == nil {
+		info.kind = "personal access token"
 		info.scopes = append([]string{}, pat.Scopes...)
 		info.userID = pat.UserID
 		if pat.ExpiresAt != nil {
@@ -238,25 +241,29 @@ func (p *Provider) tokenInfo(ctx context.Context, op string) (*tokenInfo, error)
 		}
 		return info, nil
 	}
-	if ferr := p.fail(op, resp, err); !unavailable(ferr) {
+	ferr := p.fail(op, resp, err)
+	if !unavailable(ferr) {
 		return nil, ferr
 	}
-	if p.creds.FromSource() {
+	if resp != nil && resp.StatusCode == http.StatusBadRequest {
+		// "This endpoint requires token type to be a personal access
+		// token": the API takes no other kind of token but OAuth.
 		info.kind = "OAuth token"
-		if oauth, ok := p.oauthInfo(ctx); ok {
-			info.scopes = oauth.Scope
-			if info.scopes == nil {
-				info.scopes = oauth.Scopes
-			}
-			if info.scopes == nil {
-				info.scopes = []string{}
-			}
-			if oauth.ExpiresIn != nil {
-				e := p.errs.Now().Add(time.Duration(*oauth.ExpiresIn) * time.Second).Truncate(time.Second)
-				info.expires = &e
-			}
-			return info, nil
+	}
+	if oauth, ok := p.oauthInfo(ctx); ok {
+		info.kind = "OAuth token"
+		info.scopes = oauth.Scope
+		if info.scopes == nil {
+			info.scopes = oauth.Scopes
 		}
+		if info.scopes == nil {
+			info.scopes = []string{}
+		}
+		if oauth.ExpiresIn != nil {
+			e := p.errs.Now().Add(time.Duration(*oauth.ExpiresIn) * time.Second).Truncate(time.Second)
+			info.expires = &e
+		}
+		return info, nil
 	}
 	info.note = "GitLab did not list the token's scopes (GET /personal_access_tokens/self is unavailable for OAuth tokens and before GitLab 15.5)"
 	return info, nil
@@ -286,7 +293,7 @@ type oauthTokenInfo struct {
 }
 
 // oauthInfo reads GET /oauth/token/info, which lives at the instance root,
-// outside /api/v4.
+// outside /api/v4; it answers 401 for tokens that are not OAuth tokens.
 func (p *Provider) oauthInfo(ctx context.Context) (*oauthTokenInfo, bool) {
 	u := *p.web
 	u.Path += "oauth/token/info"

@@ -175,8 +175,9 @@ func TestCheckAccessPublicProjectNonMember(t *testing.T) {
 	}
 }
 
-// TestCheckAccessOAuth: an OAuth token (Bearer, from a TokenSource) has no
-// /personal_access_tokens/self; its scopes come from /oauth/token/info.
+// TestCheckAccessOAuth: an OAuth token (Bearer, from a TokenSource or
+// pasted as the token) has no /personal_access_tokens/self; its scopes and
+// expiry come from /oauth/token/info.
 func TestCheckAccessOAuth(t *testing.T) {
 	s := newSeeded(t)
 	tok, err := s.srv.CreateOAuthToken("bytebase-bot", []string{"api"}, time.Hour)
@@ -185,33 +186,37 @@ func TestCheckAccessOAuth(t *testing.T) {
 	}
 	cfg := s.srv.Config("")
 	cfg.TokenSource = staticSource(tok)
-	p := open(t, cfg)
-	rep, err := p.CheckAccess(testCtx(t), s.repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() || rep.TokenKind != "OAuth token" || len(rep.Scopes) != 1 || rep.ExpiresAt == nil {
-		t.Errorf("OAuth report:\n%s", rep)
-	}
-	// The same token sent as PRIVATE-TOKEN is refused: OAuth needs Bearer.
-	if _, err := open(t, s.srv.Config(tok)).GetRepository(testCtx(t), s.repo); !errors.Is(err, vcs.ErrUnauthorized) {
-		t.Errorf("OAuth token in PRIVATE-TOKEN = %v", err)
+	for _, p := range []vcs.Provider{open(t, cfg), s.provider(t, tok)} {
+		rep, err := p.CheckAccess(testCtx(t), s.repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() || rep.TokenKind != "OAuth token" || strings.Join(rep.Scopes, ",") != "api" || rep.ExpiresAt == nil {
+			t.Errorf("OAuth report:\n%s", rep)
+		}
 	}
 
-	// Where neither /personal_access_tokens/self (older versions fail on
-	// OAuth tokens) nor /oauth/token/info describes the token, the scope
-	// probe tells whether it has api.
-	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool {
-		return strings.HasSuffix(r.URL.Path, "/personal_access_tokens/self")
-	})
+	// Where /oauth/token/info does not answer either, the scope probe
+	// tells whether the token has api; /personal_access_tokens/self's 400
+	// still says it is an OAuth token.
 	s.srv.FailNext(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
-	rep, err = p.CheckAccess(testCtx(t), s.repo)
+	rep, err := open(t, cfg).CheckAccess(testCtx(t), s.repo)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The probe shows the api scope, not the full list: Scopes stays nil.
 	if !rep.OK() || rep.TokenKind != "OAuth token" || rep.Scopes != nil || !strings.Contains(rep.Check(vcs.PermCreateWebhook).Detail, "api scope") {
 		t.Errorf("OAuth report without token introspection:\n%s", rep)
+	}
+
+	// Versions that fail on OAuth tokens (500) do not tell the kind.
+	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/personal_access_tokens/self")
+	})
+	s.srv.FailNext(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
+	rep, err = open(t, cfg).CheckAccess(testCtx(t), s.repo)
+	if err != nil || !rep.OK() || rep.TokenKind != "" {
+		t.Errorf("OAuth report where GitLab fails on the token: %v\n%s", err, rep)
 	}
 }
 

@@ -20,9 +20,10 @@
 //
 // # Tokens
 //
-// Personal, project and group access tokens go in vcs.Config.Token and are
-// sent in the PRIVATE-TOKEN header; OAuth tokens come from
-// vcs.Config.TokenSource and are sent as Bearer tokens. The workflow needs:
+// Personal, project and group access tokens and OAuth tokens go in
+// vcs.Config.Token, or come from vcs.Config.TokenSource (OAuth tokens that
+// refresh, rotated tokens); every kind is sent as "Authorization: Bearer",
+// which GitLab accepts for all of them. The workflow needs:
 //
 //   - read repository: scope read_repository, read_api or api, and at least
 //     the Reporter role on a private project (read_api or api for listing

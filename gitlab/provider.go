@@ -70,13 +70,16 @@ func New(cfg vcs.Config) (*Provider, error) {
 		Config:      cfg,
 		AuthHosts:   []string{httpx.HostOf(api)},
 		Credentials: creds,
-		Authorize:   authorize,
+		// GitLab takes personal, project and group access tokens and OAuth
+		// tokens as Bearer tokens (PRIVATE-TOKEN takes access tokens
+		// only), so one header serves every kind, however it is supplied.
+		Authorize: httpx.Bearer,
 	})
 	if err != nil {
 		return nil, err
 	}
 	client, err := gl.NewAuthSourceClient(
-		// Our transport sets PRIVATE-TOKEN or Bearer on each request, so
+		// Our transport sets "Authorization: Bearer" on each request, so
 		// the client sends no credentials of its own.
 		gl.Unauthenticated{},
 		gl.WithBaseURL(api.String()),
@@ -121,17 +124,6 @@ func (p *Provider) SetToken(token string) error {
 		return vcs.Errorf(kind, "SetToken", vcs.ErrInvalidArgument, "%v", err)
 	}
 	return nil
-}
-
-// authorize sends static tokens (personal, project and group access
-// tokens) in PRIVATE-TOKEN and tokens from a TokenSource (OAuth) as
-// Bearer tokens; GitLab accepts access tokens as Bearer too.
-func authorize(req *http.Request, _ *httpx.Credentials, token string, oauth bool) {
-	if oauth {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return
-	}
-	req.Header.Set("Private-Token", token)
 }
 
 // ParseInstanceURL returns the API root and the web root (both ending in

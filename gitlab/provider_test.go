@@ -120,7 +120,7 @@ func TestCredentialsHeaders(t *testing.T) {
 	if _, err := open(t, cfg).GetRepository(testCtx(t), s.repo); err != nil {
 		t.Fatal(err)
 	}
-	if h := rec.seen[0]; h.Get("Private-Token") != s.tok || h.Get("Authorization") != "" {
+	if h := rec.seen[0]; h.Get("Authorization") != "Bearer "+s.tok || h.Get("Private-Token") != "" {
 		t.Errorf("static token sent as %v", h)
 	}
 
