@@ -261,7 +261,7 @@ func nextPage(resp *gl.Response) string {
 
 // Remediation texts shared by error hints and CheckAccess.
 const (
-	hintScope      = "create a token with the api scope (User settings > Access tokens, or for a project access token the project's Settings > Access tokens) and update the provider with it"
+	hintScope      = "create a token with the api scope (personal: your avatar > Edit profile > Access tokens; project or group access token: the project's or group's Settings > Access tokens) and update the provider with it"
 	hintMaintainer = "webhook creation needs at least the Maintainer role on the project (a project access token needs at least Maintainer role): raise the service user's role in the project's Manage > Members, or create a project access token with the Maintainer role"
 	hintReporter   = "needs at least the Reporter role on the project: add the service user to the project (Manage > Members) as Reporter or higher"
 )
