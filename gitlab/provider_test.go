@@ -1,7 +1,9 @@
 package gitlab_test
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,18 +98,25 @@ func TestParseInstanceURL(t *testing.T) {
 	}
 }
 
-// recorder records the credentials headers that reach the fake.
+// recorder records the requests that reach the fake: their headers and
+// URLs, and for writes "METHOD URI CONTENT-TYPE BODY".
 type recorder struct {
-	mu   sync.Mutex
-	next http.RoundTripper
-	seen []http.Header
-	urls []string
+	mu     sync.Mutex
+	next   http.RoundTripper
+	seen   []http.Header
+	urls   []string
+	writes []string
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.mu.Lock()
 	r.seen = append(r.seen, req.Header.Clone())
 	r.urls = append(r.urls, req.URL.String())
+	if req.Method != http.MethodGet && req.Body != nil {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		r.writes = append(r.writes, req.Method+" "+req.URL.RequestURI()+" "+req.Header.Get("Content-Type")+" "+string(body))
+	}
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
 }

@@ -1,7 +1,6 @@
 package gitlab_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -52,15 +51,7 @@ func TestUpdateWebhookKeepsSecret(t *testing.T) {
 	}
 
 	// The fake models GitLab: a bare URL change drops the secrets.
-	body := []byte(`{"url":"` + hookURL + `/moved"}`)
-	req, _ := http.NewRequest(http.MethodPut, s.srv.APIURL()+"projects/acme%2Fplatform%2Fdb-migrations/hooks/"+h.ID, bytes.NewReader(body))
-	req.Header.Set("Private-Token", s.tok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.srv.Client().Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("raw PUT: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	rawHookCall(t, s, http.MethodPut, "/"+h.ID, `{"url":"`+hookURL+`/moved"}`, http.StatusOK)
 	if hooks, _ := s.srv.Hooks(s.repo); hooks[0].Token != "" || hooks[0].SigningToken != "" {
 		t.Fatalf("the fake kept the token across a URL change: %+v", hooks[0])
 	}
@@ -81,6 +72,20 @@ func TestUpdateWebhookKeepsSecret(t *testing.T) {
 	if ev == nil || !ev.Merged || ev.Number != s.mr || ev.Repository != s.repo {
 		t.Errorf("merged event = %+v", ev)
 	}
+}
+
+// rawHookCall calls the seeded project's hooks API directly (as GitLab's UI
+// or another client would), bypassing the provider.
+func rawHookCall(t *testing.T, s *seeded, method, suffix, body string, want int) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.srv.APIURL()+"projects/acme%2Fplatform%2Fdb-migrations/hooks"+suffix, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.srv.Client().Do(req)
+	if err != nil || resp.StatusCode != want {
+		t.Fatalf("%s hooks%s: %v %v, want %d", method, suffix, resp, err, want)
+	}
+	resp.Body.Close()
 }
 
 // serveDelivery passes a fake delivery through vcs.WebhookHandler.
@@ -196,19 +201,9 @@ func TestPushAndInactiveWebhooks(t *testing.T) {
 // verifies with the same secret.
 func TestHandMadeHookWithSecretTokenOnly(t *testing.T) {
 	s := newSeeded(t)
-	post := func(body string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, s.srv.APIURL()+"projects/acme%2Fplatform%2Fdb-migrations/hooks", strings.NewReader(body))
-		req.Header.Set("Private-Token", s.tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := s.srv.Client().Do(req)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("creating the hook by hand: %v %v", resp, err)
-		}
-		resp.Body.Close()
-	}
-	post(`{"url":"` + hookURL + `/by-hand","token":"hand-secret","merge_requests_events":true}`)
-	post(`{"url":"` + hookURL + `/by-hand-signed","token":"hand-secret","signing_token":"` + gitlab.SigningToken("hand-secret") + `","merge_requests_events":true}`)
+	rawHookCall(t, s, http.MethodPost, "", `{"url":"`+hookURL+`/by-hand","token":"hand-secret","merge_requests_events":true}`, http.StatusCreated)
+	rawHookCall(t, s, http.MethodPost, "", `{"url":"`+hookURL+`/by-hand-signed","token":"hand-secret","signing_token":"`+
+		gitlab.SigningToken("hand-secret")+`","merge_requests_events":true}`, http.StatusCreated)
 
 	reqs, err := s.srv.ClosePullRequest(s.repo, s.mr)
 	if err != nil {
@@ -255,28 +250,12 @@ func TestWebhookURLBlocked(t *testing.T) {
 	}
 }
 
-// bodyRecorder keeps the writes that reach the fake: method, URL, content
-// type and body.
-type bodyRecorder struct {
-	next   http.RoundTripper
-	writes []string
-}
-
-func (b *bodyRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method != http.MethodGet && r.Body != nil {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		b.writes = append(b.writes, r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Content-Type")+" "+string(body))
-	}
-	return b.next.RoundTrip(r)
-}
-
 // TestWritesSendJSONBodies: notes and hooks are written with JSON bodies
 // (never the query string, which would put a secret in access logs), with
 // every hook setting stated explicitly.
 func TestWritesSendJSONBodies(t *testing.T) {
 	s := newSeeded(t)
-	rec := &bodyRecorder{next: s.srv.Client().Transport}
+	rec := &recorder{next: s.srv.Client().Transport}
 	cfg := s.srv.Config(s.tok)
 	cfg.HTTPClient = &http.Client{Transport: rec}
 	p := open(t, cfg)
