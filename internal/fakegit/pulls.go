@@ -39,11 +39,26 @@ func (s *Store) OpenPullRequest(full, source, target, title, description, author
 	}
 	pr := &PullRequest{
 		Number: len(r.prs) + 1, Title: title, Description: description, Author: author,
-		SourceBranch: source, TargetBranch: target, BaseSHA: base, HeadSHA: head,
+		SourceBranch: source, TargetBranch: target, BaseSHA: r.mergeBase(head, base), HeadSHA: head,
 		State: "open", Created: s.now(), Updated: s.now(),
 	}
 	r.prs = append(r.prs, pr)
 	return *pr, nil
+}
+
+// mergeBase returns the newest commit of b's history that is also in a's,
+// so that a pull request changes only what its branch changed.
+func (r *repo) mergeBase(a, b string) string {
+	inB := map[string]bool{}
+	for sha := b; sha != ""; sha = r.commits[sha].parent {
+		inB[sha] = true
+	}
+	for sha := a; sha != ""; sha = r.commits[sha].parent {
+		if inB[sha] {
+			return sha
+		}
+	}
+	return b
 }
 
 // PullRequest returns one pull request.

@@ -78,8 +78,8 @@ type PullRequest struct {
 	Author       string
 	SourceBranch string
 	TargetBranch string
-	// BaseSHA is the target's head when the pull request was opened (the
-	// merge base, since the fake target does not move independently).
+	// BaseSHA is the merge base of the source and target branches when
+	// the pull request was opened.
 	BaseSHA string
 	// HeadSHA follows the source branch while the pull request is open.
 	HeadSHA  string

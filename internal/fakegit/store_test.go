@@ -78,3 +78,25 @@ func TestTreeAndRefs(t *testing.T) {
 		t.Errorf("Tree of a missing dir: %v", err)
 	}
 }
+
+func TestChangesFromMergeBase(t *testing.T) {
+	s := NewStore(time.Now)
+	if _, err := s.CreateRepo("o/r", "main", true, map[string]string{"a.sql": "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit("o/r", "f", map[string]*string{"b.sql": str("B")}); err != nil {
+		t.Fatal(err)
+	}
+	// main moves on after the branch point.
+	if _, err := s.Commit("o/r", "main", map[string]*string{"later.sql": str("L")}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := s.OpenPullRequest("o/r", "f", "main", "t", "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, _ := s.Changes("o/r", pr.Number)
+	if len(changes) != 1 || changes[0].Path != "b.sql" || changes[0].Status != "added" {
+		t.Errorf("changes = %+v, want only b.sql added", changes)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -152,6 +153,38 @@ func hostMessage(body []byte) string {
 }
 
 func messageFrom(m map[string]any) string {
+	if s := knownMessage(m); s != "" {
+		return s
+	}
+	return fieldMessages(m)
+}
+
+// fieldMessages renders validation objects that map field names to
+// messages, such as GitLab's {"url": ["is blocked: …"]}, as
+// "url is blocked: …".
+func fieldMessages(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		switch v := m[k].(type) {
+		case string:
+			parts = append(parts, k+" "+v)
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					parts = append(parts, k+" "+s)
+				}
+			}
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func knownMessage(m map[string]any) string {
 	for _, k := range []string{"message", "error_description", "error", "errors", "value"} {
 		switch v := m[k].(type) {
 		case string:

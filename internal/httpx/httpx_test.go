@@ -205,6 +205,9 @@ func TestErrorsMapping(t *testing.T) {
 	if hostMessage([]byte(`{"type":"error","error":{"message":"Bitbucket says no"}}`)) != "Bitbucket says no" {
 		t.Error("nested error message not extracted")
 	}
+	if got := hostMessage([]byte(`{"message":{"url":["is blocked: Requests to the local network are not allowed"]}}`)); got != "url is blocked: Requests to the local network are not allowed" {
+		t.Errorf("field validation message = %q", got)
+	}
 	if hostMessage([]byte("<html>sign in</html>")) != "" {
 		t.Error("HTML pages must not become messages")
 	}
