@@ -47,14 +47,19 @@ func tokenKind(token string, scopesHeader bool) string {
 //   - GET /user (identity, X-OAuth-Scopes, GitHub-Authentication-Token-Expiration)
 //   - GET /repos/{owner}/{repo} (the user's role: permissions.admin/push/pull)
 //
-// Classic tokens are judged by their scopes. Fine-grained tokens list no
-// scopes, so their permissions are probed without changing anything:
+// Classic and OAuth app tokens are judged by their scopes (X-OAuth-Scopes)
+// and the user's role. Fine-grained tokens, GitHub App installation tokens
+// and GitHub App user tokens list no scopes, so their permissions are probed
+// without changing anything:
 //   - GET /repos/{owner}/{repo}/commits?per_page=1 (Contents: read)
 //   - PATCH /repos/{owner}/{repo}/hooks/0 (Webhooks: write)
 //   - PATCH /repos/{owner}/{repo}/issues/comments/0 (Pull requests or Issues: write)
 //
-// The PATCH probes address objects that cannot exist: GitHub answers 404
-// when the token holds the permission and 403 when it does not.
+// The PATCH probes address objects that cannot exist: GitHub checks a
+// token's permissions before it looks the object up, answering 403 when
+// the permission is missing and 404 when it is granted. GitHub does not
+// document that order, so each verdict's Detail says it was probed and
+// what GitHub answered, and any other answer is reported as vcs.Unknown.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	owner, name, err := splitRepo(op, repo)
@@ -66,6 +71,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	if err != nil {
 		return nil, p.errs.FromError(op, err)
 	}
+	installation := strings.HasPrefix(tok, "ghs_")
 
 	user, resp, err := p.client.Users.Get(ctx, "")
 	var scopesHeader bool
@@ -83,9 +89,10 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok {
 			rep.ExpiresAt = &t
 		}
-	case strings.HasPrefix(tok, "ghs_") && errors.Is(p.wrap(op, err), vcs.ErrPermissionDenied):
+	case installation && errors.Is(p.wrap(op, err), vcs.ErrPermissionDenied):
 		// Installation tokens act as the app, which has no /user.
 		rep.User = "(GitHub App installation)"
+		rep.Notes = append(rep.Notes, "GitHub App installation tokens expire after one hour: build the provider with a TokenSource that mints new ones")
 	default:
 		return nil, p.wrap(op, err)
 	}
@@ -100,7 +107,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	}
 	if rep.ExpiresAt != nil {
 		if left := rep.ExpiresAt.Sub(p.cfg.Now()); left < 7*24*time.Hour {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("the token expires in %s; create a new one before then and update the provider", left.Round(time.Hour)))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the token expires in %s; create a new one before then and update the provider", left.Round(time.Minute)))
 		}
 	}
 	classic := scopesHeader
@@ -156,17 +163,29 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		default:
 			comment.Grant, comment.Detail = vcs.Granted, scopeDetail(rep.Scopes, "repo", "public_repo")
 		}
-	} else {
-		read = p.probe(ctx, read, http.MethodGet, fmt.Sprintf("repos/%s/%s/commits?per_page=1", owner, name),
-			"Contents: Read-only", "edit the token at "+settings+" and grant Contents: Read-only and Pull requests: Read-only on "+repo)
-		hook = p.probe(ctx, hook, http.MethodPatch, fmt.Sprintf("repos/%s/%s/hooks/0", owner, name),
-			"Webhooks: Read and write", "edit the token at "+settings+" and grant Webhooks: Read and write on "+repo)
-		if hook.Grant == vcs.Granted && !perms["admin"] {
-			hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
-		}
-		comment = p.probe(ctx, comment, http.MethodPatch, fmt.Sprintf("repos/%s/%s/issues/comments/0", owner, name),
-			"Pull requests: Read and write", "edit the token at "+settings+" and grant Pull requests: Read and write on "+repo)
+		rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+		return rep, nil
 	}
+
+	grant := func(perm string) string {
+		if installation {
+			return "add the repository permission " + perm + " to the GitHub App (its settings → Permissions & events) and approve it for the installation on " + repo
+		}
+		return "edit the token at " + settings + " and grant " + perm + " on " + repo
+	}
+	base := "repos/" + owner + "/" + name + "/"
+	read = p.probe(ctx, read, probeSpec{method: http.MethodGet, path: base + "commits?per_page=1",
+		perm: "Contents: Read-only", fix: grant("Contents: Read-only (and Pull requests: Read-only)")})
+	hook = p.probe(ctx, hook, probeSpec{method: http.MethodPatch, path: base + "hooks/0", absent: true,
+		perm: "Webhooks: Read and write", fix: grant("Webhooks: Read and write")})
+	if hook.Grant == vcs.Granted && !installation && !perms["admin"] {
+		// A personal token acts for its user, and GitHub lets only
+		// repository admins manage webhooks; an app needs no role.
+		hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
+		hook.Detail += "; the user is not a repository admin"
+	}
+	comment = p.probe(ctx, comment, probeSpec{method: http.MethodPatch, path: base + "issues/comments/0", absent: true,
+		perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write")})
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
 	return rep, nil
 }
@@ -186,32 +205,50 @@ func scopeDetail(have []string, want ...string) string {
 	return "public repository"
 }
 
-// probe sends a request that changes nothing and judges the permission by
-// the answer: 403 means missing; 2xx, 404 (the object cannot exist) and 409
-// (empty repository) mean granted.
-func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, method, path, perm, fix string) vcs.PermissionCheck {
+// probeSpec is a request that changes nothing, sent to learn whether the
+// token holds perm.
+type probeSpec struct {
+	method, path string
+	// absent: the request addresses an object that cannot exist, so 404
+	// means the permission check passed.
+	absent    bool
+	perm, fix string
+}
+
+// probe sends s and judges the permission by GitHub's answer: 2xx (and
+// 409, an empty repository) and, for an absent object, 404 mean granted;
+// a 403 that is not a rate limit means missing; anything else is unknown.
+func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, s probeSpec) vcs.PermissionCheck {
 	var body any
-	if method == http.MethodPatch {
+	if s.method == http.MethodPatch {
 		body = struct{}{}
 	}
-	req, err := p.client.NewRequest(method, path, body)
+	probed := "probed " + s.method + " /" + strings.SplitN(s.path, "?", 2)[0]
+	req, err := p.client.NewRequest(s.method, s.path, body)
 	if err != nil {
-		c.Grant, c.Detail = vcs.Unknown, err.Error()
+		c.Grant, c.Detail, c.Remediation = vcs.Unknown, probed+": "+err.Error(), s.fix
 		return c
 	}
 	_, err = p.client.Do(ctx, req, nil)
-	var er *gh.ErrorResponse
-	status := 0
+	var (
+		er     *gh.ErrorResponse
+		status int
+	)
 	if errors.As(err, &er) && er.Response != nil {
 		status = er.Response.StatusCode
 	}
+	werr := p.wrap("CheckAccess", err)
 	switch {
-	case err == nil || status == http.StatusNotFound || status == http.StatusConflict:
-		c.Grant, c.Detail = vcs.Granted, perm
-	case status == http.StatusForbidden:
-		c.Grant, c.Detail, c.Remediation = vcs.Missing, "fine-grained token lacks "+perm, fix
+	case err == nil:
+		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": allowed)"
+	case status == http.StatusConflict:
+		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": answered 409, an empty repository)"
+	case status == http.StatusNotFound && s.absent:
+		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": GitHub answered 404 for an object that cannot exist, not 403)"
+	case status == http.StatusForbidden && errors.Is(werr, vcs.ErrPermissionDenied):
+		c.Grant, c.Detail, c.Remediation = vcs.Missing, "the token lacks "+s.perm+" ("+probed+": GitHub answered 403)", s.fix
 	default:
-		c.Grant, c.Detail, c.Remediation = vcs.Unknown, p.wrap("CheckAccess", err).Error(), fix
+		c.Grant, c.Detail, c.Remediation = vcs.Unknown, probed+": the answer does not tell ("+werr.Error()+")", s.fix
 	}
 	return c
 }

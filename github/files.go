@@ -19,7 +19,10 @@ import (
 const MaxFileSize = 100 << 20
 
 // ReadFile reads a file at ref in one request, up to 100 MB: the raw media
-// type has no 1 MB limit and needs no base64 decoding.
+// type has no 1 MB limit and needs no base64 decoding. A larger file is an
+// error matching vcs.ErrTooLarge (GitHub answers 403 with errors[].code
+// "too_large"), never a truncated read; a directory is
+// vcs.ErrInvalidArgument.
 //
 // GitHub API docs: GET /repos/{owner}/{repo}/contents/{path}?ref= (Accept: application/vnd.github.raw)
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
@@ -46,6 +49,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 		return nil, p.wrap(op, err)
 	}
 	defer resp.Body.Close()
+	if resp.ContentLength > MaxFileSize {
+		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrTooLarge, "%s has %d bytes, more than GitHub's 100 MB limit", clean, resp.ContentLength)
+	}
 	content, err := io.ReadAll(io.LimitReader(resp.Body, MaxFileSize+1))
 	if err != nil {
 		return nil, p.errs.FromError(op, err)
@@ -62,10 +68,15 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 }
 
 // ListDirectory lists dir at ref through the Git trees API, which, unlike
-// the contents API, has no 1,000-entry limit. It resolves ref to its root
-// tree, walks down to dir, then lists it (recursively when asked). When
-// GitHub truncates a recursive tree (over 100,000 entries or 7 MB) it
-// fetches the subtrees one at a time instead, so the listing is complete.
+// the contents API, has no 1,000-entry limit. It resolves ref (a branch,
+// also one with slashes, a tag or a commit SHA) to its root tree, walks
+// down to dir, then lists it (recursively when asked). When GitHub
+// truncates a recursive tree (over 100,000 entries or 7 MB) it fetches the
+// subtrees one at a time instead, so the listing is complete; should a
+// single level come back truncated, the entries are returned with an error
+// matching vcs.ErrTruncated. Symbolic links and submodules are listed as
+// vcs.EntrySymlink and vcs.EntrySubmodule; a dir that is a file is
+// vcs.ErrInvalidArgument.
 //
 // GitHub API docs:
 //   - GET /repos/{owner}/{repo}/commits?sha={ref}&per_page=1 (the root tree)
@@ -102,10 +113,13 @@ func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, rec
 			for _, e := range tree.Entries {
 				if e.GetPath() == seg {
 					if e.GetType() != "tree" {
-						return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%s is a file, not a directory", path.Join(walked, seg))
+						return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%s is not a directory", path.Join(walked, seg))
 					}
 					next = e.GetSHA()
 				}
+			}
+			if next == "" && tree.GetTruncated() {
+				return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrTruncated, "GitHub truncated the listing of %s at %s before %s", walked, ref, seg)
 			}
 			if next == "" {
 				return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrNotFound, "directory %s not found at %s", dir, ref)
@@ -129,23 +143,27 @@ func (p *Provider) listTree(ctx context.Context, owner, name, sha, prefix string
 	for _, e := range tree.Entries {
 		out = append(out, toEntry(prefix, e))
 	}
+	if tree.GetTruncated() {
+		// One level alone was too large: nothing smaller to ask for.
+		return out, vcs.Errorf(vcs.KindGitHub, "ListDirectory", vcs.ErrTruncated, "GitHub truncated the tree of %q at %d entries", "/"+prefix, len(out))
+	}
 	return out, nil
 }
 
 func (p *Provider) walkTree(ctx context.Context, owner, name, sha, prefix string) ([]*vcs.TreeEntry, error) {
 	level, err := p.listTree(ctx, owner, name, sha, prefix, false)
 	if err != nil {
-		return nil, err
+		return level, err
 	}
 	var out []*vcs.TreeEntry
 	for _, e := range level {
 		out = append(out, e)
 		if e.Type == vcs.EntryDirectory {
 			sub, err := p.listTree(ctx, owner, name, e.SHA, e.Path, true)
-			if err != nil {
-				return nil, err
-			}
 			out = append(out, sub...)
+			if err != nil {
+				return out, err
+			}
 		}
 	}
 	return out, nil

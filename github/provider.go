@@ -76,7 +76,22 @@ func New(cfg vcs.Config) (*Provider, error) {
 	return p, nil
 }
 
-// ParseInstanceURL returns the API root and web root for an instance URL.
+// ParseInstanceURL returns the API root and the web root (both ending in
+// "/") for an instance URL:
+//
+//	"", https://github.com, https://www.github.com, https://api.github.com
+//	                               GitHub.com: https://api.github.com/
+//	https://TENANT.ghe.com, https://api.TENANT.ghe.com
+//	                               GHE.com: https://api.TENANT.ghe.com/
+//	https://HOST, https://HOST/api/v3
+//	                               GitHub Enterprise Server: https://HOST/api/v3/
+//
+// A trailing slash is allowed and the host is lower-cased; GitHub.com and
+// GHE.com are always reached over https. Anything else is refused with an
+// error matching vcs.ErrInvalidConfig: no scheme or one other than http(s),
+// credentials, a query or fragment, and any other path (GitHub Enterprise
+// Server is served at the root of its host, so a path is a pasted
+// repository or organization URL).
 func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 	bad := func(format string, args ...any) error {
 		return vcs.Errorf(vcs.KindGitHub, "Config", vcs.ErrInvalidConfig, format, args...)
@@ -88,6 +103,12 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, nil, bad("instance URL %q must look like https://github.com or https://github.example.com", instance)
 	}
+	if u.User != nil {
+		return nil, nil, bad("instance URL must not contain credentials; put the token in the token field")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, nil, bad("instance URL %q must not have a query or fragment", instance)
+	}
 	host := strings.ToLower(u.Host)
 	path := strings.TrimSuffix(u.Path, "/")
 	switch {
@@ -98,15 +119,17 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 		return mustURL("https://api.github.com/"), mustURL("https://github.com/"), nil
 	case strings.HasSuffix(host, ".ghe.com"):
 		tenant := strings.TrimPrefix(strings.TrimSuffix(host, ".ghe.com"), "api.")
-		if tenant == "" || strings.Contains(tenant, ".") {
+		if tenant == "" || strings.Contains(tenant, ".") || path != "" {
 			return nil, nil, bad("GHE.com URL %q must be https://TENANT.ghe.com", instance)
 		}
 		return mustURL("https://api." + tenant + ".ghe.com/"), mustURL("https://" + tenant + ".ghe.com/"), nil
 	}
-	// GitHub Enterprise Server: https://HOST[/prefix][/api/v3].
-	path = strings.TrimSuffix(path, "/api/v3")
-	web = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path + "/"}
-	api = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: path + "/api/v3/"}
+	// GitHub Enterprise Server: https://HOST[/api/v3].
+	if path != "" && path != "/api/v3" {
+		return nil, nil, bad("instance URL %q has a path; GitHub Enterprise Server is served at the root of its host: use https://%s", instance, host)
+	}
+	web = &url.URL{Scheme: u.Scheme, Host: host, Path: "/"}
+	api = &url.URL{Scheme: u.Scheme, Host: host, Path: "/api/v3/"}
 	return api, web, nil
 }
 
@@ -157,13 +180,19 @@ func (e *expiryRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// parseExpiry reads "2026-12-01 08:15:54 UTC" (the documented form) and
-// "2026-12-01 08:15:54 -0800" (seen on some tokens).
+// expiryLayouts are the forms GitHub-Authentication-Token-Expiration takes:
+// "2026-12-01 08:15:54 UTC" (documented) and "2026-12-01 08:15:54 -0800"
+// (seen on some tokens). Zone abbreviations other than UTC are not
+// accepted: Go cannot tell their offset.
+var expiryLayouts = []string{"2006-01-02 15:04:05 UTC", "2006-01-02 15:04:05 GMT", "2006-01-02 15:04:05 -0700", time.RFC3339}
+
+// parseExpiry reads a GitHub-Authentication-Token-Expiration value.
 func parseExpiry(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", time.RFC3339} {
+	for _, layout := range expiryLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t, true
 		}
@@ -204,7 +233,7 @@ func (p *Provider) wrap(op string, err error) error {
 		return p.errs.FromError(op, err)
 	case errors.As(err, &er) && er.Response != nil:
 		out = p.errs.FromStatus(op, er.Response, errorMessage(er))
-		p.refine(out, er.Response)
+		p.refine(out, er)
 	case errors.As(err, &rl) && rl.Response != nil:
 		out = p.errs.FromStatus(op, rl.Response, rl.Message)
 		out.Kind = vcs.ErrRateLimited
@@ -238,23 +267,53 @@ func errorMessage(er *gh.ErrorResponse) string {
 	return msg
 }
 
-// refine turns GitHub's ambiguous answers into the precise error: a 404
-// caused by a missing classic scope, a 403 from a fine-grained token
-// without the permission, a 403 on a file that is too large.
-func (p *Provider) refine(e *vcs.Error, resp *http.Response) {
+// refine turns GitHub's ambiguous answers into the precise error and adds
+// what to do about it: a 404 caused by a missing classic scope (GitHub
+// hides what a scope does not cover), a 403 naming the fine-grained or app
+// permission a call needs, a 403 on a file over the size limit, and the
+// 422s of webhook creation.
+func (p *Provider) refine(e *vcs.Error, er *gh.ErrorResponse) {
+	resp := er.Response
 	accepted := resp.Header.Get("X-Accepted-OAuth-Scopes")
 	have, haveScopes := resp.Header["X-Oauth-Scopes"]
+	permission := resp.Header.Get("X-Accepted-Github-Permissions")
 	switch {
 	case e.StatusCode == http.StatusNotFound && haveScopes && accepted != "" && !anyScope(splitScopes(strings.Join(have, ",")), splitScopes(accepted)):
 		e.Kind = vcs.ErrPermissionDenied
 		e.Hint = "the token lacks a scope this call needs (one of: " + accepted + "); add it at " + p.tokenSettingsURL() + " (GitHub answers 404 rather than 403 for a missing scope)"
-	case e.StatusCode == http.StatusForbidden && resp.Header.Get("X-Accepted-Github-Permissions") != "":
-		e.Hint = "the fine-grained token lacks the permission " + resp.Header.Get("X-Accepted-Github-Permissions") + "; edit the token at " + p.tokenSettingsURL() + " and grant it"
-	case e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "too large"):
+	case e.StatusCode == http.StatusForbidden && hasErrorCode(er, "too_large"):
 		e.Kind = vcs.ErrTooLarge
+		e.Hint = "GitHub's contents API serves files up to 100 MB"
+	case e.StatusCode == http.StatusForbidden && permission != "" && e.Kind == vcs.ErrPermissionDenied:
+		e.Hint = "the token lacks the permission " + permission + ": for a fine-grained token, edit it at " + p.tokenSettingsURL() +
+			" and grant it on the repository; for a GitHub App, add it under the app's Permissions & events and approve it for the installation"
+	case e.StatusCode == http.StatusUnprocessableEntity && hasErrorMessage(er, "already exists"):
+		e.Hint = "a webhook with this URL already exists on the repository: update it (vcs.EnsureWebhook does) instead of creating another"
+	case e.StatusCode == http.StatusUnprocessableEntity && hasErrorMessage(er, "more than"):
+		e.Hint = "GitHub allows at most 20 webhooks per event on a repository: delete unused ones in the repository's Settings → Webhooks"
 	case e.StatusCode == http.StatusNotFound && e.Hint == "":
 		e.Hint = "the repository or object does not exist, or the token cannot see it (GitHub answers 404 for private repositories the token has no access to)"
 	}
+}
+
+// hasErrorCode reports whether GitHub's errors[] name code.
+func hasErrorCode(er *gh.ErrorResponse, code string) bool {
+	for _, e := range er.Errors {
+		if e.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// hasErrorMessage reports whether one of errors[].message contains s.
+func hasErrorMessage(er *gh.ErrorResponse, s string) bool {
+	for _, e := range er.Errors {
+		if strings.Contains(strings.ToLower(e.Message), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Provider) tokenSettingsURL() string {

@@ -9,8 +9,9 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
-// maxPullRequestFiles is the most files GitHub lists for a pull request.
-const maxPullRequestFiles = 3000
+// maxPullRequestFiles is the most files GitHub lists for a pull request
+// (a variable so that tests can lower it to the fake's cap).
+var maxPullRequestFiles = 3000
 
 // GetPullRequest returns a pull request.
 //
@@ -59,10 +60,13 @@ func toPullRequest(pr *gh.PullRequest) *vcs.PullRequest {
 }
 
 // ListPullRequestFiles lists the files a pull request changes, 100 a page.
-// GitHub lists at most 3,000 files; for a larger pull request the files are
-// returned with an error matching vcs.ErrTruncated.
+// GitHub lists at most 3,000 files; when the listing reaches that cap the
+// pull request's changed_files count is read, and if it is larger the files
+// are returned with an error matching vcs.ErrTruncated.
 //
-// GitHub API docs: GET /repos/{owner}/{repo}/pulls/{pull_number}/files
+// GitHub API docs:
+//   - GET /repos/{owner}/{repo}/pulls/{pull_number}/files
+//   - GET /repos/{owner}/{repo}/pulls/{pull_number} (only at the 3,000-file cap)
 func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
 	const op = "ListPullRequestFiles"
 	owner, name, err := splitRepo(op, repo)
@@ -73,11 +77,7 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 		return nil, err
 	}
 	files, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
-		page := 0
-		if cursor != "" {
-			page = atoi(cursor)
-		}
-		fs, resp, err := p.client.PullRequests.ListFiles(ctx, owner, name, number, &gh.ListOptions{Page: page, PerPage: 100})
+		fs, resp, err := p.client.PullRequests.ListFiles(ctx, owner, name, number, &gh.ListOptions{Page: atoi(cursor), PerPage: 100})
 		if err != nil {
 			return nil, "", p.wrap(op, err)
 		}
@@ -97,7 +97,8 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 		}
 		if pr.GetChangedFiles() > len(files) {
 			return files, &vcs.Error{Provider: vcs.KindGitHub, Op: op, Kind: vcs.ErrTruncated,
-				Message: "GitHub lists only the first 3,000 of the pull request's " + itoa(pr.GetChangedFiles()) + " files"}
+				Message: "GitHub lists only the first " + itoa(len(files)) + " of the pull request's " + itoa(pr.GetChangedFiles()) + " files",
+				Hint:    "read the rest by comparing the commits (git diff --name-status BASE...HEAD in a clone)"}
 		}
 	}
 	return files, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"strconv"
+	"strings"
 
 	gh "github.com/google/go-github/v75/github"
 
@@ -11,21 +12,41 @@ import (
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
-// ListRepositories yields every repository the token's user owns, is a
-// collaborator on or reaches through an organization, 100 a page.
+// ListRepositories yields every repository the token may connect, 100 a
+// page: for a user's token, those the user owns, collaborates on or
+// reaches through an organization; for a GitHub App installation token
+// (which has no user), the repositories the installation was granted.
 //
-// GitHub API docs: GET /user/repos?affiliation=owner,collaborator,organization_member
+// GitHub API docs:
+//   - GET /user/repos?affiliation=owner,collaborator,organization_member
+//   - GET /installation/repositories (installation tokens)
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
+	const op = "ListRepositories"
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.Repository, string, error) {
-		page, _ := strconv.Atoi(cursor)
-		opts := &gh.RepositoryListByAuthenticatedUserOptions{
-			Affiliation: "owner,collaborator,organization_member",
-			Sort:        "full_name",
-			ListOptions: gh.ListOptions{Page: page, PerPage: 100},
-		}
-		repos, resp, err := p.client.Repositories.ListByAuthenticatedUser(ctx, opts)
+		tok, _, err := p.creds.Token()
 		if err != nil {
-			return nil, "", p.wrap("ListRepositories", err)
+			return nil, "", p.errs.FromError(op, err)
+		}
+		page := gh.ListOptions{Page: atoi(cursor), PerPage: 100}
+		var (
+			repos []*gh.Repository
+			resp  *gh.Response
+		)
+		if strings.HasPrefix(tok, "ghs_") {
+			var list *gh.ListRepositories
+			list, resp, err = p.client.Apps.ListRepos(ctx, &page)
+			if list != nil {
+				repos = list.Repositories
+			}
+		} else {
+			repos, resp, err = p.client.Repositories.ListByAuthenticatedUser(ctx, &gh.RepositoryListByAuthenticatedUserOptions{
+				Affiliation: "owner,collaborator,organization_member",
+				Sort:        "full_name",
+				ListOptions: page,
+			})
+		}
+		if err != nil {
+			return nil, "", p.wrap(op, err)
 		}
 		out := make([]*vcs.Repository, len(repos))
 		for i, r := range repos {

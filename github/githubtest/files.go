@@ -16,6 +16,34 @@ func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (str
 	return s.store.Commit(repo, branch, files)
 }
 
+// SetMaxFileSize makes the contents API refuse files larger than n bytes
+// (GitHub's limit is 100 MB) with GitHub's answer: 403 and an errors[]
+// entry with code "too_large".
+func (s *Server) SetMaxFileSize(n int) {
+	s.mu.Lock()
+	s.fileLimit = n
+	s.mu.Unlock()
+}
+
+// SetFileMode gives the file at path in repo a Git mode other than
+// 100644 in tree listings: "120000" makes it a symbolic link, "160000" a
+// submodule (a "commit" entry whose SHA is the file's blob SHA), "100755"
+// an executable file.
+func (s *Server) SetFileMode(repo, path, mode string) {
+	s.mu.Lock()
+	s.modes[strings.ToLower(repo)+"\x00"+path] = mode
+	s.mu.Unlock()
+}
+
+func (s *Server) fileMode(repo, path string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.modes[strings.ToLower(repo)+"\x00"+path]; m != "" {
+		return m
+	}
+	return "100644"
+}
+
 // handleContents answers GET /repos/{owner}/{repo}/contents/{path}: the
 // raw bytes with Accept: application/vnd.github.raw, else GitHub's JSON
 // (base64 content for a file, an array for a directory).
@@ -28,15 +56,31 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, c *call)
 	ref := r.URL.Query().Get("ref")
 	if p != "" {
 		if content, sha, err := s.store.ReadFile(repo.FullPath, ref, p); err == nil {
+			s.mu.Lock()
+			limit := s.fileLimit
+			s.mu.Unlock()
+			if len(content) > limit {
+				writeErrors(w, http.StatusForbidden, "This API returns blobs up to 100 MB in size. The requested blob is too large to fetch via the API.",
+					fieldError{Resource: "Blob", Field: "data", Code: "too_large"})
+				return
+			}
 			if strings.Contains(r.Header.Get("Accept"), "raw") {
 				w.Header().Set("Content-Type", "application/vnd.github.raw; charset=utf-8")
 				w.Header().Set("ETag", `"`+sha+`"`)
 				_, _ = w.Write(content)
 				return
 			}
+			// Past 1 MB the JSON form carries no content (encoding
+			// "none"): only the raw media type serves it.
+			encoding, encoded := "base64", base64.StdEncoding.EncodeToString(content)
+			if len(content) > 1<<20 {
+				encoding, encoded = "none", ""
+			}
 			fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
-				"type": "file", "encoding": "base64", "size": len(content), "name": path.Base(p), "path": p,
-				"sha": sha, "content": base64.StdEncoding.EncodeToString(content),
+				"type": "file", "encoding": encoding, "size": len(content), "name": path.Base(p), "path": p,
+				"sha": sha, "content": encoded,
+				"url":      s.api.String() + "repos/" + repo.FullPath + "/contents/" + p,
+				"html_url": s.web.String() + repo.FullPath + "/blob/" + ref + "/" + p,
 			})
 			return
 		}
@@ -85,14 +129,19 @@ func (s *Server) handleTree(w http.ResponseWriter, r *http.Request, c *call) {
 	tree := make([]any, 0, len(entries))
 	for _, e := range entries {
 		rel := strings.TrimPrefix(strings.TrimPrefix(e.Path, dir), "/")
-		tree = append(tree, treeEntryJSON(e, rel))
+		tree = append(tree, treeEntryJSON(e, rel, s.fileMode(repo.FullPath, e.Path)))
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"sha": sha, "tree": tree, "truncated": truncated})
 }
 
-func treeEntryJSON(e fakegit.Entry, rel string) map[string]any {
-	if e.Type == "dir" {
+// treeEntryJSON renders an entry of GET git/trees: trees and submodules
+// ("commit" entries) have no size.
+func treeEntryJSON(e fakegit.Entry, rel, mode string) map[string]any {
+	switch {
+	case e.Type == "dir":
 		return map[string]any{"path": rel, "mode": "040000", "type": "tree", "sha": e.SHA}
+	case mode == "160000":
+		return map[string]any{"path": rel, "mode": mode, "type": "commit", "sha": e.SHA}
 	}
-	return map[string]any{"path": rel, "mode": "100644", "type": "blob", "sha": e.SHA, "size": e.Size}
+	return map[string]any{"path": rel, "mode": mode, "type": "blob", "sha": e.SHA, "size": e.Size}
 }

@@ -62,6 +62,14 @@ func (s *Server) RedeliverOpened(repo string, number int) ([]*http.Request, erro
 	return s.deliverPullRequest(repo, pr, "opened", pr.Author), nil
 }
 
+// SetPullRequestFileLimit caps the files GET pulls/{n}/files lists (GitHub
+// lists at most 3,000); changed_files still counts them all.
+func (s *Server) SetPullRequestFileLimit(n int) {
+	s.mu.Lock()
+	s.prFiles = n
+	s.mu.Unlock()
+}
+
 func (s *Server) pullNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
 	n, err := strconv.Atoi(r.PathValue("number"))
 	if err != nil || n <= 0 {
@@ -115,9 +123,16 @@ func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	s.mu.Lock()
+	limit := s.prFiles
+	s.mu.Unlock()
+	if len(changes) > limit {
+		changes = changes[:limit]
+	}
 	list := make([]any, 0, len(changes))
 	for _, ch := range changes {
-		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": 1, "deletions": 0, "changes": 1}
+		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": 1, "deletions": 0, "changes": 1,
+			"blob_url": s.web.String() + repo.FullPath + "/blob/" + ch.BlobSHA + "/" + ch.Path}
 		if ch.Status == "removed" {
 			f["sha"] = ch.OldSHA
 		}

@@ -25,6 +25,10 @@ func (s *Server) CreateRepo(full string, private bool, files map[string]string) 
 }
 
 func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *call) {
+	if c.tok.Installation {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
 	fakehttp.WriteJSON(w, http.StatusOK, s.userJSON(c.user))
 }
 
@@ -40,6 +44,10 @@ func (s *Server) userJSON(login string) map[string]any {
 
 // handleUserRepos lists the repositories the caller has a role on.
 func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call) {
+	if c.tok.Installation {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
 	var list []any
 	for _, repo := range s.store.Repos() {
 		if s.role(repo.FullPath, c.user) == "" {
@@ -54,6 +62,35 @@ func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call
 		list = append(list, s.repoJSON(repo, c.user))
 	}
 	s.writePage(w, r, list)
+}
+
+// handleInstallationRepos answers GET /installation/repositories, the
+// repositories an installation token may reach, as one page of
+// {"total_count", "repository_selection", "repositories"}.
+func (s *Server) handleInstallationRepos(w http.ResponseWriter, r *http.Request, c *call) {
+	if !c.tok.Installation {
+		writeError(w, http.StatusForbidden, "You must authenticate with an installation access token in order to list repositories for an installation.")
+		return
+	}
+	var list []any
+	for _, repo := range s.store.Repos() {
+		if len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
+			continue
+		}
+		list = append(list, s.repoJSON(repo, c.user))
+	}
+	selection := "all"
+	if len(c.tok.Repositories) > 0 {
+		selection = "selected"
+	}
+	page, per := s.pageParams(r)
+	start, end := fakehttp.Bounds(page, per, len(list))
+	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(list))
+	out := list[start:end]
+	if out == nil {
+		out = []any{}
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"total_count": len(list), "repository_selection": selection, "repositories": out})
 }
 
 func (s *Server) handleRepo(w http.ResponseWriter, r *http.Request, c *call) {
@@ -114,9 +151,15 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 	}
 }
 
+// pageParams reads page and per_page (default 30, at most 100 or the
+// page size set with SetPageSize).
+func (s *Server) pageParams(r *http.Request) (page, per int) {
+	return fakehttp.PageParams(r, "per_page", 30, min(100, s.page()))
+}
+
 // writePage answers one page of items with GitHub's Link header.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) {
-	page, per := fakehttp.PageParams(r, "per_page", 30, min(100, s.page()))
+	page, per := s.pageParams(r)
 	start, end := fakehttp.Bounds(page, per, len(items))
 	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(items))
 	out := items[start:end]

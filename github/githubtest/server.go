@@ -47,8 +47,13 @@ type Server struct {
 	roles     map[string]map[string]Role // repo (lower-cased) -> user -> role
 	pageSize  int
 	treeLimit int
+	fileLimit int               // largest file the contents API serves
+	prFiles   int               // most files a pull request lists
+	modes     map[string]string // "repo\x00path" -> Git file mode
 	failures  []failure
+	limit     int // primary rate limit per hour
 	remaining int
+	resetAt   time.Time
 	seq       int
 }
 
@@ -90,7 +95,10 @@ func New(opts ...Option) *Server {
 		roles:     map[string]map[string]Role{},
 		pageSize:  100,
 		treeLimit: 100000,
-		remaining: 5000,
+		fileLimit: 100 << 20,
+		prFiles:   3000,
+		modes:     map[string]string{},
+		limit:     5000,
 	}
 	for _, o := range opts {
 		o(s)
@@ -123,6 +131,20 @@ func (s *Server) SetPageSize(n int) {
 func (s *Server) SetTreeLimit(n int) {
 	s.mu.Lock()
 	s.treeLimit = n
+	s.mu.Unlock()
+}
+
+// SetRateLimit sets what is left of the hour's primary rate limit (5,000
+// requests by default). When nothing is left, requests are answered 403
+// "API rate limit exceeded" with X-RateLimit-Remaining: 0 until the window
+// resets (Advance the clock past X-RateLimit-Reset).
+func (s *Server) SetRateLimit(remaining int) {
+	s.mu.Lock()
+	now := s.Now()
+	if !now.Before(s.resetAt) {
+		s.resetAt = now.Add(time.Hour)
+	}
+	s.remaining = remaining
 	s.mu.Unlock()
 }
 
@@ -172,6 +194,7 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("GET /user", s.handleUser)
 	handle("GET /user/repos", s.handleUserRepos)
+	handle("GET /installation/repositories", s.handleInstallationRepos)
 	handle("GET /repos/{owner}/{repo}", s.handleRepo)
 	handle("GET /repos/{owner}/{repo}/commits", s.handleCommits)
 	handle("GET /repos/{owner}/{repo}/contents/{path...}", s.handleContents)

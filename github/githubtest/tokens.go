@@ -24,11 +24,18 @@ type Token struct {
 	// FineGrained marks a fine-grained token: Permissions apply instead
 	// of Scopes, and no X-OAuth-Scopes header is sent.
 	FineGrained bool
-	// Permissions of a fine-grained token: "contents", "pull_requests",
-	// "issues", "webhooks" mapped to "read" or "write".
+	// Installation marks a GitHub App installation token (ghs_…): it acts
+	// as the app (User is the app's bot login, e.g. "my-app[bot]"), has
+	// Permissions like a fine-grained token but needs no repository role,
+	// has no GET /user (403) and lists its repositories through GET
+	// /installation/repositories.
+	Installation bool
+	// Permissions of a fine-grained or installation token: "contents",
+	// "pull_requests", "issues", "webhooks" mapped to "read" or "write".
 	Permissions map[string]string
-	// Repositories limits a fine-grained token to these full paths;
-	// empty means all repositories of the user.
+	// Repositories limits a fine-grained or installation token to these
+	// full paths; empty means all repositories of the user (or every
+	// repository, for an installation).
 	Repositories []string
 	// ExpiresAt is the expiry; zero means the token never expires.
 	ExpiresAt time.Time
@@ -52,10 +59,16 @@ func (s *Server) AddToken(t Token) string {
 		b := make([]byte, 18)
 		_, _ = rand.Read(b)
 		prefix := "ghp_"
-		if t.FineGrained {
+		switch {
+		case t.Installation:
+			prefix = "ghs_"
+		case t.FineGrained:
 			prefix = "github_pat_"
 		}
 		t.Value = prefix + hex.EncodeToString(b)
+	}
+	if t.Installation && t.User == "" {
+		t.User = "app[bot]"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,6 +109,10 @@ type call struct {
 	user string
 }
 
+// scoped reports whether the token is judged by permissions rather than
+// classic scopes.
+func (c *call) scoped() bool { return c.tok.FineGrained || c.tok.Installation }
+
 func (c *call) has(scopes ...string) bool {
 	for _, want := range scopes {
 		for _, h := range c.tok.Scopes {
@@ -116,27 +133,37 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *call))
 		}
 		value := r.Header.Get("Authorization")
 		value = strings.TrimPrefix(strings.TrimPrefix(value, "Bearer "), "token ")
+		now := s.Now()
 		s.mu.Lock()
 		tok := s.tokens[value]
 		var t Token
 		if tok != nil {
 			t = *tok
 		}
-		s.remaining = max(s.remaining-1, 0)
-		remaining := s.remaining
+		if !now.Before(s.resetAt) {
+			s.remaining, s.resetAt = s.limit, now.Add(time.Hour)
+		}
+		limited := s.remaining == 0
+		if !limited {
+			s.remaining--
+		}
+		remaining, reset := s.remaining, s.resetAt
 		s.mu.Unlock()
-		reset := s.Now().Add(time.Hour).Unix()
-		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(s.limit))
 		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-		w.Header().Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
-		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+		w.Header().Set("X-RateLimit-Used", strconv.Itoa(s.limit-remaining))
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 		w.Header().Set("X-RateLimit-Resource", "core")
 		w.Header().Set("X-GitHub-Request-Id", "FAKE:"+strconv.Itoa(s.nextID()))
+		if limited {
+			writeError(w, http.StatusForbidden, "API rate limit exceeded for user. (But here's the good news: Authenticated requests get a higher rate limit.)")
+			return
+		}
 		if tok == nil || t.Revoked || (!t.ExpiresAt.IsZero() && !s.Now().Before(t.ExpiresAt)) {
 			writeError(w, http.StatusUnauthorized, "Bad credentials")
 			return
 		}
-		if !t.FineGrained {
+		if !t.FineGrained && !t.Installation {
 			w.Header().Set("X-OAuth-Scopes", strings.Join(t.Scopes, ", "))
 		}
 		if !t.ExpiresAt.IsZero() {
@@ -190,8 +217,8 @@ func (s *Server) repo(w http.ResponseWriter, r *http.Request, c *call, n need) (
 		return repo, false
 	}
 	role := s.role(repo.FullPath, c.user)
-	visible := role != "" || !repo.Private
-	if c.tok.FineGrained {
+	visible := role != "" || !repo.Private || c.tok.Installation
+	if c.scoped() {
 		if len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
 			visible = false
 		}
@@ -206,22 +233,26 @@ func (s *Server) repo(w http.ResponseWriter, r *http.Request, c *call, n need) (
 		writeError(w, http.StatusNotFound, "Not Found")
 		return repo, false
 	}
-	if c.tok.FineGrained {
+	if c.scoped() {
 		perm, level := finePermission(n)
 		if perm != "" && !fineHas(c.tok.Permissions, perm, level) {
 			w.Header().Set("X-Accepted-GitHub-Permissions", perm+"="+level)
-			writeError(w, http.StatusForbidden, "Resource not accessible by personal access token")
+			msg := "Resource not accessible by personal access token"
+			if c.tok.Installation {
+				msg = "Resource not accessible by integration"
+			}
+			writeError(w, http.StatusForbidden, msg)
 			return repo, false
 		}
 	} else if accepted != "" && !c.has(splitList(accepted)...) {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return repo, false
 	}
-	if (n == needHooksRead || n == needHooksWrite) && role != RoleAdmin {
+	if (n == needHooksRead || n == needHooksWrite) && role != RoleAdmin && !c.tok.Installation {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return repo, false
 	}
-	if n == needCommentWrite && role == "" && repo.Private {
+	if n == needCommentWrite && role == "" && repo.Private && !c.tok.Installation {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return repo, false
 	}
@@ -290,6 +321,25 @@ func containsFold(list []string, s string) bool {
 func writeError(w http.ResponseWriter, status int, msg string) {
 	fakehttp.WriteJSON(w, status, map[string]any{
 		"message":           msg,
+		"documentation_url": "https://docs.github.com/rest",
+		"status":            strconv.Itoa(status),
+	})
+}
+
+// fieldError is one entry of a 422 (or 403) answer's errors[].
+type fieldError struct {
+	Resource string `json:"resource,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Code     string `json:"code"`
+	Message  string `json:"message,omitempty"`
+}
+
+// writeErrors answers with GitHub's validation error shape:
+// {"message": "Validation Failed", "errors": [...]}.
+func writeErrors(w http.ResponseWriter, status int, msg string, errs ...fieldError) {
+	fakehttp.WriteJSON(w, status, map[string]any{
+		"message":           msg,
+		"errors":            errs,
 		"documentation_url": "https://docs.github.com/rest",
 		"status":            strconv.Itoa(status),
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -29,6 +30,10 @@ type hookIn struct {
 		InsecureSSL any     `json:"insecure_ssl"`
 	} `json:"config"`
 }
+
+// maxHooksPerEvent is how many of a repository's webhooks may subscribe to
+// one event on GitHub.com.
+const maxHooksPerEvent = 20
 
 var knownEvents = map[string]bool{"push": true, "pull_request": true, "issues": true, "issue_comment": true, "pull_request_review": true, "*": true}
 
@@ -70,19 +75,17 @@ func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request, c *cal
 		return
 	}
 	if in.Config == nil || in.Config.URL == nil || *in.Config.URL == "" {
-		writeError(w, http.StatusUnprocessableEntity, "Validation Failed: config.url is missing")
+		writeErrors(w, http.StatusUnprocessableEntity, "Validation Failed", fieldError{Resource: "Hook", Field: "config", Code: "missing_field", Message: "url is missing"})
+		return
+	}
+	h := fakegit.Hook{Active: true, Events: []string{"push"}, Extra: map[string]string{"content_type": "form", "insecure_ssl": "0"}}
+	if fe, ok := applyHook(&h, in); !ok {
+		writeErrors(w, http.StatusUnprocessableEntity, "Validation Failed", fe)
 		return
 	}
 	hooks, _ := s.store.Hooks(repo.FullPath)
-	for _, h := range hooks {
-		if h.URL == *in.Config.URL {
-			writeError(w, http.StatusUnprocessableEntity, "Validation Failed: Hook already exists on this repository")
-			return
-		}
-	}
-	h := fakegit.Hook{Active: true, Events: []string{"push"}, Extra: map[string]string{"content_type": "form", "insecure_ssl": "0"}}
-	if msg := applyHook(&h, in); msg != "" {
-		writeError(w, http.StatusUnprocessableEntity, msg)
+	if fe, ok := hookConflict(hooks, h); !ok {
+		writeErrors(w, http.StatusUnprocessableEntity, "Validation Failed", fe)
 		return
 	}
 	h, err := s.store.AddHook(repo.FullPath, h)
@@ -104,24 +107,38 @@ func (s *Server) handleEditHook(w http.ResponseWriter, r *http.Request, c *call)
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
 		return
 	}
-	var msg string
-	h, err := s.store.UpdateHook(repo.FullPath, id, func(h *fakegit.Hook) { msg = applyHook(h, in) })
+	hooks, _ := s.store.Hooks(repo.FullPath)
+	var (
+		fe    fieldError
+		valid = true
+	)
+	h, err := s.store.UpdateHook(repo.FullPath, id, func(h *fakegit.Hook) {
+		next := *h
+		next.Extra = maps.Clone(h.Extra)
+		if fe, valid = applyHook(&next, in); valid {
+			if fe, valid = hookConflict(hooks, next); valid {
+				*h = next
+			}
+		}
+	})
 	if err != nil {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	if msg != "" {
-		writeError(w, http.StatusUnprocessableEntity, msg)
+	if !valid {
+		writeErrors(w, http.StatusUnprocessableEntity, "Validation Failed", fe)
 		return
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, s.hookJSON(repo.FullPath, h))
 }
 
-func applyHook(h *fakegit.Hook, in hookIn) string {
+// applyHook applies a create or edit request to h; a field GitHub would
+// refuse comes back as the errors[] entry of its 422.
+func applyHook(h *fakegit.Hook, in hookIn) (fieldError, bool) {
 	if in.Events != nil {
 		for _, e := range in.Events {
 			if !knownEvents[e] {
-				return "Validation Failed: " + e + " is not a valid event name"
+				return fieldError{Resource: "Hook", Field: "events", Code: "invalid", Message: e + " is not a valid event name"}, false
 			}
 		}
 		h.Events = append([]string(nil), in.Events...)
@@ -143,7 +160,30 @@ func applyHook(h *fakegit.Hook, in hookIn) string {
 			h.Extra["insecure_ssl"] = fmt.Sprint(in.Config.InsecureSSL)
 		}
 	}
-	return ""
+	return fieldError{}, true
+}
+
+// hookConflict checks h against the repository's other webhooks as GitHub
+// does: one webhook per URL, and at most maxHooksPerEvent per event.
+func hookConflict(hooks []fakegit.Hook, h fakegit.Hook) (fieldError, bool) {
+	perEvent := map[string]int{}
+	for _, o := range hooks {
+		if o.ID == h.ID {
+			continue
+		}
+		if o.URL == h.URL {
+			return fieldError{Resource: "Hook", Code: "custom", Message: "Hook already exists on this repository"}, false
+		}
+		for _, e := range o.Events {
+			perEvent[e]++
+		}
+	}
+	for _, e := range h.Events {
+		if perEvent[e] >= maxHooksPerEvent {
+			return fieldError{Resource: "Hook", Code: "custom", Message: fmt.Sprintf("The %q event cannot have more than %d hooks", e, maxHooksPerEvent)}, false
+		}
+	}
+	return fieldError{}, true
 }
 
 func (s *Server) handleDeleteHook(w http.ResponseWriter, r *http.Request, c *call) {
@@ -167,7 +207,9 @@ func (s *Server) hookJSON(repo string, h fakegit.Hook) map[string]any {
 	base := s.api.String() + "repos/" + repo + "/hooks/" + strconv.Itoa(h.ID)
 	return map[string]any{
 		"id": h.ID, "type": "Repository", "name": "web", "active": h.Active, "events": h.Events, "config": cfg,
-		"created_at": ts(h.Created), "updated_at": ts(h.Created), "url": base, "ping_url": base + "/pings",
+		"created_at": ts(h.Created), "updated_at": ts(h.Created), "url": base, "test_url": base + "/test",
+		"ping_url": base + "/pings", "deliveries_url": base + "/deliveries",
+		"last_response": map[string]any{"code": nil, "status": "unused", "message": nil},
 	}
 }
 
@@ -187,6 +229,8 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 	if err != nil {
 		return nil
 	}
+	r, _ := s.store.Repo(repo)
+	repoID := r.ID
 	var out []*http.Request
 	for _, h := range hooks {
 		if !h.Active || !subscribed(h, event) {
@@ -197,6 +241,7 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 			"X-GitHub-Delivery":                      {fmt.Sprintf("%08x-0000-4000-8000-%012d", s.nextID(), h.ID)},
 			"X-GitHub-Hook-ID":                       {strconv.Itoa(h.ID)},
 			"X-GitHub-Hook-Installation-Target-Type": {"repository"},
+			"X-GitHub-Hook-Installation-Target-ID":   {strconv.Itoa(repoID)},
 			"User-Agent":                             {"GitHub-Hookshot/fake"},
 		}
 		if h.Secret != "" {
