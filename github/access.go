@@ -22,7 +22,10 @@ const (
 	TokenKindInstallation = "GitHub App installation token"
 )
 
-func tokenKind(token string, scopesHeader bool) string {
+// tokenKind names the credential: by GitHub's token prefix, else as an
+// OAuth token when it came from a TokenSource, else as a classic token
+// when GitHub listed its scopes.
+func tokenKind(token string, scopesHeader, oauth bool) string {
 	switch {
 	case strings.HasPrefix(token, "ghp_"):
 		return TokenKindClassic
@@ -34,6 +37,8 @@ func tokenKind(token string, scopesHeader bool) string {
 		return TokenKindAppUser
 	case strings.HasPrefix(token, "ghs_"):
 		return TokenKindInstallation
+	case oauth:
+		return TokenKindOAuth
 	case scopesHeader:
 		// Only classic and OAuth tokens carry X-OAuth-Scopes.
 		return TokenKindClassic
@@ -96,10 +101,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	default:
 		return nil, p.wrap(op, err)
 	}
-	rep.TokenKind = tokenKind(tok, scopesHeader)
-	if oauth && rep.TokenKind == "" {
-		rep.TokenKind = TokenKindOAuth
-	}
+	rep.TokenKind = tokenKind(tok, scopesHeader, oauth)
 	if rep.ExpiresAt == nil {
 		if exp := p.creds.Expiry(); !exp.IsZero() {
 			rep.ExpiresAt = &exp
@@ -185,7 +187,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		hook.Detail += "; the user is not a repository admin"
 	}
 	comment = p.probe(ctx, comment, probeSpec{method: http.MethodPatch, path: base + "issues/comments/0", absent: true,
-		perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write")})
+		perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write (or Issues: Read and write)")})
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
 	return rep, nil
 }

@@ -16,6 +16,11 @@ func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (str
 	return s.store.Commit(repo, branch, files)
 }
 
+// TagBranch creates the lightweight tag tag at branch's head.
+func (s *Server) TagBranch(repo, tag, branch string) error {
+	return s.store.Tag(repo, tag, branch)
+}
+
 // SetMaxFileSize makes the contents API refuse files larger than n bytes
 // (GitHub's limit is 100 MB) with GitHub's answer: 403 and an errors[]
 // entry with code "too_large".

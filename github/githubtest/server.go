@@ -58,8 +58,9 @@ type Server struct {
 }
 
 type failure struct {
-	status     int
-	retryAfter time.Duration
+	method, path string // empty: any request
+	status       int
+	retryAfter   time.Duration
 }
 
 // Option configures New.
@@ -152,7 +153,16 @@ func (s *Server) SetRateLimit(remaining int) {
 // when retryAfter > 0, a Retry-After header.
 func (s *Server) FailNext(status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	s.failures = append(s.failures, failure{status, retryAfter})
+	s.failures = append(s.failures, failure{status: status, retryAfter: retryAfter})
+	s.mu.Unlock()
+}
+
+// FailRequest makes the next request with method to path (relative to
+// the API root, e.g. "repos/octo/app/hooks/0") fail with status. A 403 or
+// 429 reads as a secondary rate limit, as GitHub words it.
+func (s *Server) FailRequest(method, path string, status int) {
+	s.mu.Lock()
+	s.failures = append(s.failures, failure{method: method, path: "/" + strings.TrimPrefix(path, "/"), status: status})
 	s.mu.Unlock()
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,7 @@ func (c *call) has(scopes ...string) bool {
 // adds the headers GitHub puts on every authenticated answer.
 func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *call)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.failNext(w) {
+		if s.failNext(w, r) {
 			return
 		}
 		value := r.Header.Get("Authorization")
@@ -173,14 +174,17 @@ func (s *Server) authed(h func(w http.ResponseWriter, r *http.Request, c *call))
 	}
 }
 
-func (s *Server) failNext(w http.ResponseWriter) bool {
+func (s *Server) failNext(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
-	if len(s.failures) == 0 {
+	i := slices.IndexFunc(s.failures, func(f failure) bool {
+		return (f.method == "" || f.method == r.Method) && (f.path == "" || f.path == r.URL.Path)
+	})
+	if i < 0 {
 		s.mu.Unlock()
 		return false
 	}
-	f := s.failures[0]
-	s.failures = s.failures[1:]
+	f := s.failures[i]
+	s.failures = slices.Delete(s.failures, i, i+1)
 	s.mu.Unlock()
 	if f.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
