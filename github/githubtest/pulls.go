@@ -3,6 +3,7 @@ package githubtest
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
@@ -180,23 +181,58 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		mergeSHA = pr.MergeSHA
 	}
 	r, _ := s.store.Repo(repo)
+	owner, _, _ := strings.Cut(repo, "/")
+	base := s.api.String() + "repos/" + repo
+	web := s.web.String() + repo + "/pull/" + strconv.Itoa(pr.Number)
+	var mergedBy any
+	if pr.State == "merged" {
+		mergedBy = s.userJSON(pr.Author)
+	}
+	side := func(ref, sha string) map[string]any {
+		return map[string]any{"ref": ref, "sha": sha, "label": owner + ":" + ref, "user": s.userJSON(owner), "repo": s.repoPayload(repo)}
+	}
 	return map[string]any{
-		"id":               r.ID*1000 + pr.Number,
-		"number":           pr.Number,
-		"title":            pr.Title,
-		"body":             pr.Description,
-		"state":            state,
-		"merged":           pr.State == "merged",
-		"merged_at":        ts(pr.MergedAt),
-		"closed_at":        ts(pr.ClosedAt),
-		"created_at":       ts(pr.Created),
-		"updated_at":       ts(pr.Updated),
-		"merge_commit_sha": mergeSHA,
-		"user":             s.userJSON(pr.Author),
-		"head":             map[string]any{"ref": pr.SourceBranch, "sha": pr.HeadSHA, "label": pr.SourceBranch},
-		"base":             map[string]any{"ref": pr.TargetBranch, "sha": pr.BaseSHA, "label": pr.TargetBranch},
-		"html_url":         s.web.String() + repo + "/pull/" + strconv.Itoa(pr.Number),
-		"url":              s.api.String() + "repos/" + repo + "/pulls/" + strconv.Itoa(pr.Number),
-		"changed_files":    len(changes),
+		"id":                    r.ID*1000 + pr.Number,
+		"node_id":               "PR_" + strconv.Itoa(r.ID*1000+pr.Number),
+		"number":                pr.Number,
+		"title":                 pr.Title,
+		"body":                  pr.Description,
+		"state":                 state,
+		"locked":                false,
+		"draft":                 false,
+		"merged":                pr.State == "merged",
+		"merged_by":             mergedBy,
+		"mergeable":             nil,
+		"merged_at":             ts(pr.MergedAt),
+		"closed_at":             ts(pr.ClosedAt),
+		"created_at":            ts(pr.Created),
+		"updated_at":            ts(pr.Updated),
+		"merge_commit_sha":      mergeSHA,
+		"user":                  s.userJSON(pr.Author),
+		"author_association":    "CONTRIBUTOR",
+		"assignee":              nil,
+		"assignees":             []any{},
+		"requested_reviewers":   []any{},
+		"requested_teams":       []any{},
+		"labels":                []any{},
+		"milestone":             nil,
+		"head":                  side(pr.SourceBranch, pr.HeadSHA),
+		"base":                  side(pr.TargetBranch, pr.BaseSHA),
+		"html_url":              web,
+		"diff_url":              web + ".diff",
+		"patch_url":             web + ".patch",
+		"url":                   base + "/pulls/" + strconv.Itoa(pr.Number),
+		"issue_url":             base + "/issues/" + strconv.Itoa(pr.Number),
+		"comments_url":          base + "/issues/" + strconv.Itoa(pr.Number) + "/comments",
+		"commits_url":           base + "/pulls/" + strconv.Itoa(pr.Number) + "/commits",
+		"review_comments_url":   base + "/pulls/" + strconv.Itoa(pr.Number) + "/comments",
+		"statuses_url":          base + "/statuses/" + pr.HeadSHA,
+		"comments":              0,
+		"review_comments":       0,
+		"commits":               1,
+		"additions":             len(changes),
+		"deletions":             0,
+		"changed_files":         len(changes),
+		"maintainer_can_modify": false,
 	}
 }

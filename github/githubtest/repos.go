@@ -33,12 +33,20 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) userJSON(login string) map[string]any {
+	id := len(login)*7919 + 1
+	kind := "User"
+	if strings.HasSuffix(login, "[bot]") {
+		kind = "Bot"
+	}
 	return map[string]any{
-		"login":    login,
-		"id":       len(login)*7919 + 1,
-		"type":     "User",
-		"html_url": s.web.String() + login,
-		"url":      s.api.String() + "users/" + login,
+		"login":      login,
+		"id":         id,
+		"node_id":    "U_" + strconv.Itoa(id),
+		"type":       kind,
+		"site_admin": false,
+		"avatar_url": s.web.String() + login + ".png",
+		"html_url":   s.web.String() + login,
+		"url":        s.api.String() + "users/" + login,
 	}
 }
 
@@ -138,9 +146,15 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 		"private":        repo.Private,
 		"visibility":     visibility,
 		"default_branch": repo.DefaultBranch,
+		"description":    nil,
+		"fork":           false,
+		"archived":       false,
+		"created_at":     ts(repo.Created),
 		"html_url":       s.web.String() + repo.FullPath,
 		"clone_url":      s.web.String() + repo.FullPath + ".git",
 		"url":            s.api.String() + "repos/" + repo.FullPath,
+		"hooks_url":      s.api.String() + "repos/" + repo.FullPath + "/hooks",
+		"pulls_url":      s.api.String() + "repos/" + repo.FullPath + "/pulls{/number}",
 		"permissions": map[string]bool{
 			"admin":    role == RoleAdmin,
 			"maintain": role == RoleAdmin,
