@@ -12,6 +12,9 @@ func init() {
 		func() (*scenario, error) {
 			return githubScenario("GitHub Enterprise Server", githubtest.New(githubtest.Enterprise("github.example.test")))
 		},
+		func() (*scenario, error) {
+			return githubScenario("GHE.com (acme.ghe.com)", githubtest.New(githubtest.Tenant("acme")))
+		},
 	)
 }
 

@@ -1,12 +1,18 @@
 // Package githubtest is an in-memory fake of GitHub's REST API, for tests
 // of code that uses the github provider (or go-github directly).
 //
-// A Server keeps repositories with files at branches and commits, pull
-// requests with their changed files, comments and webhooks, and tokens with
-// classic scopes or fine-grained permissions, expiry and revocation. It
-// answers with GitHub's JSON shapes, status codes (including 404 where
-// GitHub hides a missing scope), Link-header pagination and rate-limit
-// headers. Merging a pull request delivers a signed pull_request webhook.
+// A Server keeps repositories with files at branches, tags and commits,
+// pull requests with their changed files, comments and webhooks, and
+// tokens with classic scopes, fine-grained permissions or GitHub App
+// installation permissions, expiry and revocation. It answers with
+// GitHub's JSON shapes, status codes (including 404 where GitHub hides a
+// missing scope, 403 with X-Accepted-GitHub-Permissions for a missing
+// permission, GitHub's 422 errors[] for webhooks), Link-header pagination
+// and rate-limit headers and limits. GitHub's caps can be lowered to test
+// what happens past them (SetPageSize, SetTreeLimit, SetMaxFileSize,
+// SetPullRequestFileLimit, SetRateLimit), and FailNext / FailRequest
+// inject failures. Merging a pull request delivers a signed pull_request
+// webhook.
 //
 // Serve it without a network through Client (an httpmock transport), or
 // as an http.Handler with httptest:
