@@ -122,7 +122,7 @@ func TestCheckAccessInstallationToken(t *testing.T) {
 		t.Errorf("ListRepositories of an installation on every repository = %d repositories, %v; want 4 (every page)", len(repos), err)
 	}
 
-	noHooks := srv.AddToken(githubtest.Token{Installation: true, Permissions: map[string]string{"contents": "read", "pull_requests": "write"}})
+	noHooks := srv.AddToken(githubtest.Token{Installation: true, Permissions: map[string]string{"contents": "read", "issues": "write", "repository_hooks": "read"}})
 	rep, err = open(t, srv, noHooks).CheckAccess(ctx, "octo/app")
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestCheckAccessInstallationToken(t *testing.T) {
 		t.Errorf("installation without Webhooks = %+v, want missing with an app remediation", c)
 	}
 	_, err = open(t, srv, noHooks).CreateWebhook(ctx, "octo/app", vcs.WebhookOptions{URL: "https://example.test/h", Secret: "s"})
-	if ve := wantKind(t, "CreateWebhook without Webhooks", err, vcs.ErrPermissionDenied); !has(ve.Hint, "webhooks=write") {
+	if ve := wantKind(t, "CreateWebhook without Webhooks", err, vcs.ErrPermissionDenied); !has(ve.Hint, "repository_hooks=write") {
 		t.Errorf("hint %q does not name the permission GitHub asked for", ve.Hint)
 	}
 }

@@ -32,7 +32,8 @@ type Token struct {
 	// /installation/repositories.
 	Installation bool
 	// Permissions of a fine-grained or installation token: "contents",
-	// "pull_requests", "issues", "webhooks" mapped to "read" or "write".
+	// "pull_requests", "issues", "webhooks" (GitHub's API name
+	// "repository_hooks" works too) mapped to "read" or "write".
 	Permissions map[string]string
 	// Repositories limits a fine-grained or installation token to these
 	// full paths; empty means all repositories of the user (or every
@@ -240,7 +241,7 @@ func (s *Server) repo(w http.ResponseWriter, r *http.Request, c *call, n need) (
 	if c.scoped() {
 		perm, level := finePermission(n)
 		if perm != "" && !fineHas(c.tok.Permissions, perm, level) {
-			w.Header().Set("X-Accepted-GitHub-Permissions", perm+"="+level)
+			w.Header().Set("X-Accepted-GitHub-Permissions", acceptedPermissions(perm, level))
 			msg := "Resource not accessible by personal access token"
 			if c.tok.Installation {
 				msg = "Resource not accessible by integration"
@@ -297,8 +298,24 @@ func finePermission(n need) (perm, level string) {
 	return "", ""
 }
 
+// acceptedPermissions renders X-Accepted-GitHub-Permissions with GitHub's
+// permission names (Webhooks is repository_hooks); sets that each suffice
+// are separated by "; ".
+func acceptedPermissions(perm, level string) string {
+	switch {
+	case perm == "webhooks":
+		return "repository_hooks=" + level
+	case perm == "pull_requests" && level == "write":
+		return "issues=write; pull_requests=write"
+	}
+	return perm + "=" + level
+}
+
 func fineHas(perms map[string]string, perm, level string) bool {
 	have := perms[perm]
+	if perm == "webhooks" && have == "" {
+		have = perms["repository_hooks"] // GitHub's own name for it
+	}
 	if perm == "pull_requests" && level == "write" && perms["issues"] == "write" {
 		return true // issue comments on pull requests accept either
 	}
