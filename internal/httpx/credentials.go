@@ -67,8 +67,12 @@ func (c *Credentials) Token() (token string, oauth bool, err error) {
 			return "", true, err
 		}
 		c.mu.Lock()
-		c.lastTok = t.AccessToken
-		if !t.Expiry.IsZero() {
+		if t.AccessToken != c.lastTok {
+			// A new token has its own expiry, unknown when zero: an
+			// expiry the host reported for the old one no longer applies.
+			c.lastTok = t.AccessToken
+			c.expiry = t.Expiry
+		} else if !t.Expiry.IsZero() {
 			c.expiry = t.Expiry
 		}
 		c.mu.Unlock()

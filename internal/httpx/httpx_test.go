@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -238,5 +240,25 @@ func TestSetTokenConcurrent(t *testing.T) {
 	}
 	if got := c.Redact("first-token second-token third-token"); strings.Contains(got, "token") && !strings.Contains(got, "[REDACTED]") {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+type stepSource struct{ tok *oauth2.Token }
+
+func (s *stepSource) Token() (*oauth2.Token, error) { return s.tok, nil }
+
+func TestTokenSourceRotationForgetsExpiry(t *testing.T) {
+	src := &stepSource{tok: &oauth2.Token{AccessToken: "first-token"}}
+	c := NewCredentials(vcs.Config{TokenSource: src})
+	if _, _, err := c.Token(); err != nil {
+		t.Fatal(err)
+	}
+	c.RecordExpiry(time.Unix(1, 0)) // as a host reported it for first-token
+	src.tok = &oauth2.Token{AccessToken: "second-token"}
+	if _, _, err := c.Token(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Expiry().IsZero() {
+		t.Errorf("the first token's expiry survived the rotation: %v", c.Expiry())
 	}
 }
