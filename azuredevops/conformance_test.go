@@ -94,7 +94,7 @@ func seed(t testing.TB, s *azuredevopstest.Server, fx vcstest.Fixture) *fake {
 }
 
 func harness(opts ...azuredevopstest.Option) vcstest.Harness {
-	return vcstest.Harness{Kind: vcs.KindAzureDevOps, New: func(t *testing.T, fx vcstest.Fixture) vcstest.Fake {
+	return vcstest.Harness{Kind: vcs.KindAzureDevOps, New: func(t testing.TB, fx vcstest.Fixture) vcstest.Fake {
 		return seed(t, azuredevopstest.New(opts...), fx)
 	}}
 }
@@ -109,3 +109,5 @@ func TestConformance(t *testing.T) {
 		vcstest.Run(t, harness(azuredevopstest.WithServer("https://devops.fabrikam.example/Fabrikam%20Collection")))
 	})
 }
+
+func BenchmarkReadChangedFiles(b *testing.B) { vcstest.BenchmarkReadChangedFiles(b, harness()) }

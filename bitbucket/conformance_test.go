@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 			name = "default"
 		}
 		t.Run(name, func(t *testing.T) {
-			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t *testing.T, f vcstest.Fixture) vcstest.Fake {
+			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
 				return newFake(t, f, u, apiTokens)
 			}})
 		})
@@ -45,7 +45,7 @@ func TestConformance(t *testing.T) {
 // sent as Bearer tokens, as Bitbucket does: the TokenSource path is
 // exercised with real OAuth tokens.
 func TestConformanceOAuth(t *testing.T) {
-	vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t *testing.T, f vcstest.Fixture) vcstest.Fake {
+	vcstest.Run(t, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
 		return newFake(t, f, "", oauthTokens, bitbuckettest.WithStrictBearer())
 	}})
 }
@@ -105,7 +105,7 @@ func seed(t testing.TB, f vcstest.Fixture, opts ...bitbuckettest.Option) (*bitbu
 	return s, pr, closable
 }
 
-func newFake(t *testing.T, f vcstest.Fixture, instanceURL string, kind tokenKind, opts ...bitbuckettest.Option) *fake {
+func newFake(t testing.TB, f vcstest.Fixture, instanceURL string, kind tokenKind, opts ...bitbuckettest.Option) *fake {
 	s, pr, closable := seed(t, f, opts...)
 	fk := &fake{s: s, url: instanceURL, pr: pr, closable: closable, tokens: map[vcstest.TokenProfile]string{}}
 	full, noRead, noWebhook, noComment := bitbuckettest.FullScopes,
@@ -155,6 +155,7 @@ func (f *fake) Repo() string                        { return fixtureRepo }
 func (f *fake) PullRequest() int                    { return f.pr }
 func (f *fake) ClosablePullRequest() int            { return f.closable }
 func (f *fake) Advance(d time.Duration)             { f.s.Advance(d) }
+func (f *fake) SetLatency(d time.Duration)          { f.s.SetLatency(d) }
 
 func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Request {
 	t.Helper()
@@ -176,4 +177,10 @@ func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Requ
 		t.Fatalf("Trigger(%d, %s): %v", number, action, err)
 	}
 	return reqs
+}
+
+func BenchmarkReadChangedFiles(b *testing.B) {
+	vcstest.BenchmarkReadChangedFiles(b, vcstest.Harness{Kind: vcs.KindBitbucket, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
+		return newFake(t, f, "", apiTokens)
+	}})
 }

@@ -23,7 +23,7 @@ type fake struct {
 	pr, pr2 int
 }
 
-func newFake(t *testing.T, f vcstest.Fixture, opts ...githubtest.Option) *fake {
+func newFake(t testing.TB, f vcstest.Fixture, opts ...githubtest.Option) *fake {
 	t.Helper()
 	srv := githubtest.New(opts...)
 	must := func(err error) {
@@ -68,6 +68,7 @@ func (f *fake) Repo() string                        { return fixtureRepo }
 func (f *fake) PullRequest() int                    { return f.pr }
 func (f *fake) ClosablePullRequest() int            { return f.pr2 }
 func (f *fake) Advance(d time.Duration)             { f.srv.Advance(d) }
+func (f *fake) SetLatency(d time.Duration)          { f.srv.SetLatency(d) }
 func (f *fake) Trigger(t *testing.T, n int, a vcs.Action) []*http.Request {
 	t.Helper()
 	var (
@@ -97,9 +98,15 @@ func TestConformance(t *testing.T) {
 		"GHE.com":    {githubtest.Tenant("acme")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindGitHub, New: func(t *testing.T, f vcstest.Fixture) vcstest.Fake {
+			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindGitHub, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
 				return newFake(t, f, opts...)
 			}})
 		})
 	}
+}
+
+func BenchmarkReadChangedFiles(b *testing.B) {
+	vcstest.BenchmarkReadChangedFiles(b, vcstest.Harness{Kind: vcs.KindGitHub, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
+		return newFake(t, f)
+	}})
 }

@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) {
 		{"SelfManagedSubpath/api", "https://git.example.test/gitlab", "https://git.example.test/gitlab/api/v4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindGitLab, New: func(t *testing.T, fx vcstest.Fixture) vcstest.Fake {
+			vcstest.Run(t, vcstest.Harness{Kind: vcs.KindGitLab, New: func(t testing.TB, fx vcstest.Fixture) vcstest.Fake {
 				return newFake(t, fx, tc.instance, tc.cfgURL)
 			}})
 		})
@@ -43,7 +43,7 @@ type fake struct {
 	pr, shut int
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -53,7 +53,7 @@ func must[T any](t *testing.T) func(T, error) T {
 	}
 }
 
-func newFake(t *testing.T, fx vcstest.Fixture, instance, cfgURL string) *fake {
+func newFake(t testing.TB, fx vcstest.Fixture, instance, cfgURL string) *fake {
 	srv := gitlabtest.New(gitlabtest.WithURL(instance))
 	srv.SetPageSize(fx.PageSize)
 	f := &fake{srv: srv, cfgURL: cfgURL, tokens: map[vcstest.TokenProfile]string{}}
@@ -131,10 +131,11 @@ func (f *fake) Token(p vcstest.TokenProfile) string {
 	return f.tokens[p]
 }
 
-func (f *fake) Repo() string             { return fixtureRepo }
-func (f *fake) PullRequest() int         { return f.pr }
-func (f *fake) ClosablePullRequest() int { return f.shut }
-func (f *fake) Advance(d time.Duration)  { f.srv.Advance(d) }
+func (f *fake) Repo() string               { return fixtureRepo }
+func (f *fake) PullRequest() int           { return f.pr }
+func (f *fake) ClosablePullRequest() int   { return f.shut }
+func (f *fake) Advance(d time.Duration)    { f.srv.Advance(d) }
+func (f *fake) SetLatency(d time.Duration) { f.srv.SetLatency(d) }
 
 func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Request {
 	t.Helper()
@@ -160,4 +161,10 @@ func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Requ
 		t.Fatal(err)
 	}
 	return reqs
+}
+
+func BenchmarkReadChangedFiles(b *testing.B) {
+	vcstest.BenchmarkReadChangedFiles(b, vcstest.Harness{Kind: vcs.KindGitLab, New: func(t testing.TB, fx vcstest.Fixture) vcstest.Fake {
+		return newFake(t, fx, "https://gitlab.com", "")
+	}})
 }

@@ -82,6 +82,21 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 	if err := checkNumber(op, number); err != nil {
 		return nil, err
 	}
+	// The merge request's changes_count tells whether GitLab cut the
+	// list; fetch it while the pages come in rather than after them.
+	type countResult struct {
+		count string
+		err   error
+	}
+	countc := make(chan countResult, 1)
+	go func() {
+		mr, resp, err := p.client.MergeRequests.GetMergeRequest(id, int64(number), nil, reqCtx(ctx))
+		if err != nil {
+			countc <- countResult{err: p.fail(op, resp, err)}
+			return
+		}
+		countc <- countResult{count: mr.ChangesCount}
+	}()
 	files, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
 		diffs, resp, err := p.client.MergeRequests.ListMergeRequestDiffs(id, int64(number),
 			&gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)}}, reqCtx(ctx))
@@ -103,16 +118,16 @@ func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number
 		}
 		return out, nextPage(resp), nil
 	})
+	count := <-countc
 	if err != nil {
 		return nil, err
 	}
-	mr, resp, err := p.client.MergeRequests.GetMergeRequest(id, int64(number), nil, reqCtx(ctx))
-	if err != nil {
-		return nil, p.fail(op, resp, err)
+	if count.err != nil {
+		return nil, count.err
 	}
-	if strings.HasSuffix(mr.ChangesCount, "+") {
+	if strings.HasSuffix(count.count, "+") {
 		return files, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrTruncated,
-			Message: fmt.Sprintf("GitLab kept only %d files of the merge request's diff (changes_count %q)", len(files), mr.ChangesCount),
+			Message: fmt.Sprintf("GitLab kept only %d files of the merge request's diff (changes_count %q)", len(files), count.count),
 			Hint: "the merge request exceeds the instance's diff limits; an administrator can raise Maximum diff files (up to 3,000) " +
 				"and the line limit in Admin > Settings > General > Diff limits (not on GitLab.com), or split the merge request"}
 	}

@@ -59,6 +59,8 @@ type Fake interface {
 	ClosablePullRequest() int
 	// Advance moves the fake's clock (and the configs' Clock) forward.
 	Advance(d time.Duration)
+	// SetLatency delays every answer of the fake by d (benchmarks).
+	SetLatency(d time.Duration)
 	// Trigger makes pull request number take action (ActionOpened: the
 	// deliveries of its opening; ActionClosed: close without merging;
 	// ActionMerged: merge) and returns the webhook deliveries the host
@@ -71,8 +73,9 @@ type Fake interface {
 type Harness struct {
 	// Kind is the provider under test; its driver must be registered.
 	Kind vcs.Kind
-	// New starts a fresh fake seeded with f.
-	New func(t *testing.T, f Fixture) Fake
+	// New starts a fresh fake seeded with f. It is called from tests and
+	// benchmarks.
+	New func(t testing.TB, f Fixture) Fake
 }
 
 // Fixture is what every fake is seeded with.
