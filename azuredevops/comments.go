@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -20,13 +19,7 @@ const MaxCommentLength = 150_000
 
 // checkBody refuses an empty or oversized comment body before any request.
 func checkBody(op, body string) error {
-	if strings.TrimSpace(body) == "" {
-		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "comment body is empty")
-	}
-	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
-		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "comment body has %d characters; at most %d are sent (azuredevops.MaxCommentLength)", n, MaxCommentLength)
-	}
-	return nil
+	return vcs.CheckCommentBody(vcs.KindAzureDevOps, op, body, MaxCommentLength)
 }
 
 // Comment IDs: Azure DevOps keeps pull request comments in threads. A

@@ -164,13 +164,8 @@ var _ vcs.Provider = (*Provider)(nil)
 // credentials with an empty user name) unless cfg.TokenSource supplies
 // Microsoft Entra access tokens (sent as Bearer).
 func New(cfg vcs.Config) (*Provider, error) {
-	if cfg.Kind == "" {
-		cfg.Kind = vcs.KindAzureDevOps
-	}
-	if cfg.Kind != vcs.KindAzureDevOps {
-		return nil, vcs.Errorf(vcs.KindAzureDevOps, "Config", vcs.ErrInvalidConfig, "kind is %q, want %q", cfg.Kind, vcs.KindAzureDevOps)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.For(vcs.KindAzureDevOps)
+	if err != nil {
 		return nil, err
 	}
 	inst, err := ParseInstanceURL(cfg.URL)

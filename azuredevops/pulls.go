@@ -15,10 +15,7 @@ import (
 const changesPageSize = 2000
 
 func checkNumber(op string, number int) error {
-	if number <= 0 {
-		return vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "pull request ID %d must be positive", number)
-	}
-	return nil
+	return vcs.CheckPullRequestNumber(vcs.KindAzureDevOps, op, number)
 }
 
 // GetPullRequest returns a pull request. Status active is open, abandoned

@@ -6,9 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -24,13 +22,7 @@ const MaxCommentLength = 1_000_000
 
 // checkBody rejects an empty or oversized comment body.
 func checkBody(op, body string) error {
-	if strings.TrimSpace(body) == "" {
-		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "comment body is empty")
-	}
-	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
-		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrTooLarge, "comment has %d characters; this library sends at most %d to Bitbucket", n, MaxCommentLength)
-	}
-	return nil
+	return vcs.CheckCommentBody(vcs.KindBitbucket, op, body, MaxCommentLength)
 }
 
 // comment is Bitbucket's pull request comment.

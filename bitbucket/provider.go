@@ -53,13 +53,8 @@ var _ vcs.Provider = (*Provider)(nil)
 //     (sent as a Bearer token);
 //   - OAuth: cfg.TokenSource (Bearer).
 func New(cfg vcs.Config) (*Provider, error) {
-	if cfg.Kind == "" {
-		cfg.Kind = vcs.KindBitbucket
-	}
-	if cfg.Kind != vcs.KindBitbucket {
-		return nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig, "kind %q is not %q", cfg.Kind, vcs.KindBitbucket)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.For(vcs.KindBitbucket)
+	if err != nil {
 		return nil, err
 	}
 	api, _, err := ParseInstanceURL(cfg.URL)
@@ -165,9 +160,6 @@ func repoPath(op, repo string) (string, error) {
 	return "repositories/" + ws + "/" + slug, nil
 }
 
-func checkNumber(op string, n int) error {
-	if n <= 0 {
-		return vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "pull request ID %d must be positive", n)
-	}
-	return nil
+func checkNumber(op string, number int) error {
+	return vcs.CheckPullRequestNumber(vcs.KindBitbucket, op, number)
 }

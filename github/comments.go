@@ -3,7 +3,6 @@ package github
 import (
 	"context"
 	"strconv"
-	"unicode/utf8"
 
 	gh "github.com/google/go-github/v75/github"
 
@@ -91,13 +90,7 @@ func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, c
 }
 
 func checkBody(op, body string) error {
-	if body == "" {
-		return vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "comment body is empty")
-	}
-	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
-		return vcs.Errorf(vcs.KindGitHub, op, vcs.ErrTooLarge, "comment has %d characters; GitHub accepts at most %d", n, MaxCommentLength)
-	}
-	return nil
+	return vcs.CheckCommentBody(vcs.KindGitHub, op, body, MaxCommentLength)
 }
 
 func toComment(c *gh.IssueComment) *vcs.Comment {

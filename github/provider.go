@@ -45,8 +45,8 @@ const expiryHeader = "GitHub-Authentication-Token-Expiration"
 //	https://HOST[/api/v3]             GitHub Enterprise Server
 //	https://TENANT.ghe.com            GHE.com (API https://api.TENANT.ghe.com)
 func New(cfg vcs.Config) (*Provider, error) {
-	cfg.Kind = vcs.KindGitHub
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.For(vcs.KindGitHub)
+	if err != nil {
 		return nil, err
 	}
 	api, web, err := ParseInstanceURL(cfg.URL)
@@ -210,10 +210,7 @@ func splitRepo(op, repo string) (owner, name string, err error) {
 }
 
 func checkNumber(op string, number int) error {
-	if number <= 0 {
-		return vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "pull request number %d must be positive", number)
-	}
-	return nil
+	return vcs.CheckPullRequestNumber(vcs.KindGitHub, op, number)
 }
 
 // wrap maps a go-github error to a *vcs.Error.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -102,15 +101,7 @@ func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, c
 	return p.comment(repo, number, n), nil
 }
 
-func checkBody(op, body string) error {
-	if strings.TrimSpace(body) == "" {
-		return vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "comment body is empty")
-	}
-	if n := utf8.RuneCountInString(body); n > MaxCommentLength {
-		return vcs.Errorf(kind, op, vcs.ErrTooLarge, "comment body has %d characters; GitLab allows %d", n, MaxCommentLength)
-	}
-	return nil
-}
+func checkBody(op, body string) error { return vcs.CheckCommentBody(kind, op, body, MaxCommentLength) }
 
 func (p *Provider) comment(repo string, number int, n *gl.Note) *vcs.Comment {
 	c := &vcs.Comment{ID: strconv.FormatInt(n.ID, 10), Body: n.Body, Author: n.Author.Username}

@@ -56,8 +56,8 @@ type Provider struct {
 // the instance's host); the GitLab client's own retries, which repeat
 // POSTs, and its client-side rate limiter are off.
 func New(cfg vcs.Config) (*Provider, error) {
-	cfg.Kind = kind
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.For(kind)
+	if err != nil {
 		return nil, err
 	}
 	api, web, err := ParseInstanceURL(cfg.URL)
@@ -235,12 +235,7 @@ func projectID(op, repo string) (string, error) {
 	return id, nil
 }
 
-func checkNumber(op string, n int) error {
-	if n <= 0 {
-		return vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "merge request number %d must be positive (use the IID shown in the web UI, !N)", n)
-	}
-	return nil
-}
+func checkNumber(op string, number int) error { return vcs.CheckPullRequestNumber(kind, op, number) }
 
 // reqCtx runs a client call with ctx.
 func reqCtx(ctx context.Context) gl.RequestOptionFunc { return gl.WithContext(ctx) }

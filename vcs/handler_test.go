@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/gitprovider/gitprovider/github" // a registered kind for the registry tests
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -146,5 +147,33 @@ func TestAccessReport(t *testing.T) {
 	}
 	if s := r.String(); !strings.Contains(s, "add admin:repo_hook") {
 		t.Errorf("String() = %q", s)
+	}
+}
+
+func TestConfigFor(t *testing.T) {
+	c, err := vcs.Config{Token: "t"}.For(vcs.KindGitLab)
+	if err != nil || c.Kind != vcs.KindGitLab {
+		t.Errorf("empty kind: %v, %v", c.Kind, err)
+	}
+	if _, err := (vcs.Config{Kind: vcs.KindGitHub, Token: "t"}).For(vcs.KindGitLab); !errors.Is(err, vcs.ErrInvalidConfig) {
+		t.Errorf("another kind: %v", err)
+	}
+	if _, err := (vcs.Config{}).For(vcs.KindGitLab); !errors.Is(err, vcs.ErrInvalidConfig) {
+		t.Errorf("no token: %v", err)
+	}
+}
+
+func TestArgumentChecks(t *testing.T) {
+	if err := vcs.CheckPullRequestNumber("x", "Op", 0); !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Errorf("number 0: %v", err)
+	}
+	if err := vcs.CheckCommentBody("x", "Op", " \n", 10); !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Errorf("blank body: %v", err)
+	}
+	if err := vcs.CheckCommentBody("x", "Op", strings.Repeat("é", 11), 10); !errors.Is(err, vcs.ErrTooLarge) {
+		t.Errorf("11 characters over 10: %v", err)
+	}
+	if err := vcs.CheckCommentBody("x", "Op", strings.Repeat("é", 10), 10); err != nil {
+		t.Errorf("10 two-byte characters count as 10: %v", err)
 	}
 }
