@@ -691,6 +691,12 @@ func (s *suite) testDeliveries(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		return got, rec.Code
 	}
+	// A webhook that also subscribes to pushes hears the merge's push to
+	// the target branch.
+	const pushURL = HookURL + "/push"
+	if _, err := p.CreateWebhook(ctx(t), repo, vcs.WebhookOptions{URL: pushURL, Secret: secret, Events: []vcs.WebhookEvent{vcs.WebhookEventPush}}); err != nil {
+		t.Fatalf("CreateWebhook for pushes: %v", err)
+	}
 	for _, tc := range []struct {
 		number func() int
 		action vcs.Action
@@ -703,9 +709,21 @@ func (s *suite) testDeliveries(t *testing.T) {
 	} {
 		t.Run(string(tc.action), func(t *testing.T) {
 			n := tc.number()
-			reqs := f.Trigger(t, n, tc.action)
+			var reqs, pushes []*http.Request
+			for _, r := range f.Trigger(t, n, tc.action) {
+				if r.URL.String() == pushURL {
+					pushes = append(pushes, r)
+				} else {
+					reqs = append(reqs, r)
+				}
+			}
 			if len(reqs) == 0 {
 				t.Fatal("no delivery")
+			}
+			if tc.merged {
+				checkPush(t, serve, pushes, repo, fx.DefaultBranch)
+			} else if len(pushes) != 0 {
+				t.Errorf("%d push deliveries for a pull request that was %s", len(pushes), tc.action)
 			}
 			var matched *vcs.Event
 			for _, r := range reqs {
@@ -747,6 +765,25 @@ func (s *suite) testDeliveries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkPush checks that a merge delivered a push of the target branch.
+func checkPush(t *testing.T, serve func(*http.Request, string) (*vcs.Event, int), pushes []*http.Request, repo, branch string) {
+	t.Helper()
+	if len(pushes) == 0 {
+		t.Error("the merge delivered no push to the webhook that subscribes to pushes")
+		return
+	}
+	for _, r := range pushes {
+		ev, code := serve(r, "delivery-secret")
+		if code != http.StatusOK || ev == nil {
+			t.Errorf("push delivery answered %d", code)
+			continue
+		}
+		if ev.Kind != vcs.EventPush || ev.Repository != repo || ev.TargetBranch != branch || ev.HeadSHA == "" {
+			t.Errorf("push event = %+v, want a push of %s to %s", brief(ev), branch, repo)
+		}
 	}
 }
 
