@@ -186,3 +186,10 @@ func TestParserRegistered(t *testing.T) {
 		t.Errorf("registered parser is %T", p)
 	}
 }
+
+// Azure DevOps names the event in the body, so the fuzzer sends no headers.
+func FuzzParse(f *testing.F) {
+	vcstest.FuzzWebhookParser(f, azuredevops.NewParser(), "testdata", vcs.KindAzureDevOps, func(vcstest.WebhookFixture) http.Header {
+		return http.Header{}
+	})
+}

@@ -232,3 +232,9 @@ func TestFakeDeliveriesParse(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	vcstest.FuzzWebhookParser(f, bitbucket.NewParser(), "testdata", vcs.KindBitbucket, func(fx vcstest.WebhookFixture) http.Header {
+		return http.Header{bitbucket.HeaderEventKey: {fx.EventHeader}}
+	})
+}

@@ -182,3 +182,9 @@ func TestParseMergedOnlyWhenClosed(t *testing.T) {
 		t.Errorf("delivery without X-GitHub-Event = %v, want ErrInvalidPayload", err)
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	vcstest.FuzzWebhookParser(f, github.NewParser(), "testdata", vcs.KindGitHub, func(fx vcstest.WebhookFixture) http.Header {
+		return http.Header{github.HeaderEvent: {fx.EventHeader}}
+	})
+}

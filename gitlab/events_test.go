@@ -285,3 +285,9 @@ func TestWebhookHandler(t *testing.T) {
 		t.Errorf("events = %+v", got)
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	vcstest.FuzzWebhookParser(f, gitlab.NewParser(), "testdata", vcs.KindGitLab, func(fx vcstest.WebhookFixture) http.Header {
+		return http.Header{gitlab.HeaderEvent: {fx.EventHeader}}
+	})
+}

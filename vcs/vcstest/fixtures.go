@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -115,4 +116,33 @@ func brief(ev *vcs.Event) vcs.Event {
 	cp := *ev
 	cp.Payload = nil
 	return cp
+}
+
+// FuzzWebhookParser fuzzes parser.Parse with arbitrary bodies under each
+// event name of the fixtures in dir, seeded with the fixture payloads.
+// header returns the headers the host sends for a fixture's event (its
+// event header; Azure DevOps needs none). Parse must not panic, and must
+// return either an event of kind or an error matching ErrInvalidPayload.
+func FuzzWebhookParser(f *testing.F, parser vcs.WebhookParser, dir string, kind vcs.Kind, header func(WebhookFixture) http.Header) {
+	fixtures := LoadWebhookFixtures(f, dir, kind)
+	for i, fx := range fixtures {
+		body, err := os.ReadFile(filepath.Join(dir, filepath.Base(fx.File)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), body)
+		f.Add(uint8(i), []byte(`{}`))
+		f.Add(uint8(i), []byte(`[]`))
+		f.Add(uint8(i), []byte(`{"pull_request":null,"object_attributes":7,"resource":"x"}`))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		fx := fixtures[int(which)%len(fixtures)]
+		ev, err := parser.Parse(header(fx), body)
+		switch {
+		case err != nil && !errors.Is(err, vcs.ErrInvalidPayload):
+			t.Fatalf("Parse error %v does not match ErrInvalidPayload", err)
+		case err == nil && (ev == nil || ev.Provider != kind):
+			t.Fatalf("Parse returned %+v and no error", ev)
+		}
+	})
 }
