@@ -172,7 +172,10 @@ func realRun(ctx context.Context, cfg vcs.Config, repo string, pr int, write boo
 	n := 0
 	for r, err := range p.ListRepositories(ctx) {
 		if err != nil {
-			return err
+			// Some credentials cannot list (a Bitbucket access token sees
+			// one workspace); the repository checks below still tell.
+			fmt.Printf("listing repositories: %v\n", err)
+			break
 		}
 		if n < 20 {
 			fmt.Printf("repository %s (default branch %s)\n", r.ID, r.DefaultBranch)
