@@ -110,7 +110,12 @@ func sameURL(a, b string) bool {
 		return a == b
 	}
 	norm := func(u *url.URL) string {
-		return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(u.EscapedPath(), "/") + "?" + u.RawQuery
+		scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		// https://h:443/ and https://h/ are the same address.
+		if port := u.Port(); (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+			host = strings.TrimSuffix(host, ":"+port)
+		}
+		return scheme + "://" + host + strings.TrimSuffix(u.EscapedPath(), "/") + "?" + u.RawQuery
 	}
 	return norm(ua) == norm(ub)
 }
@@ -171,37 +176,42 @@ type ReadChangedFilesOptions struct {
 // connections, so a 50-file pull request takes about as long as three
 // sequential requests rather than fifty-two. Removed files are returned
 // without content. The result keeps the host's file order.
+//
+// The first failure stops the work: requests in flight are cancelled, no
+// new ones start, and that failure is returned (not the cancellation it
+// caused in the other requests). Every goroutine has ended when it
+// returns. When the host truncated the file list (ErrTruncated), the files
+// it did list are read and returned together with that error.
 func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions) ([]*ChangedFileContent, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	first := &firstError{cancel: cancel}
 
 	ref := opts.Ref
-	var (
-		prErr error
-		wg    sync.WaitGroup
-	)
+	var wg sync.WaitGroup
 	if ref == "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			pr, err := p.GetPullRequest(ctx, repo, number)
 			if err != nil {
-				prErr = err
-				cancel()
+				first.record(err)
 				return
 			}
 			ref = pr.HeadSHA
 		}()
 	}
-	files, err := p.ListPullRequestFiles(ctx, repo, number)
-	wg.Wait()
-	if prErr != nil {
-		return nil, prErr
+	files, listErr := p.ListPullRequestFiles(ctx, repo, number)
+	if listErr != nil && !errors.Is(listErr, ErrTruncated) {
+		first.record(listErr) // also cancels the pull request fetch
+		listErr = nil
 	}
-	if err != nil && !errors.Is(err, ErrTruncated) {
+	wg.Wait()
+	if err := first.get(); err != nil {
 		return nil, err
 	}
-	listErr := err // ErrTruncated: read what we have, report it at the end
+	// From here on listErr is nil or ErrTruncated: read what the host
+	// listed and report the truncation at the end.
 
 	limit := opts.Concurrency
 	if limit <= 0 {
@@ -212,7 +222,7 @@ func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, 
 	}
 	out := make([]*ChangedFileContent, 0, len(files))
 	sem := make(chan struct{}, limit)
-	errs := make([]error, len(files))
+launch:
 	for _, f := range files {
 		if opts.Filter != nil && !opts.Filter(f) {
 			continue
@@ -222,31 +232,64 @@ func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, 
 		if f.Status == FileRemoved {
 			continue
 		}
-		i := len(out) - 1
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break launch
+		}
+		if ctx.Err() != nil {
+			// A read failed (or the caller gave up) while this one
+			// waited for a slot: start nothing more.
+			<-sem
+			break launch
+		}
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
 			file, err := p.ReadFile(ctx, repo, fc.Path, ref)
 			if err != nil {
-				errs[i] = err
-				cancel()
+				first.record(err)
 				return
 			}
 			fc.Content = file.Content
 		}()
 	}
 	wg.Wait()
-	for _, e := range errs {
-		if e != nil && !errors.Is(e, context.Canceled) {
-			return nil, e
-		}
+	if err := first.get(); err != nil {
+		return nil, err
 	}
-	for _, e := range errs {
-		if e != nil {
-			return nil, e
-		}
+	if err := ctx.Err(); err != nil {
+		// The caller's context ended before every read was started.
+		return nil, err
 	}
 	return out, listErr
+}
+
+// firstError keeps the first error of concurrent calls and cancels the
+// others. An error caused by the cancellation (context.Canceled or
+// DeadlineExceeded) never replaces a real one recorded later.
+type firstError struct {
+	mu     sync.Mutex
+	err    error
+	cancel context.CancelFunc
+}
+
+func (f *firstError) record(err error) {
+	f.mu.Lock()
+	if f.err == nil || (isContextError(f.err) && !isContextError(err)) {
+		f.err = err
+	}
+	f.mu.Unlock()
+	f.cancel()
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
