@@ -183,9 +183,11 @@ func contentOf(_ context.Context, path, ref string) (*vcs.File, error) {
 
 func TestReadChangedFilesReadsAtHead(t *testing.T) {
 	p := &fakeProvider{
-		getPR:     headPR,
-		listFiles: func(context.Context, int) ([]*vcs.ChangedFile, error) { return changed("b.sql", "-gone.sql", "a.sql", "README.md"), nil },
-		readFile:  contentOf,
+		getPR: headPR,
+		listFiles: func(context.Context, int) ([]*vcs.ChangedFile, error) {
+			return changed("b.sql", "-gone.sql", "a.sql", "README.md"), nil
+		},
+		readFile: contentOf,
 	}
 	got, err := vcs.ReadChangedFiles(context.Background(), p, "o/r", 7, vcs.ReadChangedFilesOptions{
 		Filter: func(f *vcs.ChangedFile) bool { return strings.HasSuffix(f.Path, ".sql") },
