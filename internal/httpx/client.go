@@ -69,7 +69,7 @@ var (
 func sharedTransport() *http.Transport {
 	pooledOnce.Do(func() {
 		pooled = cleanhttp.DefaultPooledTransport()
-		// Fan-out reads (ReadChangedFiles) keep up to 32 requests in
+		// Fan-out reads (ReadChangedFiles) keep up to 64 requests in
 		// flight; keep that many idle connections per host.
 		pooled.MaxIdleConnsPerHost = 64
 	})
@@ -170,11 +170,12 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	r.Header.Set("User-Agent", t.userAgent)
-	// Whatever the caller set, credentials go only to the API host over
-	// the configured scheme: never to a redirect target or another host.
+	// Whatever the caller set, credentials go only to the API host: never
+	// to a redirect target or another host, and never in clear text after
+	// a redirect from https.
 	r.Header.Del("Authorization")
 	r.Header.Del("Private-Token")
-	if t.creds != nil && t.authorize != nil && t.hosts[strings.ToLower(r.URL.Host)] {
+	if t.creds != nil && t.authorize != nil && t.hosts[strings.ToLower(r.URL.Host)] && !downgraded(r) {
 		tok, oauth, err := t.creds.Token()
 		if err != nil {
 			return nil, fmt.Errorf("getting a token from the token source: %s", t.creds.Redact(err.Error()))
@@ -187,10 +188,28 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.Request == nil {
+		resp.Request = r // redirects check where the chain started
+	}
 	if resp.Body != nil {
 		resp.Body = &limitedBody{rc: resp.Body, left: t.maxBytes, max: t.maxBytes}
 	}
 	return resp, nil
+}
+
+// downgraded reports whether r follows a redirect chain that started on
+// https and now asks for plain http: the token would cross the network in
+// clear text.
+func downgraded(r *http.Request) bool {
+	if strings.EqualFold(r.URL.Scheme, "https") {
+		return false
+	}
+	for resp := r.Response; resp != nil && resp.Request != nil; resp = resp.Request.Response {
+		if strings.EqualFold(resp.Request.URL.Scheme, "https") {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrBodyTooLarge is returned by a response body read past the cap.

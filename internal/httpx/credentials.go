@@ -6,6 +6,7 @@ package httpx
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,15 +48,32 @@ func (c *Credentials) SetToken(token string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.token != "" && c.token != token {
-		c.old = append(c.old, c.token)
-		if len(c.old) > 8 {
-			c.old = c.old[len(c.old)-8:]
-		}
+	if c.token != token {
+		c.remember(c.token)
 	}
 	c.token = token
 	c.expiry = time.Time{} // a new token has its own expiry
 	return nil
+}
+
+// maxOld is how many replaced tokens Redact still removes: a request sent
+// with one may fail after the rotation.
+const maxOld = 8
+
+// remember keeps a replaced token for Redact, once, dropping the oldest
+// beyond maxOld. A rotation back and forth between two tokens must not
+// push a third out. c.mu must be held.
+func (c *Credentials) remember(tok string) {
+	if tok == "" {
+		return
+	}
+	if i := slices.Index(c.old, tok); i >= 0 {
+		c.old = slices.Delete(c.old, i, i+1)
+	}
+	c.old = append(c.old, tok)
+	if len(c.old) > maxOld {
+		c.old = slices.Delete(c.old, 0, len(c.old)-maxOld)
+	}
 }
 
 // Token returns the token to send now, and whether it is an OAuth token
@@ -70,6 +88,7 @@ func (c *Credentials) Token() (token string, oauth bool, err error) {
 		if t.AccessToken != c.lastTok {
 			// A new token has its own expiry, unknown when zero: an
 			// expiry the host reported for the old one no longer applies.
+			c.remember(c.lastTok)
 			c.lastTok = t.AccessToken
 			c.expiry = t.Expiry
 		} else if !t.Expiry.IsZero() {

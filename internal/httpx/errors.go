@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -114,7 +115,12 @@ func (e Errors) FromError(op string, err error) error {
 func (e Errors) clean(s string) string {
 	s = e.Creds.Redact(s)
 	if len(s) > 500 {
-		s = s[:500] + "…"
+		// Cut at a character boundary: the message is shown to people.
+		cut := 500
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

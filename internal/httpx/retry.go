@@ -2,9 +2,11 @@ package httpx
 
 import (
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,10 +29,6 @@ type RetryPolicy struct {
 // DefaultRetry is the policy providers use.
 var DefaultRetry = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second, MaxWait: time.Minute}
 
-// IdempotencyKeyHeader marks a non-idempotent request the caller made safe
-// to repeat.
-const IdempotencyKeyHeader = "Idempotency-Key"
-
 type retryTransport struct {
 	next   http.RoundTripper
 	policy RetryPolicy
@@ -38,13 +36,15 @@ type retryTransport struct {
 }
 
 // safe reports whether sending req twice has the effect of sending it
-// once. POST and PATCH are not: a comment or webhook could be created twice.
+// once, and whether its body can be sent again. POST and PATCH are never
+// safe: a comment or webhook could be created twice, and none of the hosts
+// honours an Idempotency-Key header on its REST API.
 func safe(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
 		return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	}
-	return req.Header.Get(IdempotencyKeyHeader) != "" && (req.Body == nil || req.GetBody != nil)
+	return false
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -116,9 +116,10 @@ func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
 	}
-	if v := resp.Header.Get("Retry-After"); v != "" && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusServiceUnavailable) {
-		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second, true
+	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusServiceUnavailable) {
+		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+			// A huge value must not overflow into a negative (no) wait.
+			return time.Duration(min(secs, maxRetryAfterSeconds)) * time.Second, true
 		}
 		if at, err := http.ParseTime(v); err == nil {
 			return max(at.Sub(now), 0), true
@@ -132,12 +133,22 @@ func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	reset := firstHeader(resp.Header, "X-RateLimit-Reset", "RateLimit-Reset")
-	if secs, err := strconv.ParseInt(reset, 10, 64); err == nil {
+	if secs, err := strconv.ParseInt(strings.TrimSpace(reset), 10, 64); err == nil {
 		// Epoch seconds on GitHub and GitLab.
-		return max(time.Unix(secs, 0).Sub(now), 0) + time.Second, true
+		// A second more, as the window resets during that second; Sub
+		// saturates for absurd values, so do not overflow adding it.
+		wait := max(time.Unix(secs, 0).Sub(now), 0)
+		if wait < math.MaxInt64-time.Second {
+			wait += time.Second
+		}
+		return wait, true
 	}
 	return 0, false
 }
+
+// maxRetryAfterSeconds bounds a Retry-After so that it fits a
+// time.Duration (about 292 years); any wait that long is refused anyway.
+const maxRetryAfterSeconds = int64(math.MaxInt64 / time.Second)
 
 func firstHeader(h http.Header, names ...string) string {
 	for _, n := range names {
