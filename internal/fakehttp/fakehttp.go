@@ -25,6 +25,8 @@ import (
 // Server serves a fake host's handler to HTTP clients without a network.
 type Server struct {
 	handler http.Handler
+
+	hostsMu sync.RWMutex
 	hosts   map[string]bool
 
 	latency     atomic.Int64
@@ -49,8 +51,19 @@ func NewServer(h http.Handler, hosts ...string) *Server {
 	return s
 }
 
-// AddHost lets the server answer for one more host.
-func (s *Server) AddHost(host string) { s.hosts[strings.ToLower(host)] = true }
+// AddHost lets the server answer for one more host. It is safe to call
+// while requests are served.
+func (s *Server) AddHost(host string) {
+	s.hostsMu.Lock()
+	s.hosts[strings.ToLower(host)] = true
+	s.hostsMu.Unlock()
+}
+
+func (s *Server) serves(host string) bool {
+	s.hostsMu.RLock()
+	defer s.hostsMu.RUnlock()
+	return s.hosts[strings.ToLower(host)]
+}
 
 // SetLatency delays every answer by d, to model a distant host.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
@@ -58,7 +71,8 @@ func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 // Requests returns how many requests the server answered.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
-// MaxInFlight returns the most requests that were in flight at once.
+// MaxInFlight returns the most requests that were in flight at once
+// (waiting out the latency or being handled).
 func (s *Server) MaxInFlight() int64 { return s.maxInFlight.Load() }
 
 // Log returns the requests answered, as "METHOD escaped-path?query" lines.
@@ -89,6 +103,7 @@ func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transp
 
 // ServeHTTP serves the fake as a plain handler (for httptest.Server).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer s.enter()()
 	if err := s.wait(r); err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
@@ -97,16 +112,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// wait applies the injected latency, counting the request as in flight.
-func (s *Server) wait(r *http.Request) error {
+// enter counts a request as in flight until the returned func is called.
+func (s *Server) enter() (leave func()) {
 	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
 	for {
 		m := s.maxInFlight.Load()
 		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
 			break
 		}
 	}
+	return func() { s.inFlight.Add(-1) }
+}
+
+// wait applies the injected latency.
+func (s *Server) wait(r *http.Request) error {
 	d := time.Duration(s.latency.Load())
 	if d <= 0 {
 		return nil
@@ -122,9 +141,14 @@ func (s *Server) wait(r *http.Request) error {
 }
 
 func (s *Server) respond(req *http.Request) (*http.Response, error) {
-	if !s.hosts[strings.ToLower(req.URL.Host)] {
+	if req.Body != nil {
+		// A RoundTripper closes the request body, whatever happens.
+		defer req.Body.Close()
+	}
+	if !s.serves(req.URL.Host) {
 		return nil, fmt.Errorf("fake host: dial tcp: lookup %s: no such host", req.URL.Hostname())
 	}
+	defer s.enter()()
 	if err := s.wait(req); err != nil {
 		return nil, err
 	}
@@ -138,6 +162,8 @@ func (s *Server) respond(req *http.Request) (*http.Response, error) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		r.ContentLength = int64(len(b))
+	} else {
+		r.Body = http.NoBody // as a server's handler always has a body
 	}
 	r.RequestURI = req.URL.RequestURI()
 	rec := httptest.NewRecorder()
