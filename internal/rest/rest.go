@@ -58,7 +58,9 @@ type Raw struct {
 }
 
 // Do sends the request and decodes a 2xx JSON answer into out (nil to
-// discard it, *Raw for the bytes). Non-2xx answers are *vcs.Error.
+// discard it, *Raw for the bytes). Non-2xx answers are *vcs.Error. The
+// response is returned, when there is one, for its status and headers
+// (pagination, rate limits); its body is already read and closed.
 func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, error) {
 	u, err := c.BaseURL.Parse(r.Path)
 	if err != nil {
