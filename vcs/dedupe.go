@@ -16,16 +16,32 @@ type Deduplicator struct {
 	max   int
 	ttl   time.Duration
 	now   func() time.Time
-	seen  map[string]time.Time
-	order []string // keys, oldest first
+	seen  map[string]seenAt
+	order []claimed // oldest first; entries that no longer match seen are stale
+	seq   uint64
 }
 
-// NewDeduplicator remembers up to max delivery IDs, each for ttl.
+// seenAt is when a key was claimed; seq tells claims of the same key
+// apart.
+type seenAt struct {
+	at  time.Time
+	seq uint64
+}
+
+// claimed is one claim of a key, in order.
+type claimed struct {
+	key string
+	seq uint64
+}
+
+// NewDeduplicator remembers up to max delivery IDs (10,000 when max <= 0),
+// each for ttl (until evicted when ttl <= 0); the oldest are forgotten
+// first.
 func NewDeduplicator(max int, ttl time.Duration) *Deduplicator {
 	if max <= 0 {
 		max = 10000
 	}
-	return &Deduplicator{max: max, ttl: ttl, now: time.Now, seen: map[string]time.Time{}}
+	return &Deduplicator{max: max, ttl: ttl, now: time.Now, seen: map[string]seenAt{}}
 }
 
 // Wrap returns an OnEvent callback that calls next once per delivery ID.
@@ -53,21 +69,26 @@ func (d *Deduplicator) claim(key string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
-	if at, ok := d.seen[key]; ok && (d.ttl <= 0 || now.Sub(at) < d.ttl) {
+	if c, ok := d.seen[key]; ok && (d.ttl <= 0 || now.Sub(c.at) < d.ttl) {
 		return false
 	}
-	d.seen[key] = now
-	d.order = append(d.order, key)
+	d.seq++
+	d.seen[key] = seenAt{now, d.seq}
+	d.order = append(d.order, claimed{key, d.seq})
 	for len(d.seen) > d.max && len(d.order) > 0 {
-		delete(d.seen, d.order[0])
+		// An older claim of a key that was claimed again since (after
+		// it expired or failed) must not evict the newer claim.
+		if c := d.order[0]; d.seen[c.key].seq == c.seq {
+			delete(d.seen, c.key)
+		}
 		d.order = d.order[1:]
 	}
 	if len(d.order) > 2*d.max {
-		// Drop keys that were forgotten or re-claimed.
-		kept := d.order[:0]
-		for _, k := range d.order {
-			if _, ok := d.seen[k]; ok {
-				kept = append(kept, k)
+		// Drop claims that were forgotten or made again later.
+		kept := make([]claimed, 0, len(d.seen))
+		for _, c := range d.order {
+			if cur, ok := d.seen[c.key]; ok && cur.seq == c.seq {
+				kept = append(kept, c)
 			}
 		}
 		d.order = kept

@@ -51,3 +51,35 @@ func TestDeduplicator(t *testing.T) {
 		t.Error("events without an ID always pass")
 	}
 }
+
+// TestDeduplicatorEvictsOldestLiveClaim: an ID claimed, failed and claimed
+// again is as new as its last claim; eviction must not take it for the
+// oldest.
+func TestDeduplicatorEvictsOldestLiveClaim(t *testing.T) {
+	d := NewDeduplicator(2, 0)
+	d.now = func() time.Time { return time.Unix(1000, 0) } // one instant: order alone decides
+	calls := map[string]int{}
+	fail := true
+	h := d.Wrap(func(_ context.Context, ev *Event) error {
+		calls[ev.DeliveryID]++
+		if ev.DeliveryID == "x" && fail {
+			fail = false
+			return errors.New("db down")
+		}
+		return nil
+	})
+	ctx := context.Background()
+	for _, id := range []string{"x", "y", "x", "z"} { // x fails once, then succeeds
+		_ = h(ctx, &Event{DeliveryID: id})
+	}
+	// Remembered: x and z (the two newest). y was the oldest live one.
+	for _, id := range []string{"x", "z", "y"} {
+		_ = h(ctx, &Event{DeliveryID: id})
+	}
+	if calls["x"] != 2 || calls["z"] != 1 || calls["y"] != 2 {
+		t.Errorf("calls %v; want x twice (failed, then handled once), z once, y again after its eviction", calls)
+	}
+	if len(d.seen) > 2 || len(d.order) > 4 {
+		t.Errorf("remembers %d IDs in %d order entries, max 2", len(d.seen), len(d.order))
+	}
+}
