@@ -49,7 +49,7 @@ type Config struct {
 
 // Validate checks the fields every driver needs. Drivers check the instance
 // URL's host-specific form themselves.
-func (c *Config) Validate() error {
+func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return Errorf(c.Kind, "Config", ErrInvalidConfig, format, args...)
 	}
@@ -86,7 +86,7 @@ func (c *Config) Validate() error {
 }
 
 // Now returns the config's notion of the current time.
-func (c *Config) Now() time.Time {
+func (c Config) Now() time.Time {
 	if c.Clock != nil {
 		return c.Clock()
 	}

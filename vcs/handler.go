@@ -71,8 +71,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Read reads, verifies and parses one delivery without answering it, for
-// servers that route deliveries themselves.
+// servers that route deliveries themselves; StatusForError gives the
+// status code to answer a failure with. Read needs Parser, not OnEvent.
 func (h *WebhookHandler) Read(r *http.Request) (*Event, error) {
+	if h.Parser == nil {
+		return nil, Errorf("", "WebhookHandler", ErrInvalidConfig, "handler has no Parser")
+	}
 	limit := h.MaxBodyBytes
 	if limit <= 0 {
 		limit = DefaultMaxWebhookBytes
@@ -82,6 +86,11 @@ func (h *WebhookHandler) Read(r *http.Request) (*Event, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			// A limit the server put in front of the handler.
+			return nil, Errorf("", "WebhookHandler", ErrTooLarge, "delivery exceeds the server's %d byte limit", mbe.Limit)
+		}
 		return nil, &Error{Op: "WebhookHandler", Kind: ErrInvalidPayload, Message: "reading the body failed", Err: err}
 	}
 	if int64(len(body)) > limit {
@@ -90,7 +99,14 @@ func (h *WebhookHandler) Read(r *http.Request) (*Event, error) {
 	if err := h.verify(r.Header, body); err != nil {
 		return nil, err
 	}
-	return h.Parser.Parse(r.Header, body)
+	ev, err := h.Parser.Parse(r.Header, body)
+	if err == nil && ev == nil {
+		err = Errorf("", "WebhookHandler", ErrInvalidPayload, "the parser returned no event")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
 func (h *WebhookHandler) verify(header http.Header, body []byte) error {

@@ -3,10 +3,17 @@ package vcs_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"time"
+
+	"golang.org/x/oauth2"
 
 	_ "github.com/gitprovider/gitprovider/github" // a registered kind for the registry tests
 	"github.com/gitprovider/gitprovider/vcs"
@@ -175,5 +182,218 @@ func TestArgumentChecks(t *testing.T) {
 	}
 	if err := vcs.CheckCommentBody("x", "Op", strings.Repeat("é", 10), 10); err != nil {
 		t.Errorf("10 two-byte characters count as 10: %v", err)
+	}
+}
+
+// nilParser parses every delivery to nothing, as a buggy parser might.
+type nilParser struct{ stubParser }
+
+func (nilParser) Parse(http.Header, []byte) (*vcs.Event, error) { return nil, nil }
+
+func TestWebhookHandlerBodyLimits(t *testing.T) {
+	var reasons []error
+	h := &vcs.WebhookHandler{Parser: stubParser{}, Secret: "good", MaxBodyBytes: 2,
+		OnEvent: func(context.Context, *vcs.Event) error { return nil },
+		OnError: func(_ *http.Request, err error) { reasons = append(reasons, err) }}
+	for _, tc := range []struct {
+		name   string
+		body   io.Reader
+		length int64
+		wrap   func(http.ResponseWriter, *http.Request) *http.Request
+		want   int
+	}{
+		{"at the limit", strings.NewReader("{}"), 2, nil, 200},
+		{"declared over the limit", strings.NewReader("{} "), 3, nil, 413},
+		{"unknown length over the limit", strings.NewReader("{}  "), -1, nil, 413},
+		{"unknown length within the limit", strings.NewReader("{}"), -1, nil, 200},
+		{"server's own MaxBytesReader", strings.NewReader("{}"), -1, func(w http.ResponseWriter, r *http.Request) *http.Request {
+			r.Body = http.MaxBytesReader(w, r.Body, 1)
+			return r
+		}, 413},
+		{"body read fails", iotest.ErrReader(errors.New("connection reset")), -1, nil, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reasons = nil
+			r := httptest.NewRequest("POST", "/hook", tc.body)
+			r.ContentLength = tc.length
+			r.Header.Set("X-Secret", "good")
+			rec := httptest.NewRecorder()
+			if tc.wrap != nil {
+				r = tc.wrap(rec, r)
+			}
+			h.ServeHTTP(rec, r)
+			if rec.Code != tc.want {
+				t.Errorf("status %d, want %d (%s)", rec.Code, tc.want, rec.Body)
+			}
+			if (tc.want != 200) != (len(reasons) == 1) {
+				t.Errorf("OnError told %v", reasons)
+			}
+		})
+	}
+}
+
+func TestWebhookHandlerMisconfigured(t *testing.T) {
+	for name, h := range map[string]*vcs.WebhookHandler{
+		"no parser":            {Secret: "good", OnEvent: func(context.Context, *vcs.Event) error { return nil }},
+		"no callback":          {Parser: stubParser{}, Secret: "good"},
+		"parser gives nothing": {Parser: nilParser{}, Secret: "good", OnEvent: func(context.Context, *vcs.Event) error { return nil }},
+	} {
+		r := httptest.NewRequest("POST", "/hook", strings.NewReader("{}"))
+		r.Header.Set("X-Secret", "good")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code == 200 {
+			t.Errorf("%s: answered 200", name)
+		}
+	}
+	h := vcs.NewWebhookHandler(stubParser{}, "good", nil)
+	r := httptest.NewRequest("POST", "/hook", strings.NewReader("{}"))
+	r.Header.Set("X-Secret", "good")
+	ev, err := h.Read(r)
+	if err != nil || ev.Kind != vcs.EventPing {
+		t.Errorf("Read without OnEvent: %v, %v", ev, err)
+	}
+	if _, err := (&vcs.WebhookHandler{}).Read(r); !errors.Is(err, vcs.ErrInvalidConfig) {
+		t.Errorf("Read without a parser: %v", err)
+	}
+	// No secret, unsigned deliveries explicitly allowed: accepted.
+	h = &vcs.WebhookHandler{Parser: stubParser{}, AllowUnsigned: true}
+	if _, err := h.Read(httptest.NewRequest("POST", "/hook", strings.NewReader("{}"))); err != nil {
+		t.Errorf("AllowUnsigned without a secret: %v", err)
+	}
+}
+
+func TestStatusForError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{vcs.ErrTooLarge, 413},
+		{vcs.ErrInvalidSignature, 401},
+		{vcs.ErrMissingSignature, 401},
+		{vcs.Errorf("github", "Parse", vcs.ErrInvalidPayload, "x"), 400},
+		{vcs.ErrInvalidArgument, 400},
+		{vcs.ErrInvalidConfig, 500},
+		{errors.New("other"), 500},
+	} {
+		if got := vcs.StatusForError(tc.err); got != tc.want {
+			t.Errorf("StatusForError(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		err  *vcs.Error
+		want string
+	}{
+		{&vcs.Error{}, "error"},
+		{vcs.Errorf("gitlab", "ReadFile", vcs.ErrNotFound, "file %q", "a.sql"), `gitlab: ReadFile: not found: file "a.sql"`},
+		{&vcs.Error{Provider: "github", Op: "ListRepositories", Kind: vcs.ErrRateLimited, StatusCode: 429, RetryAfter: 1500 * time.Millisecond,
+			Hint: "wait", Err: errors.New("EOF")}, "github: ListRepositories: rate limited (HTTP 429): EOF; retry after 2s; wait"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+	if errors.Is(&vcs.Error{}, vcs.ErrNotFound) {
+		t.Error("an Error without Kind matches a sentinel")
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	if ks := vcs.Kinds(); !slices.Contains(ks, vcs.KindGitHub) || !slices.IsSorted(ks) {
+		t.Errorf("Kinds() = %v", ks)
+	}
+	for name, f := range map[string]func(){
+		"twice":      func() { vcs.Register(vcs.KindGitHub, stubDriver{}) },
+		"empty kind": func() { vcs.Register("", stubDriver{}) },
+		"nil driver": func() { vcs.Register("x-nil", nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register %s did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+	vcs.Register("x-stub", stubDriver{})
+	if p, err := vcs.Open(vcs.Config{Kind: "x-stub", Token: "t"}); err != nil || p != nil {
+		t.Errorf("Open(x-stub) = %v, %v", p, err)
+	}
+	if _, err := vcs.Open(vcs.Config{Kind: "x-stub"}); !errors.Is(err, vcs.ErrInvalidConfig) {
+		t.Errorf("Open validates the config first: %v", err)
+	}
+	if wp, err := vcs.NewWebhookParser("x-stub"); err != nil || wp == nil {
+		t.Errorf("NewWebhookParser(x-stub) = %v, %v", wp, err)
+	}
+}
+
+type stubDriver struct{}
+
+func (stubDriver) Open(vcs.Config) (vcs.Provider, error) { return nil, nil }
+func (stubDriver) WebhookParser() vcs.WebhookParser      { return stubParser{} }
+
+func TestConfigPrinting(t *testing.T) {
+	for _, tc := range []struct {
+		c    vcs.Config
+		want string
+	}{
+		{vcs.Config{Kind: "gitlab", URL: "https://git.example/gitlab", Token: "glpat-secret", CABundle: "x"},
+			`vcs.Config{Kind: "gitlab", URL: "https://git.example/gitlab", Username: "", Token: [REDACTED], CABundle: true}`},
+		{vcs.Config{Kind: "bitbucket", Username: "a@b.example", TokenSource: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "secret"})},
+			`vcs.Config{Kind: "bitbucket", URL: "", Username: "a@b.example", Token: token source, CABundle: false}`},
+		{vcs.Config{Kind: "github"}, `vcs.Config{Kind: "github", URL: "", Username: "", Token: none, CABundle: false}`},
+	} {
+		if got := tc.c.String(); got != tc.want {
+			t.Errorf("String() = %s\nwant       %s", got, tc.want)
+		}
+		if got := fmt.Sprintf("%v %+v %#v", tc.c, tc.c, tc.c); strings.Contains(got, "secret") {
+			t.Errorf("formatting printed the token: %s", got)
+		}
+	}
+	// URLs with credentials are never repeated in errors, parseable or not.
+	for _, u := range []string{"ftp://user:pw@x.example", "https://user:pw@x.example:bad/"} {
+		err := vcs.Config{Kind: "github", Token: "t", URL: u}.Validate()
+		if err == nil || strings.Contains(err.Error(), "pw") {
+			t.Errorf("URL %q: %v", u, err)
+		}
+	}
+	at := time.Unix(42, 0)
+	if got := (&vcs.Config{Clock: func() time.Time { return at }}).Now(); !got.Equal(at) {
+		t.Errorf("Now() = %v", got)
+	}
+	if d := time.Since((&vcs.Config{}).Now()); d < 0 || d > time.Minute {
+		t.Errorf("Now() without a clock is %v off", d)
+	}
+}
+
+func TestAccessReportString(t *testing.T) {
+	exp := time.Date(2026, 12, 1, 8, 15, 54, 0, time.UTC)
+	r := &vcs.AccessReport{Provider: "github", APIURL: "https://api.github.com/", User: "bot", TokenKind: "classic personal access token",
+		Scopes: []string{"repo", "admin:repo_hook"}, ExpiresAt: &exp, Notes: []string{"expires in 6 days"},
+		Checks: []vcs.PermissionCheck{
+			{Permission: vcs.PermReadRepository, Grant: vcs.Granted, Detail: "scope repo"},
+			{Permission: vcs.PermCreateWebhook, Grant: vcs.Granted},
+			{Permission: vcs.PermWriteComment, Grant: vcs.Granted},
+		}}
+	if !r.OK() || len(r.Missing()) != 0 {
+		t.Errorf("OK() %t, Missing() %v", r.OK(), r.Missing())
+	}
+	want := `github https://api.github.com/ as "bot" (classic personal access token)
+  scopes: repo, admin:repo_hook
+  expires: 2026-12-01T08:15:54Z
+  read_repository  granted  scope repo
+  create_webhook   granted 
+  write_comment    granted 
+  note: expires in 6 days
+`
+	if got := r.String(); got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+	if !(&vcs.PullRequest{State: vcs.PullRequestMerged}).Merged() || (&vcs.PullRequest{State: vcs.PullRequestClosed}).Merged() {
+		t.Error("PullRequest.Merged")
 	}
 }
