@@ -46,19 +46,41 @@ func (s *Store) OpenPullRequest(full, source, target, title, description, author
 	return *pr, nil
 }
 
-// mergeBase returns the newest commit of b's history that is also in a's,
-// so that a pull request changes only what its branch changed.
+// mergeBase returns the nearest commit of a's history (breadth first,
+// through both parents of merge commits) that is also in b's, so that a
+// pull request changes only what its branch changed, also after earlier
+// merges of the same branch.
 func (r *repo) mergeBase(a, b string) string {
 	inB := map[string]bool{}
-	for sha := b; sha != ""; sha = r.commits[sha].parent {
-		inB[sha] = true
-	}
-	for sha := a; sha != ""; sha = r.commits[sha].parent {
+	r.walk(b, func(sha string) bool { inB[sha] = true; return true })
+	base := b
+	r.walk(a, func(sha string) bool {
 		if inB[sha] {
-			return sha
+			base = sha
+			return false
 		}
+		return true
+	})
+	return base
+}
+
+// walk visits the history of sha breadth first, each commit once, until
+// visit returns false.
+func (r *repo) walk(sha string, visit func(string) bool) {
+	seen := map[string]bool{}
+	queue := []string{sha}
+	for len(queue) > 0 {
+		sha, queue = queue[0], queue[1:]
+		if sha == "" || seen[sha] {
+			continue
+		}
+		seen[sha] = true
+		if !visit(sha) {
+			return
+		}
+		c := r.commits[sha]
+		queue = append(queue, c.parent, c.merged)
 	}
-	return b
 }
 
 // PullRequest returns one pull request.
@@ -143,7 +165,9 @@ func (s *Store) Changes(full string, number int) ([]Change, error) {
 }
 
 // MergePullRequest merges an open pull request: the target branch gets a
-// merge commit with the source's files.
+// merge commit that applies the pull request's changes (from its merge
+// base to its head) to the target's current files, so that commits the
+// target got since the pull request was opened are kept.
 func (s *Store) MergePullRequest(full string, number int) (PullRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,10 +182,21 @@ func (s *Store) MergePullRequest(full string, number int) (PullRequest, error) {
 	if pr.State != "open" {
 		return PullRequest{}, fmt.Errorf("pull request %d is %s: %w", number, pr.State, ErrConflict)
 	}
-	head := r.commits[pr.HeadSHA]
-	c := &commit{sha: s.newSHA("merge"), parent: r.branches[pr.TargetBranch], files: map[string][]byte{}, when: s.now()}
-	for p, b := range head.files {
+	head, target := r.commits[pr.HeadSHA], r.branches[pr.TargetBranch]
+	base := r.commits[r.mergeBase(pr.HeadSHA, target)]
+	c := &commit{sha: s.newSHA("merge"), parent: target, merged: pr.HeadSHA, files: map[string][]byte{}, when: s.now()}
+	for p, b := range r.commits[target].files {
 		c.files[p] = b
+	}
+	for p, b := range head.files {
+		if ob, ok := base.files[p]; !ok || !bytes.Equal(ob, b) {
+			c.files[p] = b
+		}
+	}
+	for p := range base.files {
+		if _, ok := head.files[p]; !ok {
+			delete(c.files, p)
+		}
 	}
 	r.commits[c.sha] = c
 	r.branches[pr.TargetBranch] = c.sha

@@ -53,6 +53,7 @@ type Repo struct {
 type commit struct {
 	sha    string
 	parent string
+	merged string // a merge commit's second parent: the merged head
 	files  map[string][]byte
 	when   time.Time
 }

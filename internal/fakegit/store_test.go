@@ -2,6 +2,7 @@ package fakegit
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,5 +99,50 @@ func TestChangesFromMergeBase(t *testing.T) {
 	changes, _ := s.Changes("o/r", pr.Number)
 	if len(changes) != 1 || changes[0].Path != "b.sql" || changes[0].Status != "added" {
 		t.Errorf("changes = %+v, want only b.sql added", changes)
+	}
+}
+
+func TestMergeKeepsTargetChanges(t *testing.T) {
+	s := NewStore(time.Now)
+	if _, err := s.CreateRepo("o/r", "main", false, map[string]string{"a.sql": "A", "old.sql": "O"}); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit := func(branch string, files map[string]*string) {
+		t.Helper()
+		if _, err := s.Commit("o/r", branch, files); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCommit("f", map[string]*string{"b.sql": str("B"), "old.sql": nil})
+	pr, err := s.OpenPullRequest("o/r", "f", "main", "t", "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCommit("main", map[string]*string{"later.sql": str("L")}) // lands while the PR is open
+	if _, err := s.MergePullRequest("o/r", pr.Number); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := s.Tree("o/r", "main", "", true)
+	var paths []string
+	for _, e := range tree {
+		paths = append(paths, e.Path)
+	}
+	if strings.Join(paths, ",") != "a.sql,b.sql,later.sql" {
+		t.Errorf("main after the merge has %v; want the PR's change (b.sql added, old.sql removed) and later.sql kept", paths)
+	}
+
+	// The branch goes on after the merge: a second pull request from it
+	// changes only what came after the first merge.
+	mustCommit("f", map[string]*string{"c.sql": str("C")})
+	pr2, err := s.OpenPullRequest("o/r", "f", "main", "t2", "", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, _ := s.Changes("o/r", pr2.Number)
+	if len(changes) != 1 || changes[0].Path != "c.sql" {
+		t.Errorf("second pull request changes %+v, want only c.sql", changes)
+	}
+	if _, err := s.MergePullRequest("o/r", pr.Number); !errors.Is(err, ErrConflict) {
+		t.Errorf("merging twice: %v", err)
 	}
 }
