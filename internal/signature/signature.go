@@ -38,6 +38,9 @@ func VerifyHMACHex(kind vcs.Kind, header, prefix, secret string, body []byte) er
 	if header == "" {
 		return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrMissingSignature, "the delivery has no signature header; set the webhook's secret on the host")
 	}
+	if secret == "" {
+		return errNoSecret(kind)
+	}
 	got, ok := strings.CutPrefix(header, prefix)
 	if !ok {
 		return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrInvalidSignature, "signature header does not start with %q", prefix)
@@ -54,10 +57,19 @@ func VerifyHMACHex(kind vcs.Kind, header, prefix, secret string, body []byte) er
 	return nil
 }
 
+// errNoSecret refuses to check a signature against an empty secret:
+// anyone can compute an HMAC with an empty key.
+func errNoSecret(kind vcs.Kind) error {
+	return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrInvalidSignature, "no webhook secret is configured to check the signature with")
+}
+
 // VerifySecret checks a plain shared secret sent in a header.
 func VerifySecret(kind vcs.Kind, got, secret string) error {
 	if got == "" {
 		return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrMissingSignature, "the delivery carries no secret; set the webhook's secret token on the host")
+	}
+	if secret == "" {
+		return errNoSecret(kind)
 	}
 	if !Equal(got, secret) {
 		return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrInvalidSignature, "the delivery's secret does not match the configured one")
@@ -93,6 +105,9 @@ func SignStandardWebhook(secret, id string, ts time.Time, body []byte) string {
 func VerifyStandardWebhook(kind vcs.Kind, id, timestamp, signatures, secret string, body []byte, now time.Time, tolerance time.Duration) error {
 	if signatures == "" {
 		return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrMissingSignature, "the delivery has no webhook-signature header")
+	}
+	if secret == "" {
+		return errNoSecret(kind)
 	}
 	secs, err := strconv.ParseInt(timestamp, 10, 64)
 	if id == "" || err != nil {

@@ -71,3 +71,49 @@ func TestStandardWebhooks(t *testing.T) {
 		t.Errorf("key = %q", key)
 	}
 }
+
+// TestEmptySecretNeverVerifies: an HMAC with an empty key is one anyone
+// can compute, and an empty shared secret matches nothing.
+func TestEmptySecretNeverVerifies(t *testing.T) {
+	body := []byte(`{}`)
+	ts := time.Unix(1614265330, 0)
+	for name, err := range map[string]error{
+		"hmac":              VerifyHMACHex("x", "sha256="+HMACSHA256Hex("", body), "sha256=", "", body),
+		"shared secret":     VerifySecret("x", "anything", ""),
+		"standard webhooks": VerifyStandardWebhook("x", "id", "1614265330", SignStandardWebhook("", "id", ts, body), "", body, ts, time.Minute),
+	} {
+		if !errors.Is(err, vcs.ErrInvalidSignature) || errors.Is(err, vcs.ErrMissingSignature) {
+			t.Errorf("%s with an empty secret: %v, want ErrInvalidSignature", name, err)
+		}
+	}
+}
+
+func TestStandardWebhooksHeaders(t *testing.T) {
+	secret, body := "plain-secret", []byte(`{}`)
+	ts := time.Unix(1_700_000_000, 0)
+	sig := SignStandardWebhook(secret, "id1", ts, body)
+	for name, tc := range map[string]struct {
+		id, timestamp string
+		now           time.Time
+		ok            bool
+	}{
+		"valid, raw key":          {"id1", "1700000000", ts, true},
+		"timestamp in the future": {"id1", "1700000000", ts.Add(-10 * time.Minute), false},
+		"at the tolerance":        {"id1", "1700000000", ts.Add(5 * time.Minute), true},
+		"no id":                   {"", "1700000000", ts, false},
+		"timestamp not a number":  {"id1", "soon", ts, false},
+		"another id":              {"id2", "1700000000", ts, false},
+	} {
+		err := VerifyStandardWebhook("gitlab", tc.id, tc.timestamp, sig, secret, body, tc.now, 5*time.Minute)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, vcs.ErrInvalidSignature)) {
+			t.Errorf("%s: %v, want ok=%t", name, err, tc.ok)
+		}
+	}
+	// A whsec_ secret that is not base64 is used as it is.
+	if key := StandardWebhookKey("whsec_!!!"); string(key) != "whsec_!!!" {
+		t.Errorf("key = %q", key)
+	}
+	if !Equal("a", "a") || Equal("a", "ab") || Equal("", "a") {
+		t.Error("Equal")
+	}
+}
