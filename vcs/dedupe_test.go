@@ -83,3 +83,20 @@ func TestDeduplicatorEvictsOldestLiveClaim(t *testing.T) {
 		t.Errorf("remembers %d IDs in %d order entries, max 2", len(d.seen), len(d.order))
 	}
 }
+
+func TestDeduplicatorBoundedWhileRetrying(t *testing.T) {
+	d := NewDeduplicator(0, time.Hour)
+	if d.max != 10000 {
+		t.Errorf("default max %d", d.max)
+	}
+	d = NewDeduplicator(2, time.Hour)
+	h := d.Wrap(func(context.Context, *Event) error { return errors.New("still down") })
+	for range 50 { // the host retries one failing delivery many times
+		if err := h(context.Background(), &Event{DeliveryID: "x"}); err == nil {
+			t.Fatal("error swallowed")
+		}
+	}
+	if len(d.seen) != 0 || len(d.order) > 2*d.max+1 {
+		t.Errorf("after 50 failed attempts: %d remembered, %d order entries", len(d.seen), len(d.order))
+	}
+}
