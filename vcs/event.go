@@ -35,13 +35,17 @@ const (
 
 // Event is a webhook delivery turned provider-neutral.
 type Event struct {
-	Provider Kind      `json:"provider"`
-	Kind     EventKind `json:"kind"`
+	// Provider is the host kind whose parser read the delivery.
+	Provider Kind `json:"provider"`
+	// Kind says what happened; pull request events carry an Action.
+	Kind EventKind `json:"kind"`
 	// Action is set for pull request events.
 	Action Action `json:"action,omitempty"`
-	// HostEvent and HostAction are the host's own names, e.g.
-	// "pull_request"/"synchronize" or "Merge Request Hook"/"update".
-	HostEvent  string `json:"hostEvent"`
+	// HostEvent is the host's own event name, e.g. "pull_request" or
+	// "Merge Request Hook".
+	HostEvent string `json:"hostEvent"`
+	// HostAction is the host's own action name when it has one, e.g.
+	// "synchronize" or "update".
 	HostAction string `json:"hostAction,omitempty"`
 	// DeliveryID identifies the delivery; redeliveries of the same event
 	// carry the same ID on hosts that support it. Use it to deduplicate.
@@ -49,19 +53,29 @@ type Event struct {
 	// Repository is the full path, as used by Provider methods.
 	Repository string `json:"repository"`
 	// Number is the pull request number (GitLab IID).
-	Number int    `json:"number,omitempty"`
-	Title  string `json:"title,omitempty"`
+	Number int `json:"number,omitempty"`
+	// Title is the pull request's title.
+	Title string `json:"title,omitempty"`
+	// Author is a login: for a pull request event, the pull request's
+	// author on GitHub, Bitbucket and Azure DevOps, but the user who
+	// caused the event on GitLab (its payload names the author only by
+	// ID; GetPullRequest gives the author on every host). For a push, the
+	// pusher.
 	Author string `json:"author,omitempty"`
 	// SourceBranch and TargetBranch are the pull request's branches. For a
 	// push, TargetBranch is the pushed branch.
 	SourceBranch string `json:"sourceBranch,omitempty"`
+	// TargetBranch: see SourceBranch.
 	TargetBranch string `json:"targetBranch,omitempty"`
 	// HeadSHA is the pull request's head commit, or a push's new head.
 	HeadSHA string `json:"headSha,omitempty"`
 	// MergeCommitSHA is set on merged pull requests when the host tells.
 	MergeCommitSHA string `json:"mergeCommitSha,omitempty"`
 	// Merged is true only for a completed merge.
-	Merged bool   `json:"merged"`
+	Merged bool `json:"merged"`
+	// WebURL is a page in the host's web UI, when the delivery carries
+	// one: the pull request's; for a push, the pushed commits or the
+	// repository.
 	WebURL string `json:"webUrl,omitempty"`
 	// Payload is the raw delivery body.
 	Payload json.RawMessage `json:"-"`

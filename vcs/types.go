@@ -20,22 +20,31 @@ type Repository struct {
 	// ID is the full path used to address the repository in every call.
 	ID string `json:"id"`
 	// HostID is the host's own (usually numeric or GUID) identifier.
-	HostID        string `json:"hostId,omitempty"`
-	Name          string `json:"name"`
+	HostID string `json:"hostId,omitempty"`
+	// Name is the repository's display name (its last path segment on
+	// most hosts).
+	Name string `json:"name"`
+	// DefaultBranch is the branch an empty ref reads from; empty for an
+	// empty repository.
 	DefaultBranch string `json:"defaultBranch,omitempty"`
-	Private       bool   `json:"private"`
-	WebURL        string `json:"webUrl,omitempty"`
-	CloneURL      string `json:"cloneUrl,omitempty"`
+	// Private is true for repositories not visible to everyone.
+	Private bool `json:"private"`
+	// WebURL is the repository's page in the host's web UI.
+	WebURL string `json:"webUrl,omitempty"`
+	// CloneURL is the HTTPS clone URL, where the host gives one.
+	CloneURL string `json:"cloneUrl,omitempty"`
 }
 
 // File is a file read at a ref.
 type File struct {
+	// Path is the path as requested, relative to the repository root.
 	Path string `json:"path"`
 	// Ref is the ref the file was read at, as given (empty for the
 	// default branch).
 	Ref string `json:"ref,omitempty"`
 	// SHA is the host's blob or object ID when the host returns one.
-	SHA     string `json:"sha,omitempty"`
+	SHA string `json:"sha,omitempty"`
+	// Content is the whole file, decoded (never base64, never cut).
 	Content []byte `json:"content"`
 }
 
@@ -53,10 +62,12 @@ const (
 // TreeEntry is one entry of a directory listing.
 type TreeEntry struct {
 	// Path is relative to the repository root, without a leading slash.
-	Path string    `json:"path"`
+	Path string `json:"path"`
+	// Name is the last element of Path.
 	Name string    `json:"name"`
 	Type EntryType `json:"type"`
-	SHA  string    `json:"sha,omitempty"`
+	// SHA is the host's blob or tree ID where it gives one.
+	SHA string `json:"sha,omitempty"`
 	// Size is the file size in bytes where the host tells it, else -1.
 	Size int64 `json:"size"`
 }
@@ -73,17 +84,28 @@ const (
 
 // PullRequest is a pull request (GitLab: merge request).
 type PullRequest struct {
-	Number         int              `json:"number"`
-	Title          string           `json:"title"`
-	Description    string           `json:"description,omitempty"`
-	Author         string           `json:"author"`
-	State          PullRequestState `json:"state"`
-	SourceBranch   string           `json:"sourceBranch"`
-	TargetBranch   string           `json:"targetBranch"`
-	HeadSHA        string           `json:"headSha"`
-	BaseSHA        string           `json:"baseSha,omitempty"`
-	MergeCommitSHA string           `json:"mergeCommitSha,omitempty"`
-	WebURL         string           `json:"webUrl,omitempty"`
+	// Number is the number shown in the web UI (GitLab's IID).
+	Number      int    `json:"number"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// Author is the login (user name) of the pull request's author.
+	Author string           `json:"author"`
+	State  PullRequestState `json:"state"`
+	// SourceBranch is the branch with the changes; TargetBranch the one
+	// they merge into. Both are short names, without refs/heads/.
+	SourceBranch string `json:"sourceBranch"`
+	TargetBranch string `json:"targetBranch"`
+	// HeadSHA is the source branch's commit the pull request shows;
+	// ReadChangedFiles reads files there.
+	HeadSHA string `json:"headSha"`
+	// BaseSHA is the target commit the changes are compared with, where
+	// the host tells.
+	BaseSHA string `json:"baseSha,omitempty"`
+	// MergeCommitSHA is the commit a merge created, once merged and where
+	// the host tells.
+	MergeCommitSHA string `json:"mergeCommitSha,omitempty"`
+	// WebURL is the pull request's page in the host's web UI.
+	WebURL string `json:"webUrl,omitempty"`
 }
 
 // Merged reports whether the pull request was merged.
@@ -102,6 +124,8 @@ const (
 
 // ChangedFile is a file a pull request changed.
 type ChangedFile struct {
+	// Path is the file's path after the change (for a removed file, the
+	// path it had).
 	Path string `json:"path"`
 	// PreviousPath is the path before a rename.
 	PreviousPath string     `json:"previousPath,omitempty"`
@@ -112,12 +136,16 @@ type ChangedFile struct {
 
 // Comment is a general (not line) comment on a pull request.
 type Comment struct {
-	ID        string    `json:"id"`
-	Body      string    `json:"body"`
+	// ID is the host's comment ID, to pass to UpdateComment.
+	ID string `json:"id"`
+	// Body is the comment's Markdown source.
+	Body string `json:"body"`
+	// Author is the login of the comment's author.
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
-	WebURL    string    `json:"webUrl,omitempty"`
+	// WebURL links to the comment where the host gives a link.
+	WebURL string `json:"webUrl,omitempty"`
 }
 
 // WebhookEvent is an event a webhook subscribes to.
@@ -132,10 +160,16 @@ const (
 
 // Webhook is a repository webhook.
 type Webhook struct {
-	ID     string         `json:"id"`
-	URL    string         `json:"url"`
+	// ID is the host's webhook ID, to pass to UpdateWebhook and
+	// DeleteWebhook.
+	ID string `json:"id"`
+	// URL receives the deliveries.
+	URL string `json:"url"`
+	// Events are the events the webhook subscribes to, of those this
+	// package models.
 	Events []WebhookEvent `json:"events"`
-	Active bool           `json:"active"`
+	// Active is false for a webhook the host will not deliver to.
+	Active bool `json:"active"`
 }
 
 // WebhookOptions describe the webhook to create or the state to update it
