@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -319,7 +320,7 @@ func TestRegistry(t *testing.T) {
 			f()
 		}()
 	}
-	vcs.Register("x-stub", stubDriver{})
+	registerStub.Do(func() { vcs.Register("x-stub", stubDriver{}) }) // once per process (-count=N)
 	if p, err := vcs.Open(vcs.Config{Kind: "x-stub", Token: "t"}); err != nil || p != nil {
 		t.Errorf("Open(x-stub) = %v, %v", p, err)
 	}
@@ -330,6 +331,8 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("NewWebhookParser(x-stub) = %v, %v", wp, err)
 	}
 }
+
+var registerStub sync.Once
 
 type stubDriver struct{}
 
