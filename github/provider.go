@@ -173,8 +173,10 @@ type expiryRecorder struct {
 func (e *expiryRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := e.next.RoundTrip(req)
 	if err == nil && resp.StatusCode < 300 {
-		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok {
-			e.creds.RecordExpiry(t)
+		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok && resp.Request != nil {
+			// The answer speaks of the token its request carried.
+			sent := strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")
+			e.creds.RecordExpiryFor(sent, t)
 		}
 	}
 	return resp, err

@@ -86,6 +86,12 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		return nil, err
 	}
 	rep := &vcs.AccessReport{Provider: kind, APIURL: p.api.String(), Repository: repo}
+	// The token the answers below speak of, should SetToken replace it
+	// meanwhile.
+	checked, _, err := p.creds.Token()
+	if err != nil {
+		return nil, p.errs.FromError(op, err)
+	}
 
 	user, resp, err := p.client.Users.CurrentUser(reqCtx(ctx))
 	userErr := p.fail(op, resp, err)
@@ -116,7 +122,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	}
 	if info.expires != nil {
 		if !p.creds.FromSource() {
-			p.creds.RecordExpiry(*info.expires)
+			p.creds.RecordExpiryFor(checked, *info.expires)
 		}
 		if left := info.expires.Sub(p.errs.Now()); left < 7*24*time.Hour {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("the token expires on %s (in %s): create a new one and update the provider before then",

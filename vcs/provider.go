@@ -73,8 +73,8 @@ type Provider interface {
 
 	// SetToken replaces the static token. Requests that start after it
 	// returns use the new token; it is safe to call while other calls are
-	// in flight. It does nothing useful for a provider built with a
-	// TokenSource, which is asked for a token on every request.
+	// in flight. A provider built with a TokenSource asks the source on
+	// every request instead, and its SetToken returns an error.
 	SetToken(token string) error
 }
 

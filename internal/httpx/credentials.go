@@ -41,8 +41,12 @@ func (c *Credentials) Username() string { return c.username }
 // FromSource reports whether tokens come from an oauth2.TokenSource.
 func (c *Credentials) FromSource() bool { return c.source != nil }
 
-// SetToken replaces the static token.
+// SetToken replaces the static token. A provider built with a TokenSource
+// takes every token from it, so SetToken refuses rather than do nothing.
 func (c *Credentials) SetToken(token string) error {
+	if c.source != nil {
+		return errors.New("the provider takes its tokens from a TokenSource; rotate the token there")
+	}
 	if token == "" || strings.TrimSpace(token) != token || strings.ContainsAny(token, "\r\n\t ") {
 		return errors.New("token is empty or contains white space")
 	}
@@ -108,6 +112,21 @@ func (c *Credentials) RecordExpiry(t time.Time) {
 	c.mu.Lock()
 	c.expiry = t
 	c.mu.Unlock()
+}
+
+// RecordExpiryFor is RecordExpiry for an answer to a request sent with
+// token: it is ignored when the token has been replaced since, so that a
+// late answer for the old token does not lend its expiry to the new one.
+func (c *Credentials) RecordExpiryFor(token string, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	current := c.token
+	if c.source != nil {
+		current = c.lastTok
+	}
+	if token != "" && token == current {
+		c.expiry = t
+	}
 }
 
 // Expiry returns the last known expiry, zero when unknown.

@@ -262,3 +262,25 @@ func TestTokenSourceRotationForgetsExpiry(t *testing.T) {
 		t.Errorf("the first token's expiry survived the rotation: %v", c.Expiry())
 	}
 }
+
+func TestRecordExpiryForTheSendingToken(t *testing.T) {
+	c := NewCredentials(vcs.Config{Token: "old-token"})
+	if err := c.SetToken("new-token"); err != nil {
+		t.Fatal(err)
+	}
+	c.RecordExpiryFor("old-token", time.Unix(1, 0)) // a late answer for the old token
+	if !c.Expiry().IsZero() {
+		t.Errorf("the old token's expiry was recorded for the new one: %v", c.Expiry())
+	}
+	c.RecordExpiryFor("new-token", time.Unix(2, 0))
+	if !c.Expiry().Equal(time.Unix(2, 0)) {
+		t.Errorf("the new token's expiry was not recorded: %v", c.Expiry())
+	}
+}
+
+func TestSetTokenRefusedWithTokenSource(t *testing.T) {
+	c := NewCredentials(vcs.Config{TokenSource: &stepSource{tok: &oauth2.Token{AccessToken: "from-source"}}})
+	if err := c.SetToken("static-token"); err == nil {
+		t.Error("SetToken on a TokenSource provider succeeded and would have done nothing")
+	}
+}
