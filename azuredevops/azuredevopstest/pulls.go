@@ -394,9 +394,7 @@ func (s *Server) serveChanges(q *request, pr *prInfo, it int) {
 		skip = n
 	}
 	top = min(top, 2000)
-	if s.pageSize > 0 {
-		top = min(top, s.pageSize)
-	}
+	top = s.PageCap(top)
 	start, end := min(skip, len(changes)), min(skip+top, len(changes))
 	entries := make([]any, 0, end-start)
 	for i, c := range changes[start:end] {

@@ -166,9 +166,7 @@ func (s *Server) serveProjects(q *request) {
 	if top <= 0 {
 		top = 100
 	}
-	if s.pageSize > 0 {
-		top = min(top, s.pageSize)
-	}
+	top = s.PageCap(top)
 	start := 0
 	if tok := q.query("continuationToken"); tok != "" {
 		n, err := strconv.Atoi(tok)

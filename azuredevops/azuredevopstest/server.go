@@ -94,7 +94,6 @@ type Server struct {
 	serverURL *url.URL // WithServer: the collection URL
 	store     *fakegit.Store
 
-	pageSize      int
 	badCreds      BadCredentialAnswer
 	throttleLeft  int
 	throttleAfter time.Duration
@@ -190,14 +189,6 @@ func (s *Server) Organization() string { return s.org }
 // Config returns a config for the fake with token (a PAT).
 func (s *Server) Config(token string) vcs.Config {
 	return vcs.Config{Kind: vcs.KindAzureDevOps, URL: s.URL(), Token: token, HTTPClient: s.Client(), Clock: s.Now}
-}
-
-// SetPageSize caps the page size of every paged list ($top of projects and
-// pull request changes); 0 means Azure's own maximum.
-func (s *Server) SetPageSize(n int) {
-	s.mu.Lock()
-	s.pageSize = n
-	s.mu.Unlock()
 }
 
 // SetBadCredentialAnswer selects how rejected credentials are answered.

@@ -63,7 +63,6 @@ type Server struct {
 	mux   *http.ServeMux
 
 	mu       sync.Mutex
-	pageSize int
 	seq      int
 	users    []*User
 	tokens   map[string]*token
@@ -99,7 +98,6 @@ func WithTime(t time.Time) Option { return func(s *Server) { s.StopClock(t) } }
 // New returns an empty fake Bitbucket Cloud.
 func New(opts ...Option) *Server {
 	s := &Server{
-		pageSize: MaxPageLen,
 		tokens:   map[string]*token{},
 		perms:    map[string]map[string]Permission{},
 		projects: map[string]string{},
@@ -168,14 +166,6 @@ func (s *Server) Config(tok string) vcs.Config {
 		}
 	}
 	return cfg
-}
-
-// SetPageSize caps every page at n items (1..100), so that small lists
-// take several pages.
-func (s *Server) SetPageSize(n int) {
-	s.mu.Lock()
-	s.pageSize = min(max(n, 1), MaxPageLen)
-	s.mu.Unlock()
 }
 
 // RateLimit makes the next n API requests answer 429 "Rate limit for this
@@ -312,9 +302,7 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, items [
 		}
 		per = n
 	}
-	s.mu.Lock()
-	per = min(per, s.pageSize)
-	s.mu.Unlock()
+	per = s.PageCap(per)
 	page := 1
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)

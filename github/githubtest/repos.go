@@ -168,7 +168,8 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 // pageParams reads page and per_page (default 30, at most 100 or the
 // page size set with SetPageSize).
 func (s *Server) pageParams(r *http.Request) (page, per int) {
-	return fakehttp.PageParams(r, "per_page", 30, min(100, s.page()))
+	page, per = fakehttp.PageParams(r, "per_page", 30, 100)
+	return page, s.PageCap(per)
 }
 
 // writePage answers one page of items with GitHub's Link header.

@@ -51,7 +51,6 @@ type Server struct {
 	mu        sync.Mutex
 	tokens    map[string]*Token
 	roles     map[string]map[string]Role // repo (lower-cased) -> user -> role
-	pageSize  int
 	treeLimit int
 	fileLimit int               // largest file the contents API serves
 	prFiles   int               // most files a pull request lists
@@ -100,7 +99,6 @@ func New(opts ...Option) *Server {
 		web:       &url.URL{Scheme: "https", Host: "github.com", Path: "/"},
 		tokens:    map[string]*Token{},
 		roles:     map[string]map[string]Role{},
-		pageSize:  100,
 		treeLimit: 100000,
 		fileLimit: 100 << 20,
 		prFiles:   3000,
@@ -124,13 +122,6 @@ func (s *Server) APIURL() string { return s.api.String() }
 // Config returns a config for the fake authenticated with token.
 func (s *Server) Config(token string) vcs.Config {
 	return vcs.Config{Kind: vcs.KindGitHub, URL: s.instance, Token: token, HTTPClient: s.Client(), Clock: s.Now}
-}
-
-// SetPageSize caps every page at n items, whatever per_page asks.
-func (s *Server) SetPageSize(n int) {
-	s.mu.Lock()
-	s.pageSize = n
-	s.mu.Unlock()
 }
 
 // SetTreeLimit caps recursive tree answers at n entries, marking them
@@ -177,12 +168,6 @@ func (s *Server) nextID() int {
 	defer s.mu.Unlock()
 	s.seq++
 	return s.seq
-}
-
-func (s *Server) page() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pageSize
 }
 
 // apiPath strips the API root's path prefix: /api/v3 on Enterprise, and

@@ -51,7 +51,6 @@ type Server struct {
 	store *fakegit.Store
 
 	mu           sync.Mutex
-	pageSize     int
 	rateLimit    int
 	rate         map[string]*rateWindow
 	users        map[string]*User // by lower-cased username
@@ -138,14 +137,6 @@ func (s *Server) Config(token string) vcs.Config {
 	}
 }
 
-// SetPageSize caps every page at n items, whatever per_page asks for
-// (GitLab's own cap is 100). Zero restores the host's cap.
-func (s *Server) SetPageSize(n int) {
-	s.mu.Lock()
-	s.pageSize = n
-	s.mu.Unlock()
-}
-
 // SetRateLimit sets how many requests one token may make per minute of
 // the fake's clock before it answers 429 (GitLab.com: 2,000).
 func (s *Server) SetRateLimit(perMinute int) {
@@ -199,12 +190,7 @@ func (s *Server) takeFault(r *http.Request) int {
 // and the configured page size.
 func (s *Server) perPage(r *http.Request) (page, per int) {
 	page, per = fakehttp.PageParams(r, "per_page", 20, 100)
-	s.mu.Lock()
-	if s.pageSize > 0 && per > s.pageSize {
-		per = s.pageSize
-	}
-	s.mu.Unlock()
-	return page, per
+	return page, s.PageCap(per)
 }
 
 // publicBase is the scheme and host the client used, for links.

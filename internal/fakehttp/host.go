@@ -2,6 +2,7 @@ package fakehttp
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,9 +11,10 @@ import (
 // deliveries. The fakes (githubtest.Server and its siblings) embed it, so
 // these methods are theirs and behave the same on every host.
 type Host struct {
-	clock  Clock
-	server *Server
-	outbox Outbox
+	clock    Clock
+	server   *Server
+	outbox   Outbox
+	pageSize atomic.Int64
 }
 
 // Serve makes h answer the fake's API hosts ("host[:port]"). A fake calls
@@ -66,4 +68,18 @@ func (h *Host) DeliveryErrors() []error { return h.outbox.Errors() }
 // set; fakes call it for every delivery they make.
 func (h *Host) Deliver(req *http.Request, body []byte) *http.Request {
 	return h.outbox.Deliver(req, body)
+}
+
+// SetPageSize caps every page of every list at n items, whatever the
+// client asks for, so that small lists take several pages; 0 restores the
+// host's own cap.
+func (h *Host) SetPageSize(n int) { h.pageSize.Store(int64(max(n, 0))) }
+
+// PageCap returns per capped by SetPageSize; fakes apply it after the
+// host's own limit.
+func (h *Host) PageCap(per int) int {
+	if n := h.pageSize.Load(); n > 0 && int64(per) > n {
+		return int(n)
+	}
+	return per
 }
