@@ -22,11 +22,7 @@ func (s *Server) Comments(repo string, number int) ([]string, error) {
 }
 
 func (s *Server) handleListComments(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needPulls)
-	if !ok {
-		return
-	}
-	n, ok := s.pullNumber(w, r)
+	repo, n, ok := s.pull(w, r, c, needPulls)
 	if !ok {
 		return
 	}
@@ -43,11 +39,7 @@ func (s *Server) handleListComments(w http.ResponseWriter, r *http.Request, c *c
 }
 
 func (s *Server) handleCreateComment(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needCommentWrite)
-	if !ok {
-		return
-	}
-	n, ok := s.pullNumber(w, r)
+	repo, n, ok := s.pull(w, r, c, needCommentWrite)
 	if !ok {
 		return
 	}

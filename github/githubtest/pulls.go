@@ -71,13 +71,19 @@ func (s *Server) SetPullRequestFileLimit(n int) {
 	s.mu.Unlock()
 }
 
-func (s *Server) pullNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
-	n, err := strconv.Atoi(r.PathValue("number"))
-	if err != nil || n <= 0 {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return 0, false
+// pull resolves the repository (checking that the caller may do what n
+// says) and the {number} of a pull request route.
+func (s *Server) pull(w http.ResponseWriter, r *http.Request, c *call, n need) (fakegit.Repo, int, bool) {
+	repo, ok := s.repo(w, r, c, n)
+	if !ok {
+		return repo, 0, false
 	}
-	return n, true
+	number, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || number <= 0 {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return repo, 0, false
+	}
+	return repo, number, true
 }
 
 func (s *Server) handlePulls(w http.ResponseWriter, r *http.Request, c *call) {
@@ -94,11 +100,7 @@ func (s *Server) handlePulls(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needPulls)
-	if !ok {
-		return
-	}
-	n, ok := s.pullNumber(w, r)
+	repo, n, ok := s.pull(w, r, c, needPulls)
 	if !ok {
 		return
 	}
@@ -111,11 +113,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needPulls)
-	if !ok {
-		return
-	}
-	n, ok := s.pullNumber(w, r)
+	repo, n, ok := s.pull(w, r, c, needPulls)
 	if !ok {
 		return
 	}
@@ -147,11 +145,7 @@ func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call
 
 // handleMerge answers PUT /repos/{owner}/{repo}/pulls/{number}/merge.
 func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needCommentWrite)
-	if !ok {
-		return
-	}
-	n, ok := s.pullNumber(w, r)
+	repo, n, ok := s.pull(w, r, c, needCommentWrite)
 	if !ok {
 		return
 	}
