@@ -68,6 +68,9 @@ func TestFixtureDetails(t *testing.T) {
 	}
 }
 
+// TestWebhookRejections covers what is Bitbucket's own; the generic
+// answers (unsigned, wrong secret, changed body, not JSON, too large) are
+// checked for every fixture by vcstest.RunWebhookFixtures.
 func TestWebhookRejections(t *testing.T) {
 	body, err := os.ReadFile("testdata/pr-fulfilled.json")
 	if err != nil {
@@ -80,32 +83,14 @@ func TestWebhookRejections(t *testing.T) {
 		return rec.Code
 	}
 	h := vcs.NewWebhookHandler(bitbucket.NewParser(), testSecret, ok)
-	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", body, "")); code != http.StatusUnauthorized {
-		t.Errorf("unsigned delivery: %d, want 401", code)
-	}
-	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", body, "wrong")); code != http.StatusUnauthorized {
-		t.Errorf("wrongly signed delivery: %d, want 401", code)
-	}
-	tampered := signedRequest(t, "pullrequest:fulfilled", body, testSecret)
-	tampered.Body = http.NoBody
-	if code := serve(h, tampered); code != http.StatusUnauthorized {
-		t.Errorf("tampered delivery: %d, want 401", code)
-	}
 	sha1Style := signedRequest(t, "pullrequest:fulfilled", body, "")
 	sha1Style.Header.Set(bitbucket.HeaderSignature, "sha1="+signature.HMACSHA256Hex(testSecret, body))
 	if code := serve(h, sha1Style); code != http.StatusUnauthorized {
 		t.Errorf("signature without the sha256= prefix: %d, want 401", code)
 	}
-	if code := serve(h, signedRequest(t, "pullrequest:fulfilled", []byte("not json"), testSecret)); code != http.StatusBadRequest {
-		t.Errorf("signed garbage: %d, want 400", code)
-	}
 	noKey := signedRequest(t, "", body, testSecret)
 	if code := serve(h, noKey); code != http.StatusBadRequest {
 		t.Errorf("delivery without X-Event-Key: %d, want 400", code)
-	}
-	small := &vcs.WebhookHandler{Parser: bitbucket.NewParser(), Secret: testSecret, OnEvent: ok, MaxBodyBytes: 100}
-	if code := serve(small, signedRequest(t, "pullrequest:fulfilled", body, testSecret)); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversized delivery: %d, want 413", code)
 	}
 	err = bitbucket.NewParser().Verify(signedRequest(t, "pullrequest:fulfilled", body, "").Header, body, testSecret)
 	if !errors.Is(err, vcs.ErrMissingSignature) || !errors.Is(err, vcs.ErrInvalidSignature) {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/gitprovider/gitprovider/vcs"
@@ -60,12 +61,16 @@ func LoadWebhookFixtures(t testing.TB, dir string, kind vcs.Kind) []WebhookFixtu
 
 // Signer adds to a delivery request what the host would send: its event
 // header, delivery ID and signature (or credentials) made with secret.
+// With an empty secret it adds no signature or credentials at all, as a
+// host does for a webhook without a secret.
 type Signer func(r *http.Request, fx WebhookFixture, body []byte, secret string)
 
 // RunWebhookFixtures serves every fixture payload in dir, signed by sign,
 // through a vcs.WebhookHandler with parser, and checks the event against
-// the index. It also checks that the same delivery signed with another
-// secret is answered 401.
+// the index. It also checks the handler's answers to the same delivery
+// signed with another secret or not at all (401, or 200 with
+// AllowUnsigned), with a changed body (401 where the host signs the body),
+// with a body that is not JSON (400) and over the size limit (413).
 func RunWebhookFixtures(t *testing.T, parser vcs.WebhookParser, dir string, kind vcs.Kind, sign Signer) {
 	const secret = "It's a Secret to Everybody"
 	for _, fx := range LoadWebhookFixtures(t, dir, kind) {
@@ -74,23 +79,55 @@ func RunWebhookFixtures(t *testing.T, parser vcs.WebhookParser, dir string, kind
 			if err != nil {
 				t.Fatal(err)
 			}
-			serve := func(secretUsed string) (*vcs.Event, *httptest.ResponseRecorder) {
-				r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
+			request := func(sent, signed []byte, secretUsed string) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(sent))
 				r.Header.Set("Content-Type", "application/json")
-				sign(r, fx, body, secretUsed)
+				sign(r, fx, signed, secretUsed)
+				return r
+			}
+			serveWith := func(h *vcs.WebhookHandler, r *http.Request) (*vcs.Event, *httptest.ResponseRecorder) {
 				var got *vcs.Event
-				h := vcs.NewWebhookHandler(parser, secret, func(_ context.Context, ev *vcs.Event) error {
+				h.OnEvent = func(_ context.Context, ev *vcs.Event) error {
 					got = ev
 					return nil
-				})
+				}
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, r)
 				return got, rec
 			}
-			if _, rec := serve("not-the-secret"); rec.Code != http.StatusUnauthorized {
-				t.Errorf("delivery signed with another secret answered %d, want 401", rec.Code)
+			serve := func(r *http.Request) (*vcs.Event, *httptest.ResponseRecorder) {
+				return serveWith(&vcs.WebhookHandler{Parser: parser, Secret: secret}, r)
 			}
-			got, rec := serve(secret)
+			for _, c := range []struct {
+				name string
+				r    *http.Request
+				h    *vcs.WebhookHandler
+				want int
+			}{
+				{"another secret", request(body, body, "not-the-secret"), nil, http.StatusUnauthorized},
+				{"unsigned", request(body, body, ""), nil, http.StatusUnauthorized},
+				{"unsigned, allowed", request(body, body, ""), &vcs.WebhookHandler{Parser: parser, Secret: secret, AllowUnsigned: true}, http.StatusOK},
+				{"not JSON", request([]byte("not json"), []byte("not json"), secret), nil, http.StatusBadRequest},
+				{"over the limit", request(body, body, secret), &vcs.WebhookHandler{Parser: parser, Secret: secret, MaxBodyBytes: int64(len(body) - 1)}, http.StatusRequestEntityTooLarge},
+			} {
+				h := c.h
+				if h == nil {
+					h = &vcs.WebhookHandler{Parser: parser, Secret: secret}
+				}
+				if _, rec := serveWith(h, c.r); rec.Code != c.want {
+					t.Errorf("%s: answered %d, want %d", c.name, rec.Code, c.want)
+				}
+			}
+			// Where the signature covers the body (it changes with it), a
+			// changed body must be refused. Plain secrets (X-Gitlab-Token,
+			// Azure DevOps' Basic credentials) cannot tell.
+			changed := append(append([]byte(nil), body...), ' ')
+			if !reflect.DeepEqual(request(body, body, secret).Header, request(body, changed, secret).Header) {
+				if _, rec := serve(request(changed, body, secret)); rec.Code != http.StatusUnauthorized {
+					t.Errorf("changed body: answered %d, want 401", rec.Code)
+				}
+			}
+			got, rec := serve(request(body, body, secret))
 			if rec.Code != http.StatusOK || got == nil {
 				t.Fatalf("answered %d: %s", rec.Code, rec.Body)
 			}
