@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+
+	"github.com/gitprovider/gitprovider/internal/httpx"
 )
 
 // Server serves a fake host's handler to HTTP clients without a network.
@@ -126,18 +128,7 @@ func (s *Server) enter() (leave func()) {
 
 // wait applies the injected latency.
 func (s *Server) wait(r *http.Request) error {
-	d := time.Duration(s.latency.Load())
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-r.Context().Done():
-		return r.Context().Err()
-	}
+	return httpx.Sleep(r.Context(), time.Duration(s.latency.Load()))
 }
 
 func (s *Server) respond(req *http.Request) (*http.Response, error) {

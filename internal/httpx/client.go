@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -253,8 +254,9 @@ func IsTLSError(err error) bool {
 	return errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &tv)
 }
 
-// sleep waits for d or until the context ends.
-func sleep(r *http.Request, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever comes first, and returns
+// the context's error in the second case.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
@@ -263,7 +265,7 @@ func sleep(r *http.Request, d time.Duration) error {
 	select {
 	case <-t.C:
 		return nil
-	case <-r.Context().Done():
-		return r.Context().Err()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
