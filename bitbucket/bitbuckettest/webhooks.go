@@ -135,19 +135,29 @@ func (h *hookRequest) secret() (string, bool) {
 	return *s, true
 }
 
+// readHookRequest decodes and validates a create or update body,
+// answering 400 as Bitbucket does when it is not acceptable.
+func readHookRequest(w http.ResponseWriter, r *http.Request) (hookRequest, bool) {
+	var req hookRequest
+	if err := fakehttp.ReadJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid JSON: "+err.Error())
+		return req, false
+	}
+	if e := req.validate(); e != nil {
+		writeJSONError(w, http.StatusBadRequest, e)
+		return req, false
+	}
+	return req, true
+}
+
 // POST /2.0/repositories/{ws}/{slug}/hooks
 func (s *Server) handleCreateHook(w http.ResponseWriter, r *http.Request) {
 	repo, ok := s.hookAdmin(w, r, ScopeReadWebhook, ScopeWriteWebhook)
 	if !ok {
 		return
 	}
-	var req hookRequest
-	if err := fakehttp.ReadJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid JSON: "+err.Error())
-		return
-	}
-	if e := req.validate(); e != nil {
-		writeJSONError(w, http.StatusBadRequest, e)
+	req, ok := readHookRequest(w, r)
+	if !ok {
 		return
 	}
 	secret, _ := req.secret()
@@ -175,13 +185,8 @@ func (s *Server) handleUpdateHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Webhook not found")
 		return
 	}
-	var req hookRequest
-	if err := fakehttp.ReadJSON(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "Invalid JSON: "+err.Error())
-		return
-	}
-	if e := req.validate(); e != nil {
-		writeJSONError(w, http.StatusBadRequest, e)
+	req, ok := readHookRequest(w, r)
+	if !ok {
 		return
 	}
 	secret, setSecret := req.secret()
