@@ -33,26 +33,11 @@ func (f *fake) Repo() string             { return fixtureRepo }
 func (f *fake) PullRequest() int         { return f.pr }
 func (f *fake) ClosablePullRequest() int { return f.close }
 
-func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Request {
-	t.Helper()
-	var (
-		reqs []*http.Request
-		err  error
-	)
-	switch action {
-	case vcs.ActionOpened:
-		reqs, err = f.Notify(fixtureRepo, number, azuredevopstest.EventPullRequestCreated)
-	case vcs.ActionClosed:
-		reqs, err = f.ClosePullRequest(fixtureRepo, number)
-	case vcs.ActionMerged:
-		reqs, err = f.MergePullRequest(fixtureRepo, number)
-	default:
-		t.Fatalf("Trigger: action %q not modelled", action)
+func (f *fake) Trigger(t *testing.T, n int, a vcs.Action) []*http.Request {
+	opened := func(repo string, n int) ([]*http.Request, error) {
+		return f.Notify(repo, n, azuredevopstest.EventPullRequestCreated)
 	}
-	if err != nil {
-		t.Fatalf("Trigger %s: %v", action, err)
-	}
-	return reqs
+	return vcstest.Triggers{Opened: opened, Closed: f.ClosePullRequest, Merged: f.MergePullRequest}.Trigger(t, fixtureRepo, n, a)
 }
 
 // seed fills a fake with the conformance fixture.

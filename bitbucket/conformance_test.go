@@ -157,26 +157,11 @@ func (f *fake) ClosablePullRequest() int            { return f.closable }
 func (f *fake) Advance(d time.Duration)             { f.s.Advance(d) }
 func (f *fake) SetLatency(d time.Duration)          { f.s.SetLatency(d) }
 
-func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Request {
-	t.Helper()
-	var (
-		reqs []*http.Request
-		err  error
-	)
-	switch action {
-	case vcs.ActionOpened:
-		reqs, err = f.s.SendPullRequestEvent(fixtureRepo, number, "pullrequest:created")
-	case vcs.ActionClosed:
-		reqs, err = f.s.DeclinePullRequest(fixtureRepo, number)
-	case vcs.ActionMerged:
-		reqs, err = f.s.MergePullRequest(fixtureRepo, number)
-	default:
-		t.Fatalf("Trigger: action %q is not modelled", action)
+func (f *fake) Trigger(t *testing.T, n int, a vcs.Action) []*http.Request {
+	opened := func(repo string, n int) ([]*http.Request, error) {
+		return f.s.SendPullRequestEvent(repo, n, "pullrequest:created")
 	}
-	if err != nil {
-		t.Fatalf("Trigger(%d, %s): %v", number, action, err)
-	}
-	return reqs
+	return vcstest.Triggers{Opened: opened, Closed: f.s.DeclinePullRequest, Merged: f.s.MergePullRequest}.Trigger(t, fixtureRepo, n, a)
 }
 
 func BenchmarkReadChangedFiles(b *testing.B) {

@@ -70,25 +70,7 @@ func (f *fake) ClosablePullRequest() int            { return f.pr2 }
 func (f *fake) Advance(d time.Duration)             { f.srv.Advance(d) }
 func (f *fake) SetLatency(d time.Duration)          { f.srv.SetLatency(d) }
 func (f *fake) Trigger(t *testing.T, n int, a vcs.Action) []*http.Request {
-	t.Helper()
-	var (
-		reqs []*http.Request
-		err  error
-	)
-	switch a {
-	case vcs.ActionOpened:
-		reqs, err = f.srv.RedeliverOpened(fixtureRepo, n)
-	case vcs.ActionClosed:
-		reqs, err = f.srv.ClosePullRequest(fixtureRepo, n)
-	case vcs.ActionMerged:
-		reqs, err = f.srv.MergePullRequest(fixtureRepo, n)
-	default:
-		t.Fatalf("unsupported action %q", a)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reqs
+	return vcstest.Triggers{Opened: f.srv.RedeliverOpened, Closed: f.srv.ClosePullRequest, Merged: f.srv.MergePullRequest}.Trigger(t, fixtureRepo, n, a)
 }
 
 func TestConformance(t *testing.T) {

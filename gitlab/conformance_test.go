@@ -137,30 +137,9 @@ func (f *fake) ClosablePullRequest() int   { return f.shut }
 func (f *fake) Advance(d time.Duration)    { f.srv.Advance(d) }
 func (f *fake) SetLatency(d time.Duration) { f.srv.SetLatency(d) }
 
-func (f *fake) Trigger(t *testing.T, number int, action vcs.Action) []*http.Request {
-	t.Helper()
-	var (
-		reqs []*http.Request
-		err  error
-	)
-	switch action {
-	case vcs.ActionOpened:
-		reqs, err = f.srv.NotifyPullRequest(fixtureRepo, number, "open")
-	case vcs.ActionUpdated:
-		reqs, err = f.srv.NotifyPullRequest(fixtureRepo, number, "update")
-	case vcs.ActionClosed:
-		reqs, err = f.srv.ClosePullRequest(fixtureRepo, number)
-	case vcs.ActionReopened:
-		reqs, err = f.srv.ReopenPullRequest(fixtureRepo, number)
-	case vcs.ActionMerged:
-		reqs, err = f.srv.MergePullRequest(fixtureRepo, number)
-	default:
-		t.Fatalf("unsupported action %q", action)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reqs
+func (f *fake) Trigger(t *testing.T, n int, a vcs.Action) []*http.Request {
+	opened := func(repo string, n int) ([]*http.Request, error) { return f.srv.NotifyPullRequest(repo, n, "open") }
+	return vcstest.Triggers{Opened: opened, Closed: f.srv.ClosePullRequest, Merged: f.srv.MergePullRequest}.Trigger(t, fixtureRepo, n, a)
 }
 
 func BenchmarkReadChangedFiles(b *testing.B) {

@@ -181,3 +181,27 @@ func expectedChanges(f Fixture) []vcs.ChangedFile {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
+
+// Triggers are a fake host's ways to make a pull request act, each
+// returning the webhook deliveries it made. Fake adapters implement
+// Trigger with them.
+type Triggers struct {
+	Opened, Closed, Merged func(repo string, number int) ([]*http.Request, error)
+}
+
+// Trigger runs the trigger for action on repo's pull request number and
+// fails the test on an error or an action without a trigger.
+func (tr Triggers) Trigger(t *testing.T, repo string, number int, action vcs.Action) []*http.Request {
+	t.Helper()
+	do := map[vcs.Action]func(string, int) ([]*http.Request, error){
+		vcs.ActionOpened: tr.Opened, vcs.ActionClosed: tr.Closed, vcs.ActionMerged: tr.Merged,
+	}[action]
+	if do == nil {
+		t.Fatalf("Trigger: action %q is not modelled", action)
+	}
+	reqs, err := do(repo, number)
+	if err != nil {
+		t.Fatalf("Trigger(%d, %s): %v", number, action, err)
+	}
+	return reqs
+}
