@@ -1,9 +1,9 @@
 module github.com/gitprovider/gitprovider
 
-go 1.24.0
+go 1.26.0
 
 require (
-	github.com/google/go-github/v75 v75.0.0
+	github.com/google/go-github/v93 v93.0.0
 	github.com/hashicorp/go-cleanhttp v0.5.2
 	github.com/jarcoal/httpmock v1.4.2
 	gitlab.com/gitlab-org/api/client-go v1.46.0

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -140,7 +140,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 
 	if classic {
 		switch {
-		case !perms["pull"]:
+		case !perms.GetPull():
 			read.Grant, read.Remediation = vcs.Missing, "give the user "+rep.User+" read access to "+repo
 		case private && !has("repo"):
 			read.Grant, read.Remediation = vcs.Missing, "add the repo scope at "+settings
@@ -151,7 +151,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		switch {
 		case !hookScope:
 			hook.Grant, hook.Remediation = vcs.Missing, "add the admin:repo_hook scope at "+settings
-		case !perms["admin"]:
+		case !perms.GetAdmin():
 			hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
 		default:
 			hook.Grant, hook.Detail = vcs.Granted, scopeDetail(rep.Scopes, "admin:repo_hook", "write:repo_hook", "repo")+" and repository admin"
@@ -160,7 +160,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		switch {
 		case !commentScope:
 			comment.Grant, comment.Remediation = vcs.Missing, "add the repo scope at "+settings
-		case !perms["pull"]:
+		case !perms.GetPull():
 			comment.Grant, comment.Remediation = vcs.Missing, "give the user "+rep.User+" access to "+repo
 		default:
 			comment.Grant, comment.Detail = vcs.Granted, scopeDetail(rep.Scopes, "repo", "public_repo")
@@ -180,7 +180,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		perm: "Contents: Read-only", fix: grant("Contents: Read-only (and Pull requests: Read-only)")})
 	hook = p.probe(ctx, hook, probeSpec{method: http.MethodPatch, path: base + "hooks/0", absent: true,
 		perm: "Webhooks: Read and write", fix: grant("Webhooks: Read and write")})
-	if hook.Grant == vcs.Granted && !installation && !perms["admin"] {
+	if hook.Grant == vcs.Granted && !installation && !perms.GetAdmin() {
 		// A personal token acts for its user, and GitHub lets only
 		// repository admins manage webhooks; an app needs no role.
 		hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
@@ -226,12 +226,12 @@ func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, s probeSpec
 		body = struct{}{}
 	}
 	probed := "probed " + s.method + " /" + strings.SplitN(s.path, "?", 2)[0]
-	req, err := p.client.NewRequest(s.method, s.path, body)
+	req, err := p.client.NewRequest(ctx, s.method, s.path, body)
 	if err != nil {
 		c.Grant, c.Detail, c.Remediation = vcs.Unknown, probed+": "+err.Error(), s.fix
 		return c
 	}
-	_, err = p.client.Do(ctx, req, nil)
+	_, err = p.client.Do(req, nil)
 	var (
 		er     *gh.ErrorResponse
 		status int

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -55,7 +55,7 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if err := checkBody(op, body); err != nil {
 		return nil, err
 	}
-	c, _, err := p.client.Issues.CreateComment(ctx, owner, name, number, &gh.IssueComment{Body: &body})
+	c, _, err := p.client.Issues.CreateComment(ctx, owner, name, number, gh.IssueCommentRequest{Body: body})
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}
@@ -82,7 +82,7 @@ func (p *Provider) UpdateComment(ctx context.Context, repo string, number int, c
 	if err != nil || id <= 0 {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "comment ID %q is not a GitHub comment ID", commentID)
 	}
-	c, _, err := p.client.Issues.EditComment(ctx, owner, name, id, &gh.IssueComment{Body: &body})
+	c, _, err := p.client.Issues.UpdateComment(ctx, owner, name, id, gh.IssueCommentRequest{Body: body})
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}

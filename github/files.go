@@ -9,7 +9,7 @@ import (
 	"path"
 	"strings"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -39,12 +39,12 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if ref != "" {
 		u += "?ref=" + url.QueryEscape(ref)
 	}
-	req, err := p.client.NewRequest(http.MethodGet, u, nil)
+	req, err := p.client.NewRequest(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%v", err)
 	}
 	req.Header.Set("Accept", "application/vnd.github.raw")
-	resp, err := p.client.BareDo(ctx, req)
+	resp, err := p.client.BareDo(req)
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -67,12 +67,13 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, err
 	}
 	hc.Transport = &expiryRecorder{next: hc.Transport, creds: p.creds}
-	p.client = gh.NewClient(hc)
-	p.client.BaseURL = api
-	p.client.UploadURL = api
+	base := api.String()
 	// Our transport waits for rate-limit resets within the context;
 	// go-github's own pre-check would fail requests without asking.
-	p.client.DisableRateLimitCheck = true
+	p.client, err = gh.NewClient(gh.WithHTTPClient(hc), gh.WithURLs(&base, &base), gh.WithDisableRateLimitCheck())
+	if err != nil {
+		return nil, vcs.Errorf(vcs.KindGitHub, "New", vcs.ErrInvalidConfig, "the API URL %s is not usable: %v", base, err)
+	}
 	return p, nil
 }
 

@@ -273,8 +273,8 @@ func TestRequestHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An absolute URL elsewhere, through the exposed go-github client.
-	req, _ := p.Client().NewRequest(http.MethodGet, "https://objects.example.test/blob", nil)
-	_, _ = p.Client().BareDo(ctx, req)
+	req, _ := p.Client().NewRequest(ctx, http.MethodGet, "https://objects.example.test/blob", nil)
+	_, _ = p.Client().BareDo(req)
 	if len(rec.seen) < 6 {
 		t.Fatalf("%d requests recorded", len(rec.seen))
 	}

@@ -3,7 +3,7 @@ package github
 import (
 	"context"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"

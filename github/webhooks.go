@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 
-	gh "github.com/google/go-github/v75/github"
+	gh "github.com/google/go-github/v93/github"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
