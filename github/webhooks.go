@@ -46,7 +46,7 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 	if err != nil {
 		return nil, err
 	}
-	hook.Name = gh.Ptr("web")
+	hook.Name = new("web")
 	h, _, err := p.client.Repositories.CreateHook(ctx, owner, name, hook)
 	if err != nil {
 		return nil, p.wrap(op, err)
@@ -118,12 +118,12 @@ func hookRequest(op string, opts vcs.WebhookOptions) (*gh.Hook, error) {
 	}
 	return &gh.Hook{
 		Events: events,
-		Active: gh.Ptr(!opts.Inactive),
+		Active: new(!opts.Inactive),
 		Config: &gh.HookConfig{
-			URL:         gh.Ptr(opts.URL),
-			ContentType: gh.Ptr("json"),
-			Secret:      gh.Ptr(opts.Secret),
-			InsecureSSL: gh.Ptr("0"),
+			URL:         new(opts.URL),
+			ContentType: new("json"),
+			Secret:      new(opts.Secret),
+			InsecureSSL: new("0"),
 		},
 	}, nil
 }
