@@ -24,10 +24,10 @@ import (
 //	git.pullrequest.created                  -> pull_request, opened
 //	git.pullrequest.updated, status active   -> pull_request, updated
 //	git.pullrequest.updated, status abandoned-> pull_request, closed
-//	git.pullrequest.updated, status completed-> pull_request, other (Azure sends it beside git.pullrequest.merged)
-//	git.pullrequest.merged, status completed -> pull_request, merged (Merged true)
+//	git.pullrequest.updated, status completed-> pull_request, merged (Merged true; Azure sends it beside git.pullrequest.merged)
+//	git.pullrequest.merged, status completed -> pull_request, merged (Merged true; the same MergeKey)
 //	git.pullrequest.merged, other status     -> pull_request, other (a merge attempt that did not complete)
-//	git.push                                 -> push
+//	git.push                                 -> push, every resource.refUpdates entry in Changes
 //	anything else                            -> other
 //
 // The repository is "project/repo" from resource.repository, the delivery
@@ -72,6 +72,7 @@ type serviceHookEvent struct {
 type pushResource struct {
 	RefUpdates []struct {
 		Name        string `json:"name"`
+		OldObjectID string `json:"oldObjectId"`
 		NewObjectID string `json:"newObjectId"`
 	} `json:"refUpdates"`
 	Repository gitRepository `json:"repository"`
@@ -106,12 +107,13 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 		out.Kind = vcs.EventPush
 		out.Repository = repoID(&res.Repository)
 		out.Author = res.PushedBy.login()
-		if len(res.RefUpdates) > 0 {
-			out.HeadSHA = res.RefUpdates[0].NewObjectID
-			if b, ok := strings.CutPrefix(res.RefUpdates[0].Name, "refs/heads/"); ok {
-				out.TargetBranch = b
-			}
+		// One delivery lists every ref the push updated; Azure does not
+		// say whether a push was forced.
+		changes := make([]vcs.RefChange, 0, len(res.RefUpdates))
+		for _, u := range res.RefUpdates {
+			changes = append(changes, vcs.NewRefChange(u.Name, u.OldObjectID, u.NewObjectID))
 		}
+		out.SetRefChanges(changes...)
 		out.WebURL = res.Repository.WebURL
 	case strings.HasPrefix(ev.EventType, "git.pullrequest."):
 		var pr gitPullRequest
@@ -131,6 +133,11 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 		out.WebURL = pullRequestWebURL(&pr)
 		out.HostAction = pr.Status
 		out.Action = prAction(ev.EventType, &pr)
+		var draft struct {
+			IsDraft bool `json:"isDraft"`
+		}
+		_ = json.Unmarshal(ev.Resource, &draft) // the resource parsed above
+		out.Draft = draft.IsDraft
 		if out.Action == vcs.ActionMerged {
 			out.Merged = true
 			if pr.LastMergeCommit != nil {
@@ -145,28 +152,38 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 }
 
 // prAction maps an event type and the pull request's status to an action.
-// Only git.pullrequest.merged of a completed pull request whose merge
-// succeeded is a merge: Azure also sends that event for merge attempts
-// that stopped at a conflict.
+// A completed pull request is merged, whichever of the two events Azure
+// sends at completion carried it (git.pullrequest.updated and
+// git.pullrequest.merged, in no guaranteed order; a subscription may hold
+// only one of them): Event.MergeKey is the same for both, so that
+// vcs.Deduplicator handles the merge once. git.pullrequest.merged of a
+// pull request that is not completed is a merge attempt (Azure makes one
+// for every active pull request, and one that stops at a conflict):
+// ActionOther.
 func prAction(eventType string, pr *gitPullRequest) vcs.Action {
 	switch eventType {
 	case EventPullRequestCreated:
 		return vcs.ActionOpened
-	case EventPullRequestMerged:
-		if pr.Status == "completed" && (pr.MergeStatus == "" || pr.MergeStatus == "succeeded") {
+	case EventPullRequestMerged, EventPullRequestUpdated:
+		switch {
+		case pr.Status == "completed" && !mergeFailed[pr.MergeStatus]:
 			return vcs.ActionMerged
-		}
-		return vcs.ActionOther
-	case EventPullRequestUpdated:
-		switch pr.Status {
-		case "abandoned":
+		case eventType == EventPullRequestMerged:
+			return vcs.ActionOther
+		case pr.Status == "abandoned":
 			return vcs.ActionClosed
-		case "active":
+		case pr.Status == "active":
 			return vcs.ActionUpdated
 		}
 	}
 	return vcs.ActionOther
 }
+
+// mergeFailed are the mergeStatus values of a merge that did not succeed
+// (GitPullRequestMergeStatus in the Azure DevOps REST reference); a
+// completed pull request does not carry them, and one that did would not
+// be taken for a merge.
+var mergeFailed = map[string]bool{"conflicts": true, "failure": true, "rejectedByPolicy": true}
 
 func repoID(r *gitRepository) string {
 	if r.Project.Name == "" || r.Name == "" {

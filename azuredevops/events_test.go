@@ -142,7 +142,7 @@ func TestParseStatuses(t *testing.T) {
 		}), vcs.EventPullRequest, vcs.ActionUpdated, false},
 		{"updated, completed (sent beside merged)", edit(t, "pr-merged.json", func(m map[string]any) {
 			m["eventType"] = "git.pullrequest.updated"
-		}), vcs.EventPullRequest, vcs.ActionOther, false},
+		}), vcs.EventPullRequest, vcs.ActionMerged, true},
 		{"comment event", edit(t, "pr-created.json", func(m map[string]any) {
 			m["eventType"] = "ms.vss-code.git-pullrequest-comment-event"
 		}), vcs.EventOther, "", false},

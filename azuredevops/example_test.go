@@ -83,12 +83,16 @@ func ExampleParser() {
 	}
 
 	const secret = "webhook-secret"
-	handler := vcs.NewWebhookHandler(azuredevops.NewParser(), secret, func(_ context.Context, ev *vcs.Event) error {
+	// Azure DevOps sends two events when a pull request completes
+	// (git.pullrequest.updated and git.pullrequest.merged); both are the
+	// merge, and the Deduplicator lets the callback see it once.
+	dedupe := vcs.NewDeduplicator(0, 0)
+	handler := vcs.NewWebhookHandler(azuredevops.NewParser(), secret, dedupe.Wrap(func(_ context.Context, ev *vcs.Event) error {
 		if ev.Merged {
 			fmt.Printf("%s #%d merged into %s\n", ev.Repository, ev.Number, ev.TargetBranch)
 		}
 		return nil
-	})
+	}))
 	receiver := httptest.NewServer(handler)
 	defer receiver.Close()
 

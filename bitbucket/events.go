@@ -55,11 +55,49 @@ type hookPayload struct {
 	Actor       *account     `json:"actor"`
 	PullRequest *pullRequest `json:"pullrequest"`
 	Push        *struct {
-		Changes []struct {
-			New *pushRef `json:"new"`
-			Old *pushRef `json:"old"`
-		} `json:"changes"`
+		Changes []pushChange `json:"changes"`
 	} `json:"push"`
+}
+
+// pushChange is one entry of a repo:push's push.changes: old is null when
+// the ref was created (created true), new is null when it was deleted
+// (closed true); forced says a push rewrote history.
+type pushChange struct {
+	New     *pushRef `json:"new"`
+	Old     *pushRef `json:"old"`
+	Created bool     `json:"created"`
+	Closed  bool     `json:"closed"`
+	Forced  bool     `json:"forced"`
+}
+
+// refChange turns a change into a vcs.RefChange with the full ref.
+func (c *pushChange) refChange() vcs.RefChange {
+	var rc vcs.RefChange
+	if c.Old != nil {
+		rc.Ref, rc.Before = c.Old.fullRef(), c.Old.Target.Hash
+	}
+	if c.New != nil {
+		rc.Ref, rc.After = c.New.fullRef(), c.New.Target.Hash
+	}
+	rc.Created = c.Created || (c.Old == nil && c.New != nil)
+	rc.Deleted = c.Closed || (c.New == nil && c.Old != nil)
+	rc.Forced = c.Forced
+	if rc.Deleted {
+		rc.After, rc.Created = "", false
+	}
+	return rc
+}
+
+// fullRef is the ref's full name: Bitbucket sends the short name and a
+// type, "branch" (or "named_branch") or "tag" ("annotated_tag" is
+// accepted too).
+func (r *pushRef) fullRef() string {
+	switch r.Type {
+	case "tag", "annotated_tag":
+		return vcs.TagRefPrefix + r.Name
+	default:
+		return vcs.BranchRefPrefix + r.Name
+	}
 }
 
 type pushRef struct {
@@ -74,7 +112,9 @@ type pushRef struct {
 // header and the JSON body: pullrequest:created → opened, :updated →
 // updated, :fulfilled → merged, :rejected (declined) → closed, other
 // pull request keys (approved, comment_created, …) → ActionOther;
-// repo:push → EventPush; diagnostics:ping → EventPing; anything else
+// repo:push → EventPush with every entry of push.changes in Changes
+// (branches and tags; a push of one ref also sets Ref, TargetBranch for a
+// branch, and HeadSHA); diagnostics:ping → EventPing; anything else
 // EventOther. DeliveryID is the X-Request-UUID header.
 func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	key := strings.TrimSpace(header.Get(HeaderEventKey))
@@ -106,19 +146,27 @@ func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		if ev.Action == vcs.ActionMerged {
 			ev.Merged, ev.MergeCommitSHA = true, pr.mergeHash()
 		}
+		var draft struct {
+			PullRequest struct {
+				Draft bool `json:"draft"`
+			} `json:"pullrequest"`
+		}
+		_ = json.Unmarshal(body, &draft) // the body parsed above
+		ev.Draft = draft.PullRequest.Draft
 		if ev.Repository == "" && pr.Destination.Repository != nil {
 			ev.Repository = pr.Destination.Repository.FullName
 		}
 	case key == "repo:push":
 		ev.Kind = vcs.EventPush
-		if pl.Push != nil && len(pl.Push.Changes) > 0 {
-			ch := pl.Push.Changes[0]
-			switch {
-			case ch.New != nil:
-				ev.TargetBranch, ev.HeadSHA = ch.New.Name, ch.New.Target.Hash
-			case ch.Old != nil: // a deleted branch or tag
-				ev.TargetBranch = ch.Old.Name
+		// One delivery lists every ref the push changed.
+		if pl.Push != nil {
+			changes := make([]vcs.RefChange, 0, len(pl.Push.Changes))
+			for i := range pl.Push.Changes {
+				if c := pl.Push.Changes[i].refChange(); c.Ref != "" {
+					changes = append(changes, c)
+				}
 			}
+			ev.SetRefChanges(changes...)
 		}
 		ev.Author = pl.Actor.name()
 	case key == "diagnostics:ping":

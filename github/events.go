@@ -3,7 +3,6 @@ package github
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/gitprovider/gitprovider/internal/signature"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -51,13 +50,17 @@ type payload struct {
 	Action      string `json:"action"`
 	Number      int    `json:"number"`
 	Ref         string `json:"ref"`
+	Before      string `json:"before"`
 	After       string `json:"after"`
+	Created     bool   `json:"created"`
 	Deleted     bool   `json:"deleted"`
+	Forced      bool   `json:"forced"`
 	PullRequest *struct {
 		Number         int     `json:"number"`
 		Title          string  `json:"title"`
 		HTMLURL        string  `json:"html_url"`
 		Merged         bool    `json:"merged"`
+		Draft          bool    `json:"draft"`
 		MergeCommitSHA *string `json:"merge_commit_sha"`
 		User           ghUser  `json:"user"`
 		Head           ghRef   `json:"head"`
@@ -76,7 +79,12 @@ type payload struct {
 
 // Parse turns a delivery into an Event. A pull request is merged only when
 // the action is "closed" and pull_request.merged is true; "closed" with
-// merged false is a pull request closed without merging.
+// merged false is a pull request closed without merging. "synchronize"
+// (new commits), "edited" (title, body or base branch changed),
+// "ready_for_review" and "converted_to_draft" are updated; Draft is
+// pull_request.draft. A push (one delivery per ref) sets Ref, Changes and,
+// for a branch, TargetBranch; created, deleted and forced come from the
+// payload's flags.
 func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	event := header.Get(HeaderEvent)
 	if event == "" {
@@ -103,11 +111,17 @@ func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	case eventPing:
 		ev.Kind = vcs.EventPing
 	case eventPush:
+		// GitHub sends one push delivery per ref, with created, deleted
+		// and forced flags (and after all zeros on a deletion).
 		ev.Kind = vcs.EventPush
-		if branch, ok := strings.CutPrefix(pl.Ref, "refs/heads/"); ok {
-			ev.TargetBranch = branch
+		c := vcs.NewRefChange(pl.Ref, pl.Before, pl.After)
+		c.Created = pl.Created || c.Created
+		c.Deleted = pl.Deleted || c.Deleted
+		c.Forced = pl.Forced
+		if c.Deleted {
+			c.After, c.Created = "", false
 		}
-		ev.HeadSHA = pl.After
+		ev.SetRefChanges(c)
 		ev.WebURL = pl.Compare
 	case eventPullRequest:
 		if pl.PullRequest == nil {
@@ -125,6 +139,7 @@ func (*Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		ev.TargetBranch = pr.Base.Ref
 		ev.HeadSHA = pr.Head.SHA
 		ev.WebURL = pr.HTMLURL
+		ev.Draft = pr.Draft
 		ev.Action = pullRequestAction(pl.Action, pr.Merged)
 		if ev.Action == vcs.ActionMerged {
 			ev.Merged = true
@@ -140,7 +155,7 @@ func pullRequestAction(action string, merged bool) vcs.Action {
 	switch action {
 	case "opened":
 		return vcs.ActionOpened
-	case actionSynchronize:
+	case actionSynchronize, "edited", "ready_for_review", "converted_to_draft":
 		return vcs.ActionUpdated
 	case "reopened":
 		return vcs.ActionReopened

@@ -135,7 +135,9 @@ func TestParseMergedOnlyWhenClosed(t *testing.T) {
 	}{
 		{"closed", true, vcs.ActionMerged, true},
 		{"closed", false, vcs.ActionClosed, false},
-		{"edited", true, vcs.ActionOther, false},
+		{"edited", true, vcs.ActionUpdated, false},
+		{"ready_for_review", false, vcs.ActionUpdated, false},
+		{"converted_to_draft", false, vcs.ActionUpdated, false},
 		{"labeled", true, vcs.ActionOther, false},
 		{"reopened", false, vcs.ActionReopened, false},
 		{"opened", false, vcs.ActionOpened, false},

@@ -124,6 +124,9 @@ type hookMergeRequest struct {
 	TargetBranch   string `json:"target_branch"`
 	MergeCommitSHA string `json:"merge_commit_sha"`
 	URL            string `json:"url"`
+	Draft          bool   `json:"draft"`
+	// WorkInProgress is the name of draft before GitLab 13.
+	WorkInProgress bool `json:"work_in_progress"`
 	LastCommit     struct {
 		ID string `json:"id"`
 	} `json:"last_commit"`
@@ -137,6 +140,7 @@ type hookPayload struct {
 	MergeRequest     *hookMergeRequest `json:"merge_request"`
 	// Push Hook fields.
 	Ref          string `json:"ref"`
+	Before       string `json:"before"`
 	After        string `json:"after"`
 	UserUsername string `json:"user_username"`
 }
@@ -154,11 +158,15 @@ var actions = map[string]vcs.Action{
 // hook ("Merge Request Hook", "Push Hook", "Note Hook", …; a "System Hook"
 // is told by its object_kind). A merge request is merged when
 // object_attributes.action is "merge"; approvals and other actions are
-// vcs.ActionOther. A push reports the pushed branch as TargetBranch and
-// the new head as HeadSHA. Other hooks are vcs.EventOther. Author is the
-// user who caused the event (GitLab's payload names a merge request's
-// author only by ID). DeliveryID is X-Gitlab-Event-UUID, else
-// Idempotency-Key, else webhook-id.
+// vcs.ActionOther, and so is an "update" of a merge request already
+// merged or closed. A Push Hook and a Tag Push Hook are pushes: Ref,
+// Changes, HeadSHA (empty on a deletion) and, for a branch, TargetBranch.
+// Other hooks are vcs.EventOther. Author is the user who caused the event
+// (GitLab's payload names a merge request's author only by ID).
+// DeliveryID is the signed webhook-id header (GitLab 19+), else
+// Idempotency-Key, else X-Gitlab-Event-UUID: only the first is covered by
+// the signature, so a replay that changes an unsigned header cannot pass
+// for a new delivery where the hook is signed.
 func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	var pl hookPayload
 	if err := json.Unmarshal(body, &pl); err != nil {
@@ -172,7 +180,7 @@ func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		Provider:   kind,
 		Kind:       vcs.EventOther,
 		HostEvent:  hostEvent,
-		DeliveryID: firstOf(header.Get(HeaderEventUUID), header.Get(HeaderIdempotencyKey), header.Get(HeaderWebhookID)),
+		DeliveryID: firstOf(header.Get(HeaderWebhookID), header.Get(HeaderIdempotencyKey), header.Get(HeaderEventUUID)),
 		Payload:    json.RawMessage(body),
 	}
 	if pl.Project != nil {
@@ -193,7 +201,12 @@ func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		if a, ok := actions[mr.Action]; ok {
 			ev.Action = a
 		}
+		if mr.Action == "update" && (mr.State == "merged" || mr.State == "closed") {
+			// A label or title changed after the end: nothing to review.
+			ev.Action = vcs.ActionOther
+		}
 		ev.Merged = mr.Action == "merge"
+		ev.Draft = mr.Draft || mr.WorkInProgress
 		ev.Number = mr.IID
 		ev.Title = mr.Title
 		ev.SourceBranch = mr.SourceBranch
@@ -201,10 +214,12 @@ func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		ev.HeadSHA = mr.LastCommit.ID
 		ev.MergeCommitSHA = mr.MergeCommitSHA
 		ev.WebURL = mr.URL
-	case "push":
+	case "push", "tag_push":
+		// One delivery per ref: a Push Hook for a branch, a Tag Push Hook
+		// for a tag (the same object_kinds through a System Hook). GitLab
+		// does not say whether a push was forced.
 		ev.Kind = vcs.EventPush
-		ev.TargetBranch = strings.TrimPrefix(pl.Ref, "refs/heads/")
-		ev.HeadSHA = pl.After
+		ev.SetRefChanges(vcs.NewRefChange(pl.Ref, pl.Before, pl.After))
 		ev.Author = pl.UserUsername
 		if pl.Project != nil {
 			ev.WebURL = pl.Project.WebURL

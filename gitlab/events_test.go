@@ -194,18 +194,20 @@ func TestParseDeliveryID(t *testing.T) {
 	if ev := parse(t, h, body); ev.DeliveryID != "" {
 		t.Errorf("DeliveryID = %q without headers", ev.DeliveryID)
 	}
-	h.Set(gitlab.HeaderWebhookID, "wh-id")
-	if ev := parse(t, h, body); ev.DeliveryID != "wh-id" {
-		t.Errorf("DeliveryID = %q, want webhook-id", ev.DeliveryID)
+	// The signed webhook-id wins over the unsigned headers, so that a
+	// replay with a new X-Gitlab-Event-UUID is the same delivery.
+	h.Set(gitlab.HeaderEventUUID, "event-uuid")
+	if ev := parse(t, h, body); ev.DeliveryID != "event-uuid" {
+		t.Errorf("DeliveryID = %q, want X-Gitlab-Event-UUID", ev.DeliveryID)
 	}
 	h.Set(gitlab.HeaderIdempotencyKey, "idem")
 	if ev := parse(t, h, body); ev.DeliveryID != "idem" {
 		t.Errorf("DeliveryID = %q, want Idempotency-Key", ev.DeliveryID)
 	}
-	h.Set(gitlab.HeaderEventUUID, "event-uuid")
+	h.Set(gitlab.HeaderWebhookID, "wh-id")
 	ev := parse(t, h, body)
-	if ev.DeliveryID != "event-uuid" {
-		t.Errorf("DeliveryID = %q, want X-Gitlab-Event-UUID", ev.DeliveryID)
+	if ev.DeliveryID != "wh-id" {
+		t.Errorf("DeliveryID = %q, want webhook-id", ev.DeliveryID)
 	}
 	if ev.Kind != vcs.EventPush || ev.TargetBranch != "master" || ev.HeadSHA != "2adc9465c4edfc33834e173fe89436a7cb899a1d" || ev.Author != "sytses" {
 		t.Errorf("push = %+v", ev)
@@ -221,7 +223,7 @@ func TestParseOtherHooks(t *testing.T) {
 		{"Note Hook", `{"object_kind":"note","user":{"username":"alice"},"project":{"path_with_namespace":"acme/platform/db"},
 			"object_attributes":{"id":7,"note":"LGTM","noteable_type":"MergeRequest"},"merge_request":{"iid":4,"title":"t"}}`, vcs.EventOther, 4},
 		{"Pipeline Hook", `{"object_kind":"pipeline","project":{"path_with_namespace":"acme/platform/db"},"object_attributes":{"id":1,"status":"success"}}`, vcs.EventOther, 0},
-		{"Tag Push Hook", `{"object_kind":"tag_push","ref":"refs/tags/v1","after":"abc","project":{"path_with_namespace":"acme/platform/db"}}`, vcs.EventOther, 0},
+		{"Tag Push Hook", `{"object_kind":"tag_push","ref":"refs/tags/v1","after":"abc","project":{"path_with_namespace":"acme/platform/db"}}`, vcs.EventPush, 0},
 		// System hooks send merge request events with the same payload.
 		{"System Hook", `{"object_kind":"merge_request","project":{"path_with_namespace":"acme/platform/db"},
 			"object_attributes":{"iid":9,"action":"merge","source_branch":"f","target_branch":"main","last_commit":{"id":"abc"}}}`, vcs.EventPullRequest, 9},

@@ -122,7 +122,7 @@ func TestDeliveryHeaders(t *testing.T) {
 		t.Error("webhook-id differs from Idempotency-Key")
 	}
 	ev := serveDelivery(t, reqs[0], "sekret")
-	if ev == nil || ev.Action != vcs.ActionClosed || ev.Merged || ev.DeliveryID != h.Get(gitlab.HeaderEventUUID) {
+	if ev == nil || ev.Action != vcs.ActionClosed || ev.Merged || ev.DeliveryID != h.Get(gitlab.HeaderWebhookID) {
 		t.Errorf("event = %+v", ev)
 	}
 }

@@ -6,37 +6,49 @@ import (
 	"time"
 )
 
-// Deduplicator remembers webhook delivery IDs so that a delivery the host
-// sends again (after a timeout, or by an admin's "redeliver") is handled
-// once. It keeps the IDs of one process in memory; servers that run
-// several replicas need a shared store keyed by Event.Provider and
-// Event.DeliveryID instead.
+// Deduplicator makes a callback handle each event once: each merge once
+// whichever deliveries carried it (keyed by its MergeKey: Azure DevOps
+// sends two events per completion, and a replay may come under a new
+// delivery ID), and every other event once per delivery ID (a redelivery
+// after a timeout, or an admin's "redeliver"). DedupeKey gives the key.
+//
+// A delivery whose key is being handled by a call that has not ended yet
+// waits for that call: when it succeeds the delivery returns nil (the
+// event was handled), when it fails the waiting delivery handles the
+// event itself. A delivery whose context ends while it waits returns an
+// error matching ErrInProgress, which WebhookHandler answers with 503 so
+// that the host retries; it is never answered as done while the outcome
+// is unknown.
+//
+// It keeps the keys of one process in memory; servers that run several
+// replicas need a shared store keyed by DedupeKey instead.
 type Deduplicator struct {
 	mu    sync.Mutex
 	max   int
 	ttl   time.Duration
 	now   func() time.Time
 	seen  map[string]seenAt
-	order []claimed // oldest first; entries that no longer match seen are stale
+	order []claimed // handled keys, oldest first; entries that no longer match seen are stale
 	seq   uint64
 }
 
-// seenAt is when a key was claimed; seq tells claims of the same key
-// apart.
+// seenAt is a key being handled (running is open until the call ends) or
+// handled at at; seq tells records of the same key apart.
 type seenAt struct {
-	at  time.Time
-	seq uint64
+	at      time.Time
+	seq     uint64
+	running chan struct{}
 }
 
-// claimed is one claim of a key, in order.
+// claimed is one record of a handled key, in order.
 type claimed struct {
 	key string
 	seq uint64
 }
 
-// NewDeduplicator remembers up to max delivery IDs (10,000 when max <= 0),
+// NewDeduplicator remembers up to max handled keys (10,000 when max <= 0),
 // each for ttl (until evicted when ttl <= 0); the oldest are forgotten
-// first.
+// first. Keys being handled are never forgotten.
 func NewDeduplicator(max int, ttl time.Duration) *Deduplicator {
 	if max <= 0 {
 		max = 10000
@@ -44,47 +56,88 @@ func NewDeduplicator(max int, ttl time.Duration) *Deduplicator {
 	return &Deduplicator{max: max, ttl: ttl, now: time.Now, seen: map[string]seenAt{}}
 }
 
-// Wrap returns an OnEvent callback that calls next once per delivery ID.
-// A delivery whose next call failed is forgotten, so the host's retry is
-// handled. Events without a delivery ID always reach next.
+// Wrap returns an OnEvent callback that calls next once per DedupeKey. A
+// key whose next call failed (or panicked) is forgotten, so the host's
+// retry is handled. Events without a key (no merge, no delivery ID)
+// always reach next.
 func (d *Deduplicator) Wrap(next func(context.Context, *Event) error) func(context.Context, *Event) error {
 	return func(ctx context.Context, ev *Event) error {
-		if ev.DeliveryID == "" {
+		key, ok := DedupeKey(ev)
+		if !ok {
 			return next(ctx, ev)
 		}
-		key := string(ev.Provider) + "\x00" + ev.DeliveryID
-		if !d.claim(key) {
-			return nil
+		var seq uint64
+		for {
+			s, wait, mine := d.claim(key)
+			if mine {
+				seq = s
+				break
+			}
+			if wait == nil {
+				return nil // handled already
+			}
+			select {
+			case <-wait: // the other call ended: handled, or failed and forgotten
+			case <-ctx.Done():
+				return &Error{Provider: ev.Provider, Op: "Deduplicator", Kind: ErrInProgress,
+					Message: "the event (" + key + ") is still being handled by an earlier delivery; retry later", Err: ctx.Err()}
+			}
 		}
+		done := false
+		defer func() { d.finish(key, seq, done) }()
 		if err := next(ctx, ev); err != nil {
-			d.forget(key)
 			return err
 		}
+		done = true
 		return nil
 	}
 }
 
-// claim records key and reports whether it was new (or had expired).
-func (d *Deduplicator) claim(key string) bool {
+// claim starts handling key and reports mine, unless it is being handled
+// (wait is closed when that ends) or was handled within ttl (wait is nil).
+func (d *Deduplicator) claim(key string) (seq uint64, wait <-chan struct{}, mine bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	if c, ok := d.seen[key]; ok && (d.ttl <= 0 || now.Sub(c.at) < d.ttl) {
-		return false
+	if c, ok := d.seen[key]; ok {
+		if c.running != nil {
+			return 0, c.running, false
+		}
+		if d.ttl <= 0 || d.now().Sub(c.at) < d.ttl {
+			return 0, nil, false
+		}
 	}
 	d.seq++
-	d.seen[key] = seenAt{now, d.seq}
+	d.seen[key] = seenAt{seq: d.seq, running: make(chan struct{})}
+	return d.seq, nil, true
+}
+
+// finish ends the call that claimed key as seq: a handled key is
+// remembered from now on, a failed one forgotten; waiting deliveries wake.
+func (d *Deduplicator) finish(key string, seq uint64, handled bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.seen[key]
+	if !ok || c.seq != seq {
+		return
+	}
+	close(c.running)
+	if !handled {
+		delete(d.seen, key)
+		return
+	}
+	d.seq++
+	d.seen[key] = seenAt{at: d.now(), seq: d.seq}
 	d.order = append(d.order, claimed{key, d.seq})
 	for len(d.seen) > d.max && len(d.order) > 0 {
-		// An older claim of a key that was claimed again since (after
-		// it expired or failed) must not evict the newer claim.
+		// An older record of a key handled again since (after it
+		// expired) must not evict the newer one.
 		if c := d.order[0]; d.seen[c.key].seq == c.seq {
 			delete(d.seen, c.key)
 		}
 		d.order = d.order[1:]
 	}
 	if len(d.order) > 2*d.max {
-		// Drop claims that were forgotten or made again later.
+		// Drop records of keys forgotten or handled again later.
 		kept := make([]claimed, 0, len(d.seen))
 		for _, c := range d.order {
 			if cur, ok := d.seen[c.key]; ok && cur.seq == c.seq {
@@ -93,11 +146,4 @@ func (d *Deduplicator) claim(key string) bool {
 		}
 		d.order = kept
 	}
-	return true
-}
-
-func (d *Deduplicator) forget(key string) {
-	d.mu.Lock()
-	delete(d.seen, key)
-	d.mu.Unlock()
 }

@@ -63,12 +63,32 @@ type Event struct {
 	// pusher.
 	Author string `json:"author,omitempty"`
 	// SourceBranch and TargetBranch are the pull request's branches. For a
-	// push, TargetBranch is the pushed branch.
+	// push of one branch, TargetBranch is the pushed branch; it is empty
+	// for a tag push and for a push of several refs (see Changes).
 	SourceBranch string `json:"sourceBranch,omitempty"`
 	// TargetBranch: see SourceBranch.
 	TargetBranch string `json:"targetBranch,omitempty"`
-	// HeadSHA is the pull request's head commit, or a push's new head.
+	// HeadSHA is the pull request's head commit, or the new head of a push
+	// of one ref (empty when the push deleted it).
 	HeadSHA string `json:"headSha,omitempty"`
+	// Ref is the full ref of a push of one ref ("refs/heads/main",
+	// "refs/tags/v1"); Created, Deleted and Forced say what happened to it
+	// where the host tells (see RefChange).
+	Ref string `json:"ref,omitempty"`
+	// Created: see Ref.
+	Created bool `json:"created,omitempty"`
+	// Deleted: see Ref. A deletion has no HeadSHA.
+	Deleted bool `json:"deleted,omitempty"`
+	// Forced: see Ref.
+	Forced bool `json:"forced,omitempty"`
+	// Changes lists every ref a push changed, also when it is one.
+	// Bitbucket and Azure DevOps send one delivery for a push of several
+	// refs (a tag and a branch together, say): then the top-level Ref,
+	// TargetBranch and HeadSHA are empty and only Changes tells (see
+	// Branches). GitHub and GitLab send one delivery per ref.
+	Changes []RefChange `json:"changes,omitempty"`
+	// Draft is true for a draft pull request, on every host that tells.
+	Draft bool `json:"draft,omitempty"`
 	// MergeCommitSHA is set on merged pull requests when the host tells.
 	MergeCommitSHA string `json:"mergeCommitSha,omitempty"`
 	// Merged is true only for a completed merge.

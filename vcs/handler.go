@@ -18,7 +18,8 @@ const DefaultMaxWebhookBytes = 25 << 20
 // does not model included), 400 for a body that cannot be parsed, 401 for
 // a missing or wrong signature, 405 for a method other than POST, 413 for
 // a body over MaxBodyBytes and 500 when OnEvent failed, so that the host
-// retries.
+// retries (503 with Retry-After when the error matches ErrInProgress: the
+// same event is still being handled by an earlier delivery).
 type WebhookHandler struct {
 	// Parser verifies and parses deliveries. Required.
 	Parser WebhookParser
@@ -62,6 +63,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// without exposing the server's own error.
 		if h.OnError != nil {
 			h.OnError(r, err)
+		}
+		if errors.Is(err, ErrInProgress) {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "the event is being processed by an earlier delivery; retry later", http.StatusServiceUnavailable)
+			return
 		}
 		http.Error(w, "the event could not be processed; it will be retried", http.StatusInternalServerError)
 		return
@@ -141,6 +147,8 @@ func StatusForError(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrInvalidPayload), errors.Is(err, ErrInvalidArgument):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrInProgress):
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
