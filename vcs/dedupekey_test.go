@@ -167,5 +167,5 @@ func TestDeduplicatorPanic(t *testing.T) {
 
 type stubParser struct{ ev *Event }
 
-func (stubParser) Verify(http.Header, []byte, string) error     { return nil }
+func (stubParser) Verify(http.Header, []byte, string) error    { return nil }
 func (p stubParser) Parse(http.Header, []byte) (*Event, error) { return p.ev, nil }
