@@ -250,6 +250,8 @@ type gitPullRequest struct {
 	LastMergeSourceCommit *commitRef    `json:"lastMergeSourceCommit"`
 	LastMergeTargetCommit *commitRef    `json:"lastMergeTargetCommit"`
 	LastMergeCommit       *commitRef    `json:"lastMergeCommit"`
+	CreationDate          azTime        `json:"creationDate"`
+	ClosedDate            azTime        `json:"closedDate"`
 	Repository            gitRepository `json:"repository"`
 	Links                 struct {
 		Web struct {

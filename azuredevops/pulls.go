@@ -2,9 +2,11 @@ package azuredevops
 
 import (
 	"context"
+	"iter"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -47,14 +49,21 @@ func toPullRequest(pr *gitPullRequest) *vcs.PullRequest {
 		SourceBranch: shortBranch(pr.SourceRefName),
 		TargetBranch: shortBranch(pr.TargetRefName),
 		WebURL:       pullRequestWebURL(pr),
+		// Azure keeps no last-update time: a closed pull request last
+		// changed when it closed, an open one is dated by its creation.
+		UpdatedAt: pr.CreationDate.Time,
 	}
 	switch pr.Status {
 	case "completed":
 		out.State = vcs.PullRequestMerged
+		out.MergedAt = pr.ClosedDate.Time
 	case "abandoned":
 		out.State = vcs.PullRequestClosed
 	default:
 		out.State = vcs.PullRequestOpen
+	}
+	if !pr.ClosedDate.IsZero() {
+		out.UpdatedAt = pr.ClosedDate.Time
 	}
 	if pr.LastMergeSourceCommit != nil {
 		out.HeadSHA = pr.LastMergeSourceCommit.CommitID
@@ -78,6 +87,66 @@ func pullRequestWebURL(pr *gitPullRequest) string {
 		return strings.TrimSuffix(pr.Repository.WebURL, "/") + "/pullrequest/" + strconv.Itoa(pr.PullRequestID)
 	}
 	return ""
+}
+
+// pullRequestsPageSize is the $top asked for per page of pull requests.
+const pullRequestsPageSize = 100
+
+// ListPullRequests yields the repository's pull requests in opts.State
+// (Azure's active, abandoned, completed or all), paged with $top and
+// $skip until a page comes back empty (so that a server capping $top
+// below what was asked loses nothing). Azure keeps no update time: with
+// UpdatedSince, closed and merged pull requests are filtered by when they
+// closed (searchCriteria.queryTimeRangeType=closed and minTime, api-version
+// 7.1; an older server that ignores them yields more, never fewer), and
+// open ones, or all states, are not filtered by time at all.
+//
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/pullrequests?searchCriteria.status=&searchCriteria.queryTimeRangeType=closed&searchCriteria.minTime=&$top=&$skip=
+func (p *Provider) ListPullRequests(ctx context.Context, repo string, opts vcs.ListPullRequestsOptions) iter.Seq2[*vcs.PullRequest, error] {
+	const op = "ListPullRequests"
+	r, err := parseRepo(op, repo)
+	if err == nil {
+		err = vcs.CheckListPullRequestsOptions(vcs.KindAzureDevOps, op, opts)
+	}
+	if err != nil {
+		return vcs.FailedSeq[*vcs.PullRequest](err)
+	}
+	q := url.Values{"searchCriteria.status": {"all"}}
+	switch opts.State {
+	case vcs.PullRequestOpen:
+		q.Set("searchCriteria.status", "active")
+	case vcs.PullRequestClosed:
+		q.Set("searchCriteria.status", "abandoned")
+	case vcs.PullRequestMerged:
+		q.Set("searchCriteria.status", "completed")
+	}
+	if !opts.UpdatedSince.IsZero() && (opts.State == vcs.PullRequestClosed || opts.State == vcs.PullRequestMerged) {
+		q.Set("searchCriteria.queryTimeRangeType", "closed")
+		q.Set("searchCriteria.minTime", opts.UpdatedSince.UTC().Format(time.RFC3339))
+	}
+	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.PullRequest, string, error) {
+		skip, _ := strconv.Atoi(cursor)
+		pq := url.Values{"$top": {strconv.Itoa(pullRequestsPageSize)}, "$skip": {strconv.Itoa(skip)}}
+		for k, v := range q {
+			pq[k] = v
+		}
+		var page collection[gitPullRequest]
+		if _, err := p.do(ctx, call{Op: op, URL: r.gitPath("pullrequests"), Query: pq, Scope: scopeCodeRead}, &page); err != nil {
+			return nil, "", err
+		}
+		out := make([]*vcs.PullRequest, 0, len(page.Value))
+		for i := range page.Value {
+			pr := toPullRequest(&page.Value[i])
+			if opts.State != "" && opts.State != vcs.PullRequestAll && pr.State != opts.State {
+				continue
+			}
+			out = append(out, pr)
+		}
+		if len(page.Value) == 0 {
+			return out, "", nil
+		}
+		return out, strconv.Itoa(skip + len(page.Value)), nil
+	})
 }
 
 type iteration struct {

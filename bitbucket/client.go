@@ -56,7 +56,7 @@ type paged[T any] struct {
 }
 
 // list yields every item of every page of a Bitbucket list, starting at
-// path with query (pagelen=100 is added) and following each page's "next"
+// path with query (pagelen=100 is added unless query sets it) and following each page's "next"
 // URL.
 func list[T any](ctx context.Context, c *client, op, path string, query url.Values) iter.Seq2[T, error] {
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
@@ -67,7 +67,9 @@ func list[T any](ctx context.Context, c *client, op, path string, query url.Valu
 			for k, v := range query {
 				q[k] = v
 			}
-			q.Set("pagelen", pageLen)
+			if q.Get("pagelen") == "" {
+				q.Set("pagelen", pageLen)
+			}
 			_, err = c.get(ctx, op, path, q, &pg)
 		} else {
 			_, err = c.get(ctx, op, cursor, nil, &pg)

@@ -2,7 +2,10 @@ package bitbucket
 
 import (
 	"context"
+	"iter"
+	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -61,6 +64,7 @@ type pullRequest struct {
 	Links struct {
 		HTML link `json:"html"`
 	} `json:"links"`
+	UpdatedOn time.Time `json:"updated_on"`
 }
 
 func (pr *pullRequest) state() vcs.PullRequestState {
@@ -86,7 +90,57 @@ func (pr *pullRequest) toVCS() *vcs.PullRequest {
 		Number: pr.ID, Title: pr.Title, Description: pr.Description, Author: pr.Author.name(), State: pr.state(),
 		SourceBranch: pr.Source.Branch.Name, TargetBranch: pr.Destination.Branch.Name,
 		HeadSHA: pr.Source.hash(), BaseSHA: pr.Destination.hash(), MergeCommitSHA: pr.mergeHash(),
-		WebURL: pr.Links.HTML.Href,
+		WebURL: pr.Links.HTML.Href, UpdatedAt: pr.UpdatedOn,
+	}
+}
+
+// prPageLen is the page size asked for pull request lists: Bitbucket
+// documents 100 as the general maximum, but pull request lists are said to
+// stop at 50 (unconfirmed), so ask for no more.
+const prPageLen = "50"
+
+// ListPullRequests yields the repository's pull requests in opts.State,
+// most recently updated first. Open is Bitbucket's OPEN; closed is
+// DECLINED or SUPERSEDED (closed without merging); merged is MERGED; all
+// repeats the state parameter for the four. UpdatedSince becomes a BBQL
+// query on updated_on. Bitbucket has no merge time: MergedAt stays zero
+// and UpdatedAt (updated_on) is the time to go by.
+//
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests?state=MERGED&q=updated_on>…&sort=-updated_on
+func (p *Provider) ListPullRequests(ctx context.Context, repo string, opts vcs.ListPullRequestsOptions) iter.Seq2[*vcs.PullRequest, error] {
+	const op = "ListPullRequests"
+	path, err := repoPath(op, repo)
+	if err == nil {
+		err = vcs.CheckListPullRequestsOptions(vcs.KindBitbucket, op, opts)
+	}
+	if err != nil {
+		return vcs.FailedSeq[*vcs.PullRequest](err)
+	}
+	q := url.Values{"sort": {"-updated_on"}, "pagelen": {prPageLen}}
+	switch opts.State {
+	case vcs.PullRequestOpen:
+		q["state"] = []string{"OPEN"}
+	case vcs.PullRequestClosed:
+		q["state"] = []string{"DECLINED", "SUPERSEDED"}
+	case vcs.PullRequestMerged:
+		q["state"] = []string{"MERGED"}
+	default:
+		q["state"] = []string{"OPEN", "MERGED", "DECLINED", "SUPERSEDED"}
+	}
+	if !opts.UpdatedSince.IsZero() {
+		// BBQL compares datetimes given in ISO 8601, unquoted.
+		q.Set("q", "updated_on >= "+opts.UpdatedSince.UTC().Format("2006-01-02T15:04:05.000000-07:00"))
+	}
+	return func(yield func(*vcs.PullRequest, error) bool) {
+		for pr, err := range list[pullRequest](ctx, p.client, op, path+"/pullrequests", q) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(pr.toVCS(), nil) {
+				return
+			}
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"iter"
+	"time"
 
 	gh "github.com/google/go-github/v93/github"
 
@@ -51,12 +53,63 @@ func toPullRequest(pr *gh.PullRequest) *vcs.PullRequest {
 		HeadSHA:      pr.GetHead().GetSHA(),
 		BaseSHA:      pr.GetBase().GetSHA(),
 		WebURL:       pr.GetHTMLURL(),
+		UpdatedAt:    pr.GetUpdatedAt().Time,
 	}
 	if state == vcs.PullRequestMerged {
 		// Before a merge, merge_commit_sha names a test merge commit.
 		out.MergeCommitSHA = pr.GetMergeCommitSHA()
+		out.MergedAt = pr.GetMergedAt().Time
 	}
 	return out
+}
+
+// ListPullRequests yields the repository's pull requests in opts.State,
+// most recently updated first, 100 a page. GitHub's list has no merged
+// state and no time filter: merged and closed both list state=closed and
+// keep those with (merged) or without (closed) merged_at, and, sorted by
+// update time, the listing stops at the first pull request not updated
+// since opts.UpdatedSince.
+//
+// GitHub API docs: GET /repos/{owner}/{repo}/pulls?state=&sort=updated&direction=desc
+func (p *Provider) ListPullRequests(ctx context.Context, repo string, opts vcs.ListPullRequestsOptions) iter.Seq2[*vcs.PullRequest, error] {
+	const op = "ListPullRequests"
+	owner, name, err := splitRepo(op, repo)
+	if err == nil {
+		err = vcs.CheckListPullRequestsOptions(vcs.KindGitHub, op, opts)
+	}
+	if err != nil {
+		return vcs.FailedSeq[*vcs.PullRequest](err)
+	}
+	state := "all"
+	switch opts.State {
+	case vcs.PullRequestOpen:
+		state = "open"
+	case vcs.PullRequestClosed, vcs.PullRequestMerged:
+		state = "closed"
+	}
+	// GitHub's times have whole seconds: compare at that precision, so
+	// that a pull request updated in the same second is kept.
+	since := opts.UpdatedSince.Truncate(time.Second)
+	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.PullRequest, string, error) {
+		prs, resp, err := p.client.PullRequests.List(ctx, owner, name, &gh.PullRequestListOptions{
+			State: state, Sort: "updated", Direction: "desc",
+			ListOptions: gh.ListOptions{Page: atoi(cursor), PerPage: 100},
+		})
+		if err != nil {
+			return nil, "", p.wrap(op, err)
+		}
+		out := make([]*vcs.PullRequest, 0, len(prs))
+		for _, pr := range prs {
+			v := toPullRequest(pr)
+			if !since.IsZero() && v.UpdatedAt.Before(since) {
+				return out, "", nil // sorted by update: the rest are older
+			}
+			if opts.State == vcs.PullRequestAll || opts.State == "" || v.State == opts.State {
+				out = append(out, v)
+			}
+		}
+		return out, nextPage(resp), nil
+	})
 }
 
 // ListPullRequestFiles lists the files a pull request changes, 100 a page.

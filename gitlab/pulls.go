@@ -3,6 +3,7 @@ package gitlab
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -28,6 +29,14 @@ func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) 
 	if err != nil {
 		return nil, p.fail(op, resp, err)
 	}
+	pr := toPullRequest(&mr.BasicMergeRequest)
+	if mr.DiffRefs.BaseSha != "" {
+		pr.BaseSHA = mr.DiffRefs.BaseSha
+	}
+	return pr, nil
+}
+
+func toPullRequest(mr *gl.BasicMergeRequest) *vcs.PullRequest {
 	pr := &vcs.PullRequest{
 		Number:         int(mr.IID),
 		Title:          mr.Title,
@@ -45,16 +54,62 @@ func (p *Provider) GetPullRequest(ctx context.Context, repo string, number int) 
 	if pr.MergeCommitSHA == "" {
 		pr.MergeCommitSHA = mr.SquashCommitSHA
 	}
-	if mr.DiffRefs.BaseSha != "" {
-		pr.BaseSHA = mr.DiffRefs.BaseSha
+	if mr.UpdatedAt != nil {
+		pr.UpdatedAt = *mr.UpdatedAt
 	}
 	switch mr.State {
 	case "merged":
 		pr.State = vcs.PullRequestMerged
+		if mr.MergedAt != nil {
+			pr.MergedAt = *mr.MergedAt
+		}
 	case "closed":
 		pr.State = vcs.PullRequestClosed
 	}
-	return pr, nil
+	return pr
+}
+
+// ListPullRequests yields the project's merge requests in opts.State
+// (GitLab's opened, closed, merged or all), most recently updated first,
+// 100 a page, filtered by GitLab with updated_after.
+//
+// GitLab API docs: GET /projects/:id/merge_requests?state=&updated_after=&order_by=updated_at&sort=desc
+func (p *Provider) ListPullRequests(ctx context.Context, repo string, opts vcs.ListPullRequestsOptions) iter.Seq2[*vcs.PullRequest, error] {
+	const op = "ListPullRequests"
+	id, err := projectID(op, repo)
+	if err == nil {
+		err = vcs.CheckListPullRequestsOptions(kind, op, opts)
+	}
+	if err != nil {
+		return vcs.FailedSeq[*vcs.PullRequest](err)
+	}
+	state := "all"
+	switch opts.State {
+	case vcs.PullRequestOpen:
+		state = "opened"
+	case vcs.PullRequestClosed:
+		state = "closed"
+	case vcs.PullRequestMerged:
+		state = "merged"
+	}
+	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.PullRequest, string, error) {
+		lo := &gl.ListProjectMergeRequestsOptions{
+			ListOptions: gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)},
+			State:       &state, OrderBy: new("updated_at"), Sort: new("desc"),
+		}
+		if !opts.UpdatedSince.IsZero() {
+			lo.UpdatedAfter = new(opts.UpdatedSince.UTC())
+		}
+		mrs, resp, err := p.client.MergeRequests.ListProjectMergeRequests(id, lo, reqCtx(ctx))
+		if err != nil {
+			return nil, "", p.fail(op, resp, err)
+		}
+		out := make([]*vcs.PullRequest, len(mrs))
+		for i, mr := range mrs {
+			out[i] = toPullRequest(mr)
+		}
+		return out, nextPage(resp), nil
+	})
 }
 
 // ListPullRequestFiles lists the files a merge request changes, every

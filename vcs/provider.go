@@ -47,6 +47,13 @@ type Provider interface {
 
 	// GetPullRequest returns a pull (merge) request.
 	GetPullRequest(ctx context.Context, repo string, number int) (*PullRequest, error)
+	// ListPullRequests yields the repository's pull requests in
+	// opts.State that changed since opts.UpdatedSince, following every
+	// page, most recently updated first where the host sorts so. Stop
+	// ranging to stop fetching. Where a host cannot filter exactly it
+	// yields more (never fewer) pull requests than asked for; the
+	// reconciliation sweep (Reconciler) relies on that.
+	ListPullRequests(ctx context.Context, repo string, opts ListPullRequestsOptions) iter.Seq2[*PullRequest, error]
 	// ListPullRequestFiles lists every file the pull request changes.
 	ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*ChangedFile, error)
 

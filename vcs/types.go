@@ -80,6 +80,9 @@ const (
 	PullRequestOpen   PullRequestState = "open"
 	PullRequestClosed PullRequestState = "closed"
 	PullRequestMerged PullRequestState = "merged"
+	// PullRequestAll is a filter for ListPullRequestsOptions.State only:
+	// every state. No pull request is in it.
+	PullRequestAll PullRequestState = "all"
 )
 
 // PullRequest is a pull request (GitLab: merge request).
@@ -106,6 +109,12 @@ type PullRequest struct {
 	MergeCommitSHA string `json:"mergeCommitSha,omitempty"`
 	// WebURL is the pull request's page in the host's web UI.
 	WebURL string `json:"webUrl,omitempty"`
+	// UpdatedAt is when the pull request last changed, where the host
+	// tells (Azure DevOps keeps no such time: there it is the closing
+	// time, or the creation time of an open pull request).
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	// MergedAt is when the pull request was merged; zero unless merged.
+	MergedAt time.Time `json:"mergedAt,omitzero"`
 }
 
 // Merged reports whether the pull request was merged.

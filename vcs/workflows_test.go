@@ -77,6 +77,9 @@ func (f *fakeProvider) GetPullRequest(ctx context.Context, _ string, number int)
 	f.called("GetPullRequest")
 	return f.getPR(ctx, number)
 }
+func (f *fakeProvider) ListPullRequests(context.Context, string, vcs.ListPullRequestsOptions) iter.Seq2[*vcs.PullRequest, error] {
+	return vcs.FailedSeq[*vcs.PullRequest](errors.New("ListPullRequests not scripted"))
+}
 func (f *fakeProvider) ListPullRequestFiles(ctx context.Context, _ string, number int) ([]*vcs.ChangedFile, error) {
 	f.running.Add(1)
 	defer f.running.Add(-1)

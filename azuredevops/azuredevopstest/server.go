@@ -531,6 +531,8 @@ func (s *Server) routeRepo(q *request, ri *repoInfo, rest []string) {
 		s.serveRepo(q, ri)
 	case len(rest) == 1 && strings.EqualFold(rest[0], "items") && get:
 		s.serveItems(q, ri)
+	case len(rest) == 1 && strings.EqualFold(rest[0], "pullrequests") && get:
+		s.servePRList(q, ri)
 	case len(rest) >= 2 && strings.EqualFold(rest[0], "pullrequests"):
 		id, err := strconv.Atoi(rest[1])
 		if err != nil {

@@ -130,6 +130,7 @@ func (s *Server) routes() {
 		"GET " + repo + "/src":                                 s.handleSrcRoot,
 		"GET " + repo + "/src/{commit}":                        s.handleSrc,
 		"GET " + repo + "/src/{commit}/{path...}":              s.handleSrc,
+		"GET " + repo + "/pullrequests":                        s.handleListPulls,
 		"GET " + repo + "/pullrequests/{id}":                   s.handleGetPull,
 		"GET " + repo + "/pullrequests/{id}/diffstat":          s.handlePullDiffstat,
 		"GET " + repo + "/diffstat/{spec...}":                  s.handleDiffstat,

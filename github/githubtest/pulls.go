@@ -2,6 +2,8 @@ package githubtest
 
 import (
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -86,15 +88,62 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request, c *call, n need) (
 	return repo, number, true
 }
 
+// handlePulls answers GET /repos/{owner}/{repo}/pulls with GitHub's
+// filters: state open (the default), closed (merged or not) or all, and
+// sort created (the default), updated, popularity or long-running, in
+// direction desc by default when sorted by creation, asc otherwise (GitHub
+// API docs, "List pull requests"). popularity and long-running are sorted
+// by creation here (unconfirmed: the fake keeps no comment counts).
 func (s *Server) handlePulls(w http.ResponseWriter, r *http.Request, c *call) {
 	repo, ok := s.repo(w, r, c, needPulls)
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" {
+		state = "open"
+	}
+	sortBy := q.Get("sort")
+	if sortBy == "" {
+		sortBy = "created"
+	}
+	dir := q.Get("direction")
+	if dir == "" {
+		dir = "asc"
+		if sortBy == "created" {
+			dir = "desc"
+		}
+	}
+	if (state != "open" && state != "closed" && state != "all") ||
+		(sortBy != "created" && sortBy != "updated" && sortBy != "popularity" && sortBy != "long-running") ||
+		(dir != "asc" && dir != "desc") {
+		writeErrors(w, http.StatusUnprocessableEntity, "Validation Failed", fieldError{Resource: "PullRequest", Field: "state", Code: "invalid"})
+		return
+	}
 	prs, _ := s.store.PullRequests(repo.FullPath)
-	var list []any
-	for i := len(prs) - 1; i >= 0; i-- {
-		list = append(list, s.pullJSON(repo.FullPath, prs[i]))
+	prs = slices.DeleteFunc(prs, func(pr fakegit.PullRequest) bool {
+		return state == "open" && pr.State != "open" || state == "closed" && pr.State == "open"
+	})
+	key := func(pr fakegit.PullRequest) time.Time {
+		if sortBy == "updated" {
+			return pr.Updated
+		}
+		return pr.Created
+	}
+	sort.SliceStable(prs, func(i, j int) bool {
+		a, b := key(prs[i]), key(prs[j])
+		if a.Equal(b) {
+			a, b = time.Unix(int64(prs[i].Number), 0), time.Unix(int64(prs[j].Number), 0)
+		}
+		if dir == "desc" {
+			return a.After(b)
+		}
+		return a.Before(b)
+	})
+	list := make([]any, 0, len(prs))
+	for _, pr := range prs {
+		list = append(list, s.pullJSON(repo.FullPath, pr))
 	}
 	s.writePage(w, r, list)
 }

@@ -3,6 +3,8 @@ package gitlabtest
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -195,8 +197,13 @@ func (s *Server) findMergeRequest(w http.ResponseWriter, c *caller, id, iid stri
 	return repo, pr, true
 }
 
-// handleMergeRequests serves GET /projects/:id/merge_requests (state
-// filter, newest first).
+// handleMergeRequests serves GET /projects/:id/merge_requests with the
+// filters GitLab documents for it ("List project merge requests"): state
+// (opened, closed, locked, merged or all, the default), updated_after and
+// updated_before ("on or after", ISO 8601), order_by created_at (the
+// default) or updated_at, sort desc (the default) or asc. A value out of
+// those is a 400 naming the parameter, as GitLab's parameter validation
+// answers ({"error":"state does not have a valid value"}).
 func (s *Server) handleMergeRequests(w http.ResponseWriter, r *http.Request, c *caller, id string) {
 	repo, ok := s.readable(w, c, id, scopesRead)
 	if !ok {
@@ -207,12 +214,57 @@ func (s *Server) handleMergeRequests(w http.ResponseWriter, r *http.Request, c *
 		storeError(w, err, "404 Project Not Found")
 		return
 	}
-	state := r.URL.Query().Get("state")
-	var out []map[string]any
-	for i := len(prs) - 1; i >= 0; i-- {
-		if state == "" || state == "all" || state == mrState(prs[i].State) {
-			out = append(out, s.mergeRequestJSON(repo, prs[i]))
+	q := r.URL.Query()
+	invalid := func(param string) {
+		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": param + " does not have a valid value"})
+	}
+	state, orderBy, dir := q.Get("state"), q.Get("order_by"), q.Get("sort")
+	switch state {
+	case "", "all", "opened", "closed", "locked", "merged":
+	default:
+		invalid("state")
+		return
+	}
+	switch orderBy {
+	case "", "created_at", "updated_at":
+	default:
+		invalid("order_by")
+		return
+	}
+	if dir != "" && dir != "asc" && dir != "desc" {
+		invalid("sort")
+		return
+	}
+	var after, before time.Time
+	for param, t := range map[string]*time.Time{"updated_after": &after, "updated_before": &before} {
+		if v := q.Get(param); v != "" {
+			if *t, err = time.Parse(time.RFC3339, v); err != nil {
+				fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": param + " is invalid"})
+				return
+			}
 		}
+	}
+	prs = slices.DeleteFunc(prs, func(pr fakegit.PullRequest) bool {
+		return state != "" && state != "all" && state != mrState(pr.State) ||
+			!after.IsZero() && pr.Updated.Before(after) || !before.IsZero() && pr.Updated.After(before)
+	})
+	key := func(pr fakegit.PullRequest) time.Time {
+		if orderBy == "updated_at" {
+			return pr.Updated
+		}
+		return pr.Created
+	}
+	sort.SliceStable(prs, func(i, j int) bool {
+		a, b := key(prs[i]), key(prs[j])
+		less := a.Before(b) || a.Equal(b) && prs[i].Number < prs[j].Number
+		if dir == "asc" {
+			return less
+		}
+		return !less
+	})
+	out := make([]map[string]any, 0, len(prs))
+	for _, pr := range prs {
+		out = append(out, s.mergeRequestJSON(repo, pr))
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, paginate(s, w, r, out))
 }

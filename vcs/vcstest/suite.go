@@ -33,6 +33,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Files", s.testFiles)
 	t.Run("Directories", s.testDirectories)
 	t.Run("PullRequests", s.testPullRequests)
+	t.Run("ListPullRequests", s.testListPullRequests)
+	t.Run("Reconcile", s.testReconcile)
 	t.Run("Comments", s.testComments)
 	t.Run("Webhooks", s.testWebhooks)
 	t.Run("Deliveries", s.testDeliveries)
