@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -114,31 +114,26 @@ func (p *Provider) badTokenHint() string {
 }
 
 // checkSignIn turns the ways Azure DevOps answers a bad or expired PAT
-// without a 401 into ErrUnauthorized: a 203 with an HTML sign-in page, a
-// redirect to the sign-in page, or any HTML page where the API answers.
+// without a 401 into ErrUnauthorized: a redirect to the sign-in page. A
+// 203 with an HTML sign-in page, or any HTML page where the API answers,
+// is refused by the shared transport (httpx.IsSignInPage) with
+// badTokenHint; the case here stays for a client without it.
 func (p *Provider) checkSignIn(op string, resp *http.Response) error {
 	var msg string
 	switch {
-	case resp.StatusCode == http.StatusNonAuthoritativeInfo:
-		msg = "Azure DevOps answered 203 with a sign-in page instead of the API"
 	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
 		msg = "Azure DevOps redirected the call to a sign-in page"
 		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {
 			msg += " at " + loc.Host
 		}
-	case resp.StatusCode >= 200 && resp.StatusCode <= 299 && isHTML(resp.Header.Get("Content-Type")):
-		msg = "Azure DevOps answered with an HTML page instead of the API"
+	case httpx.IsSignInPage(resp):
+		msg = "Azure DevOps answered with a sign-in page instead of the API"
 	default:
 		return nil
 	}
 	ve := p.errs.FromStatus(op, resp, "")
 	ve.Kind, ve.Message, ve.Hint = vcs.ErrUnauthorized, msg, p.badTokenHint()
 	return ve
-}
-
-func isHTML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
 }
 
 // connectionData is GET {org}/_apis/connectionData: who the token is.

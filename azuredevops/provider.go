@@ -189,6 +189,8 @@ func New(cfg vcs.Config) (*Provider, error) {
 		NoRedirects: true,
 		// Ask for 401 instead of the interactive sign-in redirect.
 		Header: http.Header{"X-Tfs-Fedauthredirect": {"Suppress"}},
+		// A 203 or HTML sign-in page means a bad or expired token.
+		SignInHint: p.badTokenHint(),
 	})
 	if err != nil {
 		return nil, err

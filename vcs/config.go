@@ -3,6 +3,7 @@ package vcs
 import (
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,6 +46,13 @@ type Config struct {
 	// Clock returns the current time; nil means time.Now. Tests share it
 	// with a fake host to move time forward (token expiry).
 	Clock func() time.Time `json:"-"`
+	// AllowInsecureHTTP accepts an http:// instance URL on a host other
+	// than loopback. The token then crosses the network in clear text,
+	// readable by anyone on the path: set it only for an instance that is
+	// reachable in no other way, on a network you trust. http:// on a
+	// loopback address (localhost, 127.0.0.0/8, ::1) is accepted without
+	// it: the token does not leave the machine.
+	AllowInsecureHTTP bool `json:"allowInsecureHttp,omitempty"`
 }
 
 // Validate checks the fields every driver needs. Drivers check the instance
@@ -67,14 +75,19 @@ func (c Config) Validate() error {
 		switch {
 		case err != nil:
 			return bad("URL %q is not a valid URL", redactURL(c.URL))
+		case u.User != nil || strings.Contains(u.Opaque, "@"):
+			return bad("URL must not contain credentials; put the token in the token field")
 		case u.Scheme != "https" && u.Scheme != "http":
-			return bad("URL %q must start with https:// (or http://)", redactURL(c.URL))
+			return bad("URL %q must start with https://", redactURL(c.URL))
 		case u.Host == "":
 			return bad("URL %q has no host name", redactURL(c.URL))
-		case u.User != nil:
-			return bad("URL must not contain credentials; put the token in the token field")
-		case u.RawQuery != "" || u.Fragment != "":
+		case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 			return bad("URL %q must not have a query or fragment", redactURL(c.URL))
+		case u.Scheme == "http" && !c.AllowInsecureHTTP && !isLoopback(u.Hostname()):
+			return bad("URL %q uses http://, which would send the token in clear text: use https:// (set AllowInsecureHTTP only for an instance that cannot serve https, on a network you trust)", redactURL(c.URL))
+		}
+		if why := badSegments(u.Path, true); why != "" {
+			return bad("URL %q path %s", redactURL(c.URL), why)
 		}
 	}
 	if c.CABundle != "" {
@@ -103,20 +116,38 @@ func (c Config) String() string {
 		tok = "[REDACTED]"
 	}
 	return fmt.Sprintf("vcs.Config{Kind: %q, URL: %q, Username: %q, Token: %s, CABundle: %t}",
-		c.Kind, c.URL, c.Username, tok, c.CABundle != "")
+		c.Kind, redactURL(c.URL), c.Username, tok, c.CABundle != "")
 }
 
 // GoString is String, so %#v does not print the token either.
 func (c Config) GoString() string { return c.String() }
 
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.Index(s, "@"); i >= 0 {
-			return "…" + s[i:]
-		}
+func redactURL(s string) string { return RedactURL(s) }
+
+// RedactURL returns s without the credentials a URL may carry
+// ("https://user:TOKEN@host" becomes "https://host"), for error messages.
+// When s does not parse as a URL with user information but holds an "@",
+// everything up to the last "@" is cut ("…@host:bad"), since it may be
+// a password.
+func RedactURL(s string) string {
+	if !strings.Contains(s, "@") {
 		return s
 	}
-	u.User = nil
-	return u.String()
+	if u, err := url.Parse(s); err == nil && u.User != nil && u.Opaque == "" {
+		u.User = nil
+		if out := u.String(); !strings.Contains(out, "@") {
+			return out
+		}
+	}
+	return "…" + s[strings.LastIndex(s, "@"):]
+}
+
+// isLoopback reports whether host names this machine: "localhost" or a
+// loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -1,15 +1,34 @@
 package vcs
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"sync/atomic"
 )
 
 // DefaultMaxWebhookBytes is the default body limit of WebhookHandler:
 // GitHub caps payloads at 25 MB, the largest of the hosts.
 const DefaultMaxWebhookBytes = 25 << 20
+
+// DefaultMaxBufferedWebhookBytes is the default bound on the bytes one
+// WebhookHandler holds for deliveries being read and verified at once:
+// four deliveries of the largest size.
+const DefaultMaxBufferedWebhookBytes = 4 * DefaultMaxWebhookBytes
+
+// SignatureHeaderParser is implemented by a WebhookParser that can name the
+// headers a signed delivery carries (a signature, a token or credentials).
+// WebhookHandler refuses a delivery that carries none of them before it
+// reads the body, so that unsigned posts cost no memory.
+type SignatureHeaderParser interface {
+	// SignatureHeaders returns the header names, any of which marks a
+	// delivery as signed.
+	SignatureHeaders() []string
+}
 
 // WebhookHandler is an http.Handler that receives one host's webhook
 // deliveries: it limits the body, verifies it, parses it and calls OnEvent.
@@ -17,9 +36,12 @@ const DefaultMaxWebhookBytes = 25 << 20
 // It answers 200 when OnEvent returned nil (pings and events the library
 // does not model included), 400 for a body that cannot be parsed, 401 for
 // a missing or wrong signature, 405 for a method other than POST, 413 for
-// a body over MaxBodyBytes and 500 when OnEvent failed, so that the host
+// a body over MaxBodyBytes, 503 when deliveries being read already hold
+// MaxBufferedBytes, and 500 when OnEvent failed, so that the host
 // retries (503 with Retry-After when the error matches ErrInProgress: the
-// same event is still being handled by an earlier delivery).
+// same event is still being handled by an earlier delivery). A delivery
+// without any of the parser's signature headers (see
+// SignatureHeaderParser) is refused before its body is read.
 type WebhookHandler struct {
 	// Parser verifies and parses deliveries. Required.
 	Parser WebhookParser
@@ -31,10 +53,17 @@ type WebhookHandler struct {
 	AllowUnsigned bool
 	// MaxBodyBytes limits the body; 0 means DefaultMaxWebhookBytes.
 	MaxBodyBytes int64
+	// MaxBufferedBytes bounds the bytes of all deliveries this handler
+	// reads and verifies at once; a delivery that would go past it is
+	// answered 503 (the hosts retry or let the delivery be redelivered).
+	// 0 means DefaultMaxBufferedWebhookBytes.
+	MaxBufferedBytes int64
 	// OnEvent is called with every verified event. Required.
 	OnEvent func(ctx context.Context, ev *Event) error
 	// OnError, when set, is told why a delivery was rejected.
 	OnError func(r *http.Request, err error)
+
+	buffered atomic.Int64 // bytes reserved by deliveries being read
 }
 
 // NewWebhookHandler returns a handler that verifies deliveries with secret.
@@ -90,17 +119,14 @@ func (h *WebhookHandler) Read(r *http.Request) (*Event, error) {
 	if r.ContentLength > limit {
 		return nil, Errorf("", "WebhookHandler", ErrTooLarge, "delivery of %d bytes exceeds the %d byte limit", r.ContentLength, limit)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			// A limit the server put in front of the handler.
-			return nil, Errorf("", "WebhookHandler", ErrTooLarge, "delivery exceeds the server's %d byte limit", mbe.Limit)
-		}
-		return nil, &Error{Op: "WebhookHandler", Kind: ErrInvalidPayload, Message: "reading the body failed", Err: err}
+	// Refuse what cannot be verified before reading a byte of it.
+	if err := h.precheck(r.Header); err != nil {
+		return nil, err
 	}
-	if int64(len(body)) > limit {
-		return nil, Errorf("", "WebhookHandler", ErrTooLarge, "delivery exceeds the %d byte limit", limit)
+	body, release, err := h.readBody(r, limit)
+	defer release()
+	if err != nil {
+		return nil, err
 	}
 	if err := h.verify(r.Header, body); err != nil {
 		return nil, err
@@ -113,6 +139,87 @@ func (h *WebhookHandler) Read(r *http.Request) (*Event, error) {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// precheck refuses, from the headers alone, a delivery the handler would
+// refuse after reading it: no secret configured (and unsigned deliveries
+// not allowed), or none of the parser's signature headers present.
+func (h *WebhookHandler) precheck(header http.Header) error {
+	if h.AllowUnsigned {
+		return nil
+	}
+	if h.Secret == "" {
+		return Errorf("", "WebhookHandler", ErrInvalidSignature, "no secret configured and unsigned deliveries are not allowed")
+	}
+	sp, ok := h.Parser.(SignatureHeaderParser)
+	if !ok {
+		return nil
+	}
+	names := sp.SignatureHeaders()
+	for _, n := range names {
+		if header.Get(n) != "" {
+			return nil
+		}
+	}
+	return &Error{Op: "WebhookHandler", Kind: ErrMissingSignature,
+		Message: "the delivery carries none of the headers " + strings.Join(names, ", "),
+		Hint:    "set the webhook's secret on the host"}
+}
+
+// readChunk is how much readBody reserves and reads at a time when the
+// body's length is not announced.
+const readChunk = 64 << 10
+
+// readBody reads at most limit bytes of the body, holding a reservation of
+// h's buffer budget for them; release returns the reservation.
+func (h *WebhookHandler) readBody(r *http.Request, limit int64) (body []byte, release func(), err error) {
+	budget := h.MaxBufferedBytes
+	if budget <= 0 {
+		budget = DefaultMaxBufferedWebhookBytes
+	}
+	var reserved int64
+	release = func() { h.buffered.Add(-reserved) }
+	reserve := func(n int64) error {
+		if h.buffered.Add(n) > budget {
+			h.buffered.Add(-n)
+			return &Error{Op: "WebhookHandler", Kind: ErrUnavailable,
+				Message: fmt.Sprintf("deliveries being read hold the handler's %d byte budget", budget),
+				Hint:    "the host retries later; raise MaxBufferedBytes if this happens under normal load"}
+		}
+		reserved += n
+		return nil
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		// An announced length is reserved at once (and read no further).
+		if err := reserve(r.ContentLength + 1); err != nil {
+			return nil, release, err
+		}
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	for {
+		if int64(buf.Len()) > limit {
+			return nil, release, Errorf("", "WebhookHandler", ErrTooLarge, "delivery exceeds the %d byte limit", limit)
+		}
+		chunk := min(int64(readChunk), limit+1-int64(buf.Len()))
+		if int64(buf.Len())+chunk > reserved {
+			if err := reserve(int64(buf.Len()) + chunk - reserved); err != nil {
+				return nil, release, err
+			}
+		}
+		n, err := buf.ReadFrom(io.LimitReader(r.Body, chunk))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				// A limit the server put in front of the handler.
+				return nil, release, Errorf("", "WebhookHandler", ErrTooLarge, "delivery exceeds the server's %d byte limit", mbe.Limit)
+			}
+			return nil, release, &Error{Op: "WebhookHandler", Kind: ErrInvalidPayload, Message: "reading the body failed", Err: err}
+		}
+		if n == 0 {
+			return buf.Bytes(), release, nil
+		}
+	}
 }
 
 func (h *WebhookHandler) verify(header http.Header, body []byte) error {
@@ -147,7 +254,7 @@ func StatusForError(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrInvalidPayload), errors.Is(err, ErrInvalidArgument):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrInProgress):
+	case errors.Is(err, ErrInProgress), errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError

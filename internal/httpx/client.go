@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,9 +22,27 @@ import (
 // Version is sent in the User-Agent.
 const Version = "0.1.0"
 
-// DefaultMaxResponseBytes caps any response body: a little over the
-// 100 MB file limit of the largest host.
-const DefaultMaxResponseBytes = 101 << 20
+// DefaultMaxResponseBytes caps every response body, on all four hosts:
+// an API answer (JSON) larger than 32 MB is vcs.ErrTooLarge, never decoded
+// whole. Raw file reads ask for more with WithResponseLimit.
+const DefaultMaxResponseBytes = 32 << 20
+
+// MaxFileResponseBytes caps the body of a raw file read (see
+// WithResponseLimit): a little over the 100 MB file limit of the largest
+// host.
+const MaxFileResponseBytes = 101 << 20
+
+type limitKey struct{}
+
+// WithResponseLimit returns a context whose requests may receive bodies of
+// up to n bytes (at most MaxFileResponseBytes) instead of the client's
+// cap: raw file reads use it; every other answer keeps the 32 MB cap.
+func WithResponseLimit(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, limitKey{}, min(n, MaxFileResponseBytes))
+}
+
+// maxRedirects is how many redirects a read follows.
+const maxRedirects = 10
 
 // Authorizer sets the credentials header on a request bound for the API
 // host. oauth is true for tokens from a TokenSource.
@@ -56,6 +75,10 @@ type Options struct {
 	// MaxResponseBytes caps response bodies; 0 means
 	// DefaultMaxResponseBytes.
 	MaxResponseBytes int64
+	// SignInHint is the hint of the ErrUnauthorized error a 2xx HTML
+	// page (a sign-in page where the API should answer) turns into; empty
+	// means a generic one.
+	SignInHint string
 	// Retry is the retry policy; the zero value means DefaultRetry.
 	Retry RetryPolicy
 }
@@ -103,6 +126,8 @@ func NewClient(o Options) (*http.Client, error) {
 		userAgent: ua,
 		header:    o.Header,
 		maxBytes:  maxBytes,
+		kind:      o.Kind,
+		signIn:    o.SignInHint,
 	}
 	policy := o.Retry
 	if policy.MaxAttempts == 0 {
@@ -116,8 +141,37 @@ func NewClient(o Options) (*http.Client, error) {
 	}
 	if o.NoRedirects {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	} else {
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error { return checkRedirect(o.Kind, req, via) }
 	}
 	return c, nil
+}
+
+// checkRedirect lets reads follow up to maxRedirects redirects (GitHub
+// redirects renamed repositories, for one) and never lets a write follow
+// one: a 302/303 would turn a POST into a GET of the collection, whose
+// answer decodes as a created object, and a 307/308 would send the body
+// (a webhook secret) to wherever the host points. Either way the answer
+// is a typed error, ErrInvalidConfig: an API that redirects writes is
+// almost always a wrong instance URL (http:// for https://, a moved or
+// proxied host).
+func checkRedirect(k vcs.Kind, req *http.Request, via []*http.Request) error {
+	first := via[0]
+	if first.Method != http.MethodGet && first.Method != http.MethodHead {
+		to := req.URL.Host
+		if req.URL.Host == first.URL.Host {
+			to = req.URL.Path
+		}
+		return &vcs.Error{Provider: k, Kind: vcs.ErrInvalidConfig, StatusCode: req.Response.StatusCode,
+			Message: fmt.Sprintf("the host redirected a %s to %s; writes are never redirected, so nothing was sent there", first.Method, to),
+			Hint:    "the instance URL is probably wrong (http:// instead of https://, or a moved or proxied host): set it to the address the API answers at"}
+	}
+	if len(via) >= maxRedirects {
+		return &vcs.Error{Provider: k, Kind: vcs.ErrUnavailable, StatusCode: req.Response.StatusCode,
+			Message: fmt.Sprintf("the host redirected the request %d times", len(via)),
+			Hint:    "the host or a proxy in front of it redirects in a loop: check the instance URL"}
+	}
+	return nil
 }
 
 func baseTransport(cfg vcs.Config) (http.RoundTripper, error) {
@@ -161,6 +215,8 @@ type authTransport struct {
 	userAgent string
 	header    http.Header
 	maxBytes  int64
+	kind      vcs.Kind
+	signIn    string
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -192,10 +248,61 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.Request == nil {
 		resp.Request = r // redirects check where the chain started
 	}
+	limit := t.maxBytes
+	if n, ok := req.Context().Value(limitKey{}).(int64); ok && n > 0 {
+		limit = n
+	}
+	if resp.ContentLength > limit {
+		// Announced too large: do not read a byte of it.
+		resp.Body.Close()
+		return nil, &vcs.Error{Provider: t.kind, Kind: vcs.ErrTooLarge, StatusCode: resp.StatusCode,
+			Message: fmt.Sprintf("the answer of %d bytes exceeds the %d byte limit", resp.ContentLength, limit)}
+	}
+	if IsSignInPage(resp) {
+		resp.Body.Close()
+		return nil, t.signInError(resp)
+	}
 	if resp.Body != nil {
-		resp.Body = &limitedBody{rc: resp.Body, left: t.maxBytes, max: t.maxBytes}
+		resp.Body = &limitedBody{rc: resp.Body, left: limit, max: limit}
 	}
 	return resp, nil
+}
+
+// IsSignInPage reports whether a 2xx answer is not the API's: a 203
+// Non-Authoritative Information (Azure DevOps' sign-in page, or a proxy's
+// rewrite) or an HTML page. The API answers with JSON, and raw file reads
+// come back as text/plain (GitLab), application/octet-stream (Azure
+// DevOps) or the raw media type (GitHub), never as HTML; that Bitbucket's
+// src endpoint never answers text/html for a repository's .html file is
+// unconfirmed.
+func IsSignInPage(resp *http.Response) bool {
+	if resp.StatusCode == http.StatusNonAuthoritativeInfo {
+		return true
+	}
+	return resp.StatusCode >= 200 && resp.StatusCode <= 299 && IsHTML(resp.Header.Get("Content-Type"))
+}
+
+// IsHTML reports whether a Content-Type is an HTML page.
+func IsHTML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+}
+
+func (t *authTransport) signInError(resp *http.Response) error {
+	hint := t.signIn
+	if hint == "" {
+		hint = "check that the instance URL is the Git host's own address (not a single sign-on portal or a proxy's page) and that the token is valid"
+	}
+	return &vcs.Error{Provider: t.kind, Kind: vcs.ErrUnauthorized, StatusCode: resp.StatusCode,
+		Message: fmt.Sprintf("the host answered with a page (HTTP %d, %s) instead of the API: a sign-in page, or not the API", resp.StatusCode, contentTypeOf(resp)),
+		Hint:    hint}
+}
+
+func contentTypeOf(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "no content type"
 }
 
 // downgraded reports whether r follows a redirect chain that started on

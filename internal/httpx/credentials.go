@@ -5,7 +5,10 @@
 package httpx
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -27,7 +30,8 @@ type Credentials struct {
 	token   string
 	old     []string // earlier tokens, still redacted from messages
 	expiry  time.Time
-	lastTok string // last token a TokenSource returned, for redaction
+	lastTok string   // last token a TokenSource returned, for redaction
+	secrets []string // webhook secrets sent, redacted too
 }
 
 // NewCredentials takes the token, username and token source from cfg.
@@ -136,18 +140,69 @@ func (c *Credentials) Expiry() time.Time {
 	return c.expiry
 }
 
-// Redact removes every token this provider has used from s.
+// maxSecrets is how many webhook secrets Redact remembers.
+const maxSecrets = 16
+
+// RedactAlso adds a secret a call sends (a webhook secret) to what Redact
+// removes: a host may echo the request body in a 400 or 422. The last
+// maxSecrets are kept.
+func (c *Credentials) RedactAlso(secret string) {
+	if c == nil || secret == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := slices.Index(c.secrets, secret); i >= 0 {
+		c.secrets = slices.Delete(c.secrets, i, i+1)
+	}
+	c.secrets = append(c.secrets, secret)
+	if len(c.secrets) > maxSecrets {
+		c.secrets = slices.Delete(c.secrets, 0, len(c.secrets)-maxSecrets)
+	}
+}
+
+// minRedact is the shortest secret Redact removes: a shorter one would
+// blank out ordinary words of a message (and is no secret).
+const minRedact = 4
+
+// Redact removes from s every token this provider has used and every
+// secret given to RedactAlso, in every form a host may echo: as is,
+// JSON-escaped, URL-escaped, and base64-encoded as the Basic credentials
+// that carry it ("user:token" for Bitbucket API tokens, ":PAT" for Azure
+// DevOps) or alone.
 func (c *Credentials) Redact(s string) string {
 	if c == nil {
 		return s
 	}
 	c.mu.RLock()
 	secrets := append([]string{c.token, c.lastTok}, c.old...)
+	secrets = append(secrets, c.secrets...)
+	user := c.username
 	c.mu.RUnlock()
 	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		if len(sec) < minRedact {
+			continue
+		}
+		for _, form := range forms(user, sec) {
+			s = strings.ReplaceAll(s, form, "[REDACTED]")
 		}
 	}
 	return s
+}
+
+// forms returns the ways sec may appear in a host's answer, longest
+// first so that a longer form is replaced whole.
+func forms(user, sec string) []string {
+	out := []string{sec}
+	if b, err := json.Marshal(sec); err == nil {
+		out = append(out, strings.Trim(string(b), `"`))
+	}
+	out = append(out, url.QueryEscape(sec), url.PathEscape(sec))
+	for _, plain := range []string{user + ":" + sec, ":" + sec, sec} {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			out = append(out, enc.EncodeToString([]byte(plain)))
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(out)
 }

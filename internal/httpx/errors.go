@@ -95,9 +95,17 @@ func (e Errors) FromStatus(op string, resp *http.Response, message string) *vcs.
 func (e Errors) FromError(op string, err error) error {
 	var ve *vcs.Error
 	if errors.As(err, &ve) {
-		if ve.Provider == "" {
+		// An error of this library's own (a refused redirect, a size
+		// limit, a sign-in page), perhaps inside a *url.Error: the copy
+		// names the operation and its text carries no URL.
+		if ve.Provider == "" || ve.Op == "" || ve != err {
 			cp := *ve
-			cp.Provider, cp.Op = e.Kind, op
+			if cp.Provider == "" {
+				cp.Provider = e.Kind
+			}
+			if cp.Op == "" {
+				cp.Op = op
+			}
 			return &cp
 		}
 		return err

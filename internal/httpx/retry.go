@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"errors"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gitprovider/gitprovider/vcs"
 )
 
 // RetryPolicy says when a request is sent again.
@@ -91,8 +94,11 @@ func (t *retryTransport) decide(resp *http.Response, err error, attempt int) (ti
 	}
 	backoff = backoff/2 + rand.N(backoff/2+1)
 	if err != nil {
-		if IsTLSError(err) {
-			return 0, false // a certificate does not fix itself
+		var ve *vcs.Error
+		if IsTLSError(err) || errors.As(err, &ve) {
+			// A certificate does not fix itself, nor does an answer this
+			// library refused (too large, a sign-in page, a redirect).
+			return 0, false
 		}
 		return backoff, true
 	}

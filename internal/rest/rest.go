@@ -73,6 +73,11 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 		}
 		u.RawQuery = q.Encode()
 	}
+	if raw, ok := out.(*Raw); ok && raw.Limit > 0 {
+		// A raw read may be larger than an API answer (httpx caps those
+		// at 32 MB).
+		ctx = httpx.WithResponseLimit(ctx, raw.Limit+1)
+	}
 	var body io.Reader
 	if r.Body != nil {
 		b, err := json.Marshal(r.Body)
@@ -143,6 +148,23 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 		}
 	}
 	return resp, nil
+}
+
+// SameHost returns an error matching vcs.ErrUnavailable unless link (a
+// host's "next" URL) is on the API root's host and scheme: a listing is
+// never continued on another host, which could cut it short or add items.
+func (c *Client) SameHost(op, link string) error {
+	u, err := c.BaseURL.Parse(link)
+	if err == nil && strings.EqualFold(u.Host, c.BaseURL.Host) && u.Scheme == c.BaseURL.Scheme && u.User == nil {
+		return nil
+	}
+	host := "an unparsable URL"
+	if err == nil {
+		host = u.Scheme + "://" + u.Host
+	}
+	return &vcs.Error{Provider: c.Errors.Kind, Op: op, Kind: vcs.ErrUnavailable,
+		Message: "the host's next page link points to " + host + ", not to the API",
+		Hint:    "a proxy or a compromised answer rewrote the listing; the rest of it was not fetched"}
 }
 
 // NotJSONError is the underlying error of a 2xx answer that does not decode

@@ -34,6 +34,10 @@ func (h *host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(203)
 		_, _ = io.WriteString(w, "<html>sign in</html>")
+	case "/api/2.0/page":
+		// HTML without an HTML content type.
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "<html>sign in</html>")
 	case "/api/2.0/big":
 		_, _ = io.WriteString(w, `{"pad":"`+strings.Repeat("x", 100)+`"}`)
 	case "/api/2.0/raw":
@@ -112,7 +116,7 @@ func TestDoErrors(t *testing.T) {
 		{"bad method", Request{Op: "Get", Method: "NOT A METHOD", Path: "items"}, nil, vcs.ErrInvalidArgument, "building the request"},
 		{"body that is not JSON", Request{Op: "Create", Method: "POST", Path: "created", Body: make(chan int)}, nil, vcs.ErrInvalidArgument, "encoding"},
 		{"JSON over the cap", Request{Op: "Get", Method: "GET", Path: "big"}, &map[string]any{}, vcs.ErrTooLarge, "exceeds 50 bytes"},
-		{"raw over its limit", Request{Op: "Read", Method: "GET", Path: "big"}, &Raw{Limit: 10}, vcs.ErrTooLarge, "exceeds 10 bytes"},
+		{"raw over its limit", Request{Op: "Read", Method: "GET", Path: "big"}, &Raw{Limit: 10}, vcs.ErrTooLarge, "exceeds the 11 byte limit"},
 		{"unknown host", Request{Op: "Get", Method: "GET", Path: "https://nowhere.example.test/"}, nil, vcs.ErrUnavailable, "no such host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,14 +132,21 @@ func TestDoErrors(t *testing.T) {
 		})
 	}
 
-	// A 2xx sign-in page is not JSON: the error says so and keeps the
-	// prefix for the provider to recognise it.
+	// A 203 or an HTML page is a sign-in page, refused by the transport
+	// (httpx.IsSignInPage) before any decoding.
 	c.MaxJSONBytes = 0
 	var v map[string]any
-	resp, err := c.Do(ctx, Request{Op: "Get", Method: "GET", Path: "signin"}, &v)
-	var nj *NotJSONError
-	if !errors.Is(err, vcs.ErrUnavailable) || !errors.As(err, &nj) || !nj.IsHTML() || resp.StatusCode != 203 {
+	_, err := c.Do(ctx, Request{Op: "Get", Method: "GET", Path: "signin"}, &v)
+	var ve *vcs.Error
+	if !errors.Is(err, vcs.ErrUnauthorized) || !errors.As(err, &ve) || ve.StatusCode != 203 || ve.Op != "Get" || strings.Contains(err.Error(), "api.example.test") {
 		t.Errorf("sign-in page: %v", err)
+	}
+	// HTML under another content type is not JSON: the error says so and
+	// keeps the prefix for the provider to recognise it.
+	resp, err := c.Do(ctx, Request{Op: "Get", Method: "GET", Path: "page"}, &v)
+	var nj *NotJSONError
+	if !errors.Is(err, vcs.ErrUnavailable) || !errors.As(err, &nj) || !nj.IsHTML() || resp.StatusCode != 200 {
+		t.Errorf("HTML page: %v", err)
 	}
 	if nj != nil && !strings.Contains(nj.Error(), "decoding") {
 		t.Errorf("NotJSONError text %q", nj.Error())
@@ -143,12 +154,12 @@ func TestDoErrors(t *testing.T) {
 
 	// Check runs before the status check.
 	c.Check = func(op string, resp *http.Response) error {
-		if resp.StatusCode == 203 {
+		if resp.StatusCode == 404 {
 			return vcs.Errorf("test", op, vcs.ErrUnauthorized, "signed out")
 		}
 		return nil
 	}
-	if _, err := c.Do(ctx, Request{Op: "Get", Method: "GET", Path: "signin"}, &v); !errors.Is(err, vcs.ErrUnauthorized) {
+	if _, err := c.Do(ctx, Request{Op: "Get", Method: "GET", Path: "missing"}, &v); !errors.Is(err, vcs.ErrUnauthorized) {
 		t.Errorf("Check: %v", err)
 	}
 }
