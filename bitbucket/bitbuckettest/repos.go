@@ -262,7 +262,7 @@ func (s *Server) handleListRepos(w http.ResponseWriter, r *http.Request) {
 		filter = strings.ToLower(m[1])
 	}
 	ws := strings.ToLower(r.PathValue("ws"))
-	var out []map[string]any
+	var out []fakehttp.Lazy
 	for _, repo := range s.store.Repos() {
 		full := strings.ToLower(repo.FullPath)
 		if !strings.HasPrefix(full, ws+"/") || (filter != "" && full != filter) {
@@ -274,7 +274,7 @@ func (s *Server) handleListRepos(w http.ResponseWriter, r *http.Request) {
 		if perm.rank() < minRank {
 			continue
 		}
-		out = append(out, s.repoJSON(repo))
+		out = append(out, fakehttp.Lazy(func() any { return s.repoJSON(repo) }))
 	}
 	writePage(s, w, r, out)
 }

@@ -67,7 +67,7 @@ func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call
 		if !c.tok.FineGrained && repo.Private && !c.has("repo") {
 			continue
 		}
-		list = append(list, s.repoJSON(repo, c.user))
+		list = append(list, fakehttp.Lazy(func() any { return s.repoJSON(repo, c.user) }))
 	}
 	s.writePage(w, r, list)
 }
@@ -85,7 +85,7 @@ func (s *Server) handleInstallationRepos(w http.ResponseWriter, r *http.Request,
 		if len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
 			continue
 		}
-		list = append(list, s.repoJSON(repo, c.user))
+		list = append(list, fakehttp.Lazy(func() any { return s.repoJSON(repo, c.user) }))
 	}
 	selection := "all"
 	if len(c.tok.Repositories) > 0 {

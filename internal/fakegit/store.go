@@ -31,6 +31,7 @@ type Store struct {
 	order  []*repo
 	nextID int
 	seq    int
+	diffs  map[[2]string][]Change // by base and head commit SHA
 }
 
 // NewStore returns an empty store using now as its clock.

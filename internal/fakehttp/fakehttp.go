@@ -39,9 +39,15 @@ type Server struct {
 	transportOnce sync.Once
 	transport     *httpmock.MockTransport
 
-	logMu sync.Mutex
-	log   []string
+	logMu   sync.Mutex
+	log     []string // a ring of the last MaxLog requests
+	logNext int      // where the next entry goes once the ring is full
 }
+
+// MaxLog is how many requests a Server's log keeps: the newest, so that
+// benchmarks at realistic sizes (thousands of requests) run in bounded
+// memory.
+const MaxLog = 4096
 
 // NewServer serves h for requests to the given hosts ("host[:port]");
 // requests to any other host fail as if the host did not resolve.
@@ -77,17 +83,26 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 // (waiting out the latency or being handled).
 func (s *Server) MaxInFlight() int64 { return s.maxInFlight.Load() }
 
-// Log returns the requests answered, as "METHOD escaped-path?query" lines.
+// Log returns the requests answered, as "METHOD escaped-path?query" lines,
+// oldest first: the last MaxLog of them.
 func (s *Server) Log() []string {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	return append([]string(nil), s.log...)
+	out := make([]string, 0, len(s.log))
+	out = append(out, s.log[s.logNext:]...)
+	return append(out, s.log[:s.logNext]...)
 }
 
 func (s *Server) record(r *http.Request) {
 	s.requests.Add(1)
+	line := r.Method + " " + r.URL.RequestURI()
 	s.logMu.Lock()
-	s.log = append(s.log, r.Method+" "+r.URL.RequestURI())
+	if len(s.log) < MaxLog {
+		s.log = append(s.log, line)
+	} else {
+		s.log[s.logNext] = line
+		s.logNext = (s.logNext + 1) % MaxLog
+	}
 	s.logMu.Unlock()
 }
 
@@ -178,6 +193,13 @@ func ReadJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 8<<20))
 	return dec.Decode(v)
 }
+
+// Lazy is a list item rendered only when it is encoded: a fake that filters
+// a long list and answers one page of it pays for the page, not the list.
+type Lazy func() any
+
+// MarshalJSON renders the item.
+func (l Lazy) MarshalJSON() ([]byte, error) { return json.Marshal(l()) }
 
 // PageParams reads page (1-based) and per_page, applying the default and
 // the host's maximum.

@@ -47,7 +47,7 @@ func (h *Host) SetLatency(d time.Duration) { h.server.SetLatency(d) }
 func (h *Host) Requests() int64 { return h.server.Requests() }
 
 // RequestLog returns the requests the fake answered as "METHOD
-// escaped-path?query" lines, oldest first.
+// escaped-path?query" lines, oldest first: the last MaxLog of them.
 func (h *Host) RequestLog() []string { return h.server.Log() }
 
 // MaxInFlight returns the most requests that were in flight at once.

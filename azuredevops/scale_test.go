@@ -1,0 +1,9 @@
+package azuredevops_test
+
+import (
+	"testing"
+
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
+)
+
+func BenchmarkScale(b *testing.B) { vcstest.BenchmarkScale(b, harness()) }

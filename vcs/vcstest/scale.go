@@ -1,0 +1,294 @@
+package vcstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gitprovider/gitprovider/vcs"
+)
+
+// ScaleFileSize is the size of every file the scale benchmarks change, so
+// that the peak heap says something about content held.
+const ScaleFileSize = 4 << 10
+
+// BenchmarkScale measures a provider at the sizes of big pull requests and
+// big accounts, against h's fake with BenchLatency per request:
+//
+//   - ChangedFiles/N: vcs.ReadChangedFiles on a pull request of N files
+//     (50, 300, 3,000) of ScaleFileSize bytes;
+//   - StreamChangedFiles/N: the same through vcs.StreamChangedFiles,
+//     which holds only the files being read;
+//   - ListRepositories/10000: ranging over 10,000 repositories;
+//   - RepeatRead/50: reading the same 50 files at one commit SHA a second
+//     time.
+//
+// Every sub-benchmark reports "round-trips" (wall time of one operation
+// divided by BenchLatency), "requests" (HTTP requests sent), "points"
+// (what GitHub's secondary rate limit would charge for them: 1 a GET or
+// GraphQL query, 5 a write; a 304 answer costs nothing against the primary
+// limit) and "peak-heap-MB" (the most live heap seen while the operation
+// ran, above the heap before it; the fake's own allocations are included).
+// Run the big sizes once: go test -run NONE -bench Scale -benchtime 1x.
+func BenchmarkScale(b *testing.B, h Harness) {
+	for _, n := range []int{50, 300, 3000} {
+		b.Run(fmt.Sprintf("ChangedFiles/%d", n), func(b *testing.B) {
+			benchChangedFiles(b, h, n, false)
+		})
+	}
+	b.Run("ListRepositories/10000", func(b *testing.B) {
+		benchListRepositories(b, h, 10000)
+	})
+	b.Run("RepeatRead/50", func(b *testing.B) {
+		benchRepeatRead(b, h, 50)
+	})
+}
+
+// ScaleFixture returns a fixture whose pull request changes n files of
+// ScaleFileSize bytes each, with no extra repositories and the hosts' own
+// page sizes.
+func ScaleFixture(n int) Fixture {
+	fx := DefaultFixture()
+	fx.Changes = map[string]*string{}
+	for i := range n {
+		head := fmt.Sprintf("-- migration %05d\n", i)
+		fx.Changes[fmt.Sprintf("migrations/%05d_scale.sql", i)] = str(head + strings.Repeat("x", ScaleFileSize-len(head)-1) + "\n")
+	}
+	fx.ExpectedChanges = expectedChanges(fx)
+	fx.ExtraRepos = 0
+	fx.PageSize = 0
+	return fx
+}
+
+// scaleRun is one measured provider: the fake, a provider opened on a
+// metered client, and the meter.
+type scaleRun struct {
+	fake  Fake
+	p     vcs.Provider
+	meter *Meter
+}
+
+func newScaleRun(b *testing.B, h Harness, fx Fixture) *scaleRun {
+	b.Helper()
+	f := h.New(b, fx)
+	cfg := f.Config(f.Token(TokenFull))
+	m := &Meter{}
+	cfg.HTTPClient = m.Wrap(cfg.HTTPClient)
+	p, err := vcs.Open(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.SetLatency(BenchLatency)
+	return &scaleRun{fake: f, p: p, meter: m}
+}
+
+// measure runs op b.N times and reports the metrics of BenchmarkScale.
+func (s *scaleRun) measure(b *testing.B, op func() error) {
+	b.Helper()
+	var elapsed time.Duration
+	var peak uint64
+	runs := 0
+	s.meter.Reset()
+	for b.Loop() {
+		b.StopTimer()
+		watch := WatchHeap()
+		b.StartTimer()
+		start := time.Now()
+		err := op()
+		elapsed += time.Since(start)
+		b.StopTimer()
+		peak = max(peak, watch())
+		b.StartTimer()
+		runs++
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(elapsed)/float64(runs)/float64(BenchLatency), "round-trips")
+	b.ReportMetric(float64(s.meter.Requests())/float64(runs), "requests")
+	b.ReportMetric(float64(s.meter.Points())/float64(runs), "points")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+func benchChangedFiles(b *testing.B, h Harness, n int, stream bool) {
+	s := newScaleRun(b, h, ScaleFixture(n))
+	ctx := context.Background()
+	s.measure(b, func() error {
+		got, err := vcs.ReadChangedFiles(ctx, s.p, s.fake.Repo(), s.fake.PullRequest(), vcs.ReadChangedFilesOptions{})
+		return checkCount(b, len(got), n, err)
+	})
+}
+
+// checkCount accepts n files, or fewer with an error matching
+// vcs.ErrTruncated: a host that caps a pull request's diff (GitLab keeps
+// 1,000 files by default) reads what it lists. The files read are reported
+// as "files".
+func checkCount(b *testing.B, got, n int, err error) error {
+	switch {
+	case errors.Is(err, vcs.ErrTruncated) && got > 0 && got < n:
+		err = nil
+	case err == nil && got != n:
+		err = fmt.Errorf("%d files, want %d", got, n)
+	}
+	b.ReportMetric(float64(got), "files")
+	return err
+}
+
+func benchListRepositories(b *testing.B, h Harness, n int) {
+	fx := ScaleFixture(1)
+	fx.ExtraRepos = n
+	s := newScaleRun(b, h, fx)
+	ctx := context.Background()
+	s.measure(b, func() error {
+		got := 0
+		for _, err := range s.p.ListRepositories(ctx) {
+			if err != nil {
+				return err
+			}
+			got++
+		}
+		if got < n {
+			return fmt.Errorf("listed %d repositories, want at least %d", got, n)
+		}
+		return nil
+	})
+}
+
+func benchRepeatRead(b *testing.B, h Harness, n int) {
+	s := newScaleRun(b, h, ScaleFixture(n))
+	ctx := context.Background()
+	pr, err := s.p.GetPullRequest(ctx, s.fake.Repo(), s.fake.PullRequest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := vcs.ReadChangedFilesOptions{Ref: pr.HeadSHA}
+	files, err := s.p.ListPullRequestFiles(ctx, s.fake.Repo(), s.fake.PullRequest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	read := func() error {
+		var wg sync.WaitGroup
+		errs := make(chan error, len(files))
+		for _, f := range files {
+			wg.Go(func() {
+				if _, err := s.p.ReadFile(ctx, s.fake.Repo(), f.Path, opts.Ref); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+	if err := read(); err != nil { // the first read, not measured
+		b.Fatal(err)
+	}
+	s.measure(b, read)
+}
+
+// Meter counts the requests an HTTP client sends and the points GitHub's
+// secondary rate limit would charge for them.
+type Meter struct {
+	requests, points atomic.Int64
+}
+
+// Wrap returns a client that sends through c (nil: http.DefaultClient)
+// and counts on m.
+func (m *Meter) Wrap(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	w := *c
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	w.Transport = meterTransport{next: next, m: m}
+	return &w
+}
+
+// Reset zeroes the counts.
+func (m *Meter) Reset() { m.requests.Store(0); m.points.Store(0) }
+
+// Requests returns how many requests were sent.
+func (m *Meter) Requests() int64 { return m.requests.Load() }
+
+// Points returns the secondary-limit points charged: GitHub counts 1 for a
+// GET, HEAD or OPTIONS and for a GraphQL query, 5 for a write or a
+// GraphQL mutation ("Calculating points for the secondary rate limit",
+// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+// A 304 Not Modified is not counted: GitHub does not charge conditional
+// requests answered 304 against the primary limit (same page, "Use
+// conditional requests if appropriate").
+func (m *Meter) Points() int64 { return m.points.Load() }
+
+type meterTransport struct {
+	next http.RoundTripper
+	m    *Meter
+}
+
+func (t meterTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	cost := int64(1)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		if !strings.HasSuffix(r.URL.Path, "/graphql") {
+			cost = 5
+		}
+	}
+	t.m.requests.Add(1)
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && resp.StatusCode != http.StatusNotModified {
+		t.m.points.Add(cost)
+	}
+	return resp, err
+}
+
+// WatchHeap samples the live heap every millisecond until the returned
+// function is called, which returns the highest sample above the heap at
+// the start (after a collection).
+func WatchHeap() (stop func() uint64) {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base := read()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := read(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() uint64 {
+		if v := read(); v > peak.Load() {
+			peak.Store(v)
+		}
+		close(done)
+		wg.Wait()
+		if p := peak.Load(); p > base {
+			return p - base
+		}
+		return 0
+	}
+}
