@@ -78,6 +78,27 @@ type Provider interface {
 	// returns an error matching ErrNotFound.
 	DeleteWebhook(ctx context.Context, repo, id string) error
 
+	// GetBranch returns a branch and the commit it points to.
+	GetBranch(ctx context.Context, repo, name string) (*Branch, error)
+	// ListBranches yields every branch, following every page.
+	ListBranches(ctx context.Context, repo string) iter.Seq2[*Branch, error]
+	// CreateBranch creates branch name at the commit sha (a full commit
+	// ID). A branch that exists already is ErrConflict.
+	CreateBranch(ctx context.Context, repo, name, sha string) (*Branch, error)
+	// CommitFiles creates, updates and deletes several files on an
+	// existing branch in one commit whose parent is opts.BaseSHA. When the
+	// branch no longer points to BaseSHA the commit is refused with
+	// ErrConflict (nothing is written to the branch). Never retried.
+	CommitFiles(ctx context.Context, repo string, opts CommitOptions) (*Commit, error)
+	// CreatePullRequest opens a pull request. Never retried.
+	CreatePullRequest(ctx context.Context, repo string, opts PullRequestOptions) (*PullRequest, error)
+	// SetCommitStatus sets the status opts.Key on the commit sha; setting
+	// the same key again replaces it.
+	SetCommitStatus(ctx context.Context, repo, sha string, opts StatusOptions) (*CommitStatus, error)
+	// ListCommitStatuses lists the commit's statuses, the latest one per
+	// key, sorted by key.
+	ListCommitStatuses(ctx context.Context, repo, sha string) ([]*CommitStatus, error)
+
 	// SetToken replaces the static token. Requests that start after it
 	// returns use the new token; it is safe to call while other calls are
 	// in flight. A provider built with a TokenSource asks the source on

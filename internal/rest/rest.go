@@ -48,6 +48,10 @@ type Request struct {
 	Header http.Header
 	// Body is sent as JSON when non-nil.
 	Body any
+	// RawBody, when non-nil, is sent as it is with ContentType instead of
+	// a JSON Body (Bitbucket's multipart commit upload).
+	RawBody     []byte
+	ContentType string
 }
 
 // Raw is an out value for Do that receives the body bytes as they are.
@@ -86,6 +90,9 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 		}
 		body = bytes.NewReader(b)
 	}
+	if r.RawBody != nil {
+		body = bytes.NewReader(r.RawBody)
+	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
 	if err != nil {
 		return nil, vcs.Errorf(c.Errors.Kind, r.Op, vcs.ErrInvalidArgument, "building the request: %v", err)
@@ -93,7 +100,10 @@ func (c *Client) Do(ctx context.Context, r Request, out any) (*http.Response, er
 	for k, vs := range r.Header {
 		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
-	if r.Body != nil {
+	switch {
+	case r.RawBody != nil:
+		req.Header.Set("Content-Type", r.ContentType)
+	case r.Body != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if req.Header.Get("Accept") == "" {
