@@ -37,11 +37,19 @@ type SignatureHeaderParser interface {
 // does not model included), 400 for a body that cannot be parsed, 401 for
 // a missing or wrong signature, 405 for a method other than POST, 413 for
 // a body over MaxBodyBytes, 503 when deliveries being read already hold
-// MaxBufferedBytes, and 500 when OnEvent failed, so that the host
-// retries (503 with Retry-After when the error matches ErrInProgress: the
-// same event is still being handled by an earlier delivery). A delivery
-// without any of the parser's signature headers (see
-// SignatureHeaderParser) is refused before its body is read.
+// MaxBufferedBytes, and 500 when OnEvent failed (503 with Retry-After
+// when the error matches ErrInProgress: the same event is still being
+// handled by an earlier delivery). A delivery without any of the
+// parser's signature headers (see SignatureHeaderParser) is refused
+// before its body is read.
+//
+// With a Store, the handler does not process events itself: it records
+// each verified event (once per identity, see DedupeKey) and answers
+// 200 within milliseconds, well inside GitHub's ten seconds; a Worker
+// processes the recorded events, with retries. A delivery the store
+// cannot record is answered 503 with Retry-After, never 2xx. Hosts do not
+// all try again: GitHub and GitLab never redeliver a failed delivery by
+// themselves, so record first and reconcile (see the README).
 type WebhookHandler struct {
 	// Parser verifies and parses deliveries. Required.
 	Parser WebhookParser
@@ -58,8 +66,12 @@ type WebhookHandler struct {
 	// answered 503 (the hosts retry or let the delivery be redelivered).
 	// 0 means DefaultMaxBufferedWebhookBytes.
 	MaxBufferedBytes int64
-	// OnEvent is called with every verified event. Required.
+	// OnEvent is called with every verified event. Required unless
+	// Store is set.
 	OnEvent func(ctx context.Context, ev *Event) error
+	// Store, when set, records every verified event instead of calling
+	// OnEvent; a Worker processes them.
+	Store EventRecorder
 	// OnError, when set, is told why a delivery was rejected.
 	OnError func(r *http.Request, err error)
 
@@ -78,13 +90,17 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusMethodNotAllowed, Errorf("", "WebhookHandler", ErrInvalidArgument, "method %s not allowed", r.Method))
 		return
 	}
-	if h.Parser == nil || h.OnEvent == nil {
-		h.fail(w, r, http.StatusInternalServerError, Errorf("", "WebhookHandler", ErrInvalidConfig, "handler has no Parser or OnEvent"))
+	if h.Parser == nil || (h.OnEvent == nil && h.Store == nil) {
+		h.fail(w, r, http.StatusInternalServerError, Errorf("", "WebhookHandler", ErrInvalidConfig, "handler has no Parser, or neither OnEvent nor Store"))
 		return
 	}
 	ev, err := h.Read(r)
 	if err != nil {
 		h.fail(w, r, StatusForError(err), err)
+		return
+	}
+	if h.Store != nil {
+		h.record(w, r, ev)
 		return
 	}
 	if err := h.OnEvent(r.Context(), ev); err != nil {
@@ -103,6 +119,27 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "ok\n")
+}
+
+// record records ev in the store and acknowledges it: 200 once it is
+// recorded (or was before), 503 when the store failed, so that the host,
+// an operator's redelivery or the reconciliation sweep brings it again.
+func (h *WebhookHandler) record(w http.ResponseWriter, r *http.Request, ev *Event) {
+	recorded, err := h.Store.Record(r.Context(), ev)
+	if err != nil {
+		if h.OnError != nil {
+			h.OnError(r, &Error{Provider: ev.Provider, Op: "WebhookHandler", Kind: ErrUnavailable, Message: "the event could not be recorded", Err: err})
+		}
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "the event could not be recorded; deliver it again", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	if recorded {
+		_, _ = io.WriteString(w, "recorded\n")
+	} else {
+		_, _ = io.WriteString(w, "already recorded\n")
+	}
 }
 
 // Read reads, verifies and parses one delivery without answering it, for
