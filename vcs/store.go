@@ -6,28 +6,6 @@ import (
 	"time"
 )
 
-// EventRecorder records verified events durably. WebhookHandler records
-// every delivery through one when it has a Store, and the reconciliation
-// sweeper records the merges it finds through the API.
-type EventRecorder interface {
-	// Record stores ev under its identity (DedupeKey). recorded is
-	// false when an event of the same identity was recorded before: a
-	// redelivery, Azure DevOps' second completion event, or a merge the
-	// sweeper found that a delivery already brought. An error means the
-	// event was not recorded.
-	Record(ctx context.Context, ev *Event) (recorded bool, err error)
-}
-
-// CheckpointStore keeps the time up to which a reconciliation sweep has
-// seen everything, per key (a repository).
-type CheckpointStore interface {
-	// Checkpoint returns the checkpoint of key; the zero time when none
-	// was set.
-	Checkpoint(ctx context.Context, key string) (time.Time, error)
-	// SetCheckpoint sets the checkpoint of key to t.
-	SetCheckpoint(ctx context.Context, key string, t time.Time) error
-}
-
 // Store is a durable queue of verified webhook events, shared by every
 // replica of a server: the webhook handler records, workers (on any
 // replica) claim an event with a lease, then complete it, or fail it with
