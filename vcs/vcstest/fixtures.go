@@ -33,6 +33,14 @@ type WebhookFixture struct {
 	TargetBranch   string `json:"target_branch"`
 	HeadSHA        string `json:"head_sha"`
 	MergeCommitSHA string `json:"merge_commit_sha"`
+	// Ref, Created, Deleted, Forced and Changes are what a push must
+	// report (see vcs.Event); Draft whether a pull request is a draft.
+	Ref     string          `json:"ref"`
+	Created bool            `json:"created"`
+	Deleted bool            `json:"deleted"`
+	Forced  bool            `json:"forced"`
+	Changes []vcs.RefChange `json:"changes"`
+	Draft   bool            `json:"draft"`
 }
 
 // LoadWebhookFixtures reads dir/index.json and returns the entries for
@@ -135,10 +143,13 @@ func RunWebhookFixtures(t *testing.T, parser vcs.WebhookParser, dir string, kind
 				Provider: kind, Kind: vcs.EventKind(fx.Kind), Action: vcs.Action(fx.Action), Merged: fx.Merged,
 				Repository: fx.Repository, Number: fx.Number, SourceBranch: fx.SourceBranch,
 				TargetBranch: fx.TargetBranch, HeadSHA: fx.HeadSHA, MergeCommitSHA: fx.MergeCommitSHA,
+				Ref: fx.Ref, Created: fx.Created, Deleted: fx.Deleted, Forced: fx.Forced, Changes: fx.Changes, Draft: fx.Draft,
 			}
 			if got.Provider != want.Provider || got.Kind != want.Kind || got.Action != want.Action || got.Merged != want.Merged ||
 				got.Repository != want.Repository || got.Number != want.Number || got.SourceBranch != want.SourceBranch ||
-				got.TargetBranch != want.TargetBranch || got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA {
+				got.TargetBranch != want.TargetBranch || got.HeadSHA != want.HeadSHA || got.MergeCommitSHA != want.MergeCommitSHA ||
+				got.Ref != want.Ref || got.Created != want.Created || got.Deleted != want.Deleted || got.Forced != want.Forced ||
+				got.Draft != want.Draft || !equalChanges(got.Changes, want.Changes) {
 				t.Errorf("event =\n  %+v\nwant\n  %+v", brief(got), brief(&want))
 			}
 			if got.HostEvent != fx.EventHeader {
@@ -146,6 +157,19 @@ func RunWebhookFixtures(t *testing.T, parser vcs.WebhookParser, dir string, kind
 			}
 		})
 	}
+}
+
+// equalChanges compares ref changes; nil and empty are equal.
+func equalChanges(a, b []vcs.RefChange) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // brief is an Event without its payload, for messages.
