@@ -164,6 +164,9 @@ func (r repoRef) String() string { return r.Project + "/" + r.Repo }
 // parseRepo splits "project/repo". Azure DevOps forbids "/" in project and
 // repository names, so exactly one slash separates them.
 func parseRepo(op, repo string) (repoRef, error) {
+	if err := vcs.CheckRepository(vcs.KindAzureDevOps, op, repo); err != nil {
+		return repoRef{}, err
+	}
 	proj, name, ok := strings.Cut(repo, "/")
 	if !ok || strings.TrimSpace(proj) == "" || strings.TrimSpace(name) == "" || strings.Contains(name, "/") {
 		return repoRef{}, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "repository %q must be \"project/repository\"", repo)

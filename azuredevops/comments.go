@@ -176,6 +176,9 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 		Permission: "the service user needs Contribute to pull requests on the repository (Project settings > Repositories > Security)"}, &t); err != nil {
 		return nil, err
 	}
+	if err := vcs.CheckCreated(vcs.KindAzureDevOps, op, "comment thread", strconv.Itoa(t.ID)); err != nil {
+		return nil, err
+	}
 	f := t.first()
 	if f == nil {
 		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrUnavailable, "the created thread %d has no comment", t.ID)

@@ -95,6 +95,9 @@ var maxFileSize int64 = MaxFileSize
 // Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?path=&versionDescriptor.version=&versionDescriptor.versionType=branch|tag|commit&resolveLfs=true (Accept: application/octet-stream)
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
+	if err := vcs.CheckFileArgs(vcs.KindAzureDevOps, op, filePath, ref); err != nil {
+		return nil, err
+	}
 	r, err := parseRepo(op, repo)
 	if err != nil {
 		return nil, err
@@ -134,6 +137,9 @@ type gitItem struct {
 // Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?scopePath=&recursionLevel=OneLevel|Full&versionDescriptor.version=&versionDescriptor.versionType=
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
+	if err := vcs.CheckFileArgs(vcs.KindAzureDevOps, op, dir, ref); err != nil {
+		return nil, err
+	}
 	r, err := parseRepo(op, repo)
 	if err != nil {
 		return nil, err

@@ -68,17 +68,20 @@ var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,49}$`)
 // Trailing slashes are ignored. An error matches vcs.ErrInvalidConfig and
 // names the form expected.
 func ParseInstanceURL(raw string) (*Instance, error) {
+	original := raw
 	bad := func(format string, args ...any) error {
 		return vcs.Errorf(vcs.KindAzureDevOps, "Config", vcs.ErrInvalidConfig, format, args...)
 	}
 	if strings.TrimSpace(raw) == "" {
 		return nil, bad("URL is empty; enter the organization URL, e.g. https://dev.azure.com/{organization} (Azure DevOps Server: https://HOST/{collection})")
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
+	// Messages quote the URL without any password it holds.
+	raw = vcs.RedactURL(raw)
+	u, err := url.Parse(strings.TrimSpace(original))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, bad("URL %q is not an absolute https:// URL; use https://dev.azure.com/{organization}", raw)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if u.User != nil || strings.Contains(u.Opaque, "@") || u.RawQuery != "" || u.Fragment != "" {
 		return nil, bad("URL must be the bare organization URL (no credentials, query or fragment), e.g. https://dev.azure.com/{organization}")
 	}
 	host := strings.ToLower(u.Host)

@@ -297,8 +297,12 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 		return nil, err
 	}
 	var created []*subscription
+	p.creds.RedactAlso(opts.Secret) // a 400 may echo the request
 	for _, t := range eventTypes(vcs.WebhookEvents(opts)) {
 		s, err := p.createSubscription(ctx, op, subscriptionBody(r, t, opts))
+		if err == nil {
+			err = vcs.CheckCreated(vcs.KindAzureDevOps, op, "service hook subscription", s.ID)
+		}
 		if err != nil {
 			return nil, p.undo(ctx, op, created, err)
 		}
@@ -377,6 +381,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 	if err != nil {
 		return nil, err
 	}
+	p.creds.RedactAlso(opts.Secret) // a 400 may echo the request
 	g, all, err := p.findGroup(ctx, op, r, id)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,12 @@ type client struct {
 
 // do sends one request and decodes the answer into out (see rest.Client).
 func (c *client) do(ctx context.Context, r rest.Request, out any) (*http.Response, error) {
+	// Every call stays on the API host: a page's "next" link to another
+	// host is refused, not followed (it could cut a listing short or add
+	// items to it).
+	if err := c.rest.SameHost(r.Op, r.Path); err != nil {
+		return nil, err
+	}
 	resp, err := c.rest.Do(ctx, r, out)
 	if err != nil {
 		c.decorate(err, resp)

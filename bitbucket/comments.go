@@ -103,7 +103,11 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if _, err := p.client.do(ctx, rest.Request{Op: "CreateComment", Method: http.MethodPost, Path: path + "/comments", Body: newCommentBody(body)}, &c); err != nil {
 		return nil, err
 	}
-	return c.toVCS(), nil
+	out := c.toVCS()
+	if err := vcs.CheckCreated(vcs.KindBitbucket, "CreateComment", "comment", out.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateComment replaces the body of a comment the token's user wrote.

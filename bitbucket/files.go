@@ -110,6 +110,9 @@ func (p *Provider) resolveRef(ctx context.Context, op, repoAPI, repo, ref string
 // (raw bytes), after resolving ref to a commit (see resolveRef).
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
+	if err := vcs.CheckFileArgs(vcs.KindBitbucket, op, filePath, ref); err != nil {
+		return nil, err
+	}
 	repoAPI, err := repoPath(op, repo)
 	if err != nil {
 		return nil, err
@@ -179,6 +182,9 @@ func isListing(contentType string, body []byte, dir string) bool {
 // (paginated "values", following "next"), after resolving ref.
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
+	if err := vcs.CheckFileArgs(vcs.KindBitbucket, op, dir, ref); err != nil {
+		return nil, err
+	}
 	repoAPI, err := repoPath(op, repo)
 	if err != nil {
 		return nil, err

@@ -116,11 +116,11 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 			return mustURL(apiRoot), mustURL(webRoot), nil
 		}
 	}
-	if err == nil && u.User != nil {
+	if err == nil && (u.User != nil || strings.Contains(u.Opaque, "@")) {
 		return nil, nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig, "URL must not contain credentials; put the token in the token field")
 	}
 	return nil, nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig,
-		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", instance)
+		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", vcs.RedactURL(instance))
 }
 
 func mustURL(s string) *url.URL {
@@ -152,6 +152,9 @@ var segmentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // repoPath checks a "workspace/slug" repository ID and returns its API
 // path, "repositories/{workspace}/{slug}".
 func repoPath(op, repo string) (string, error) {
+	if err := vcs.CheckRepository(vcs.KindBitbucket, op, repo); err != nil {
+		return "", err
+	}
 	ws, slug, ok := strings.Cut(repo, "/")
 	if !ok || !segmentRE.MatchString(ws) || !segmentRE.MatchString(slug) {
 		return "", vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument,

@@ -124,10 +124,15 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 		return nil, err
 	}
 	var h hook
+	p.creds.RedactAlso(opts.Secret) // a 400 may echo the request
 	if _, err := p.client.do(ctx, rest.Request{Op: "CreateWebhook", Method: http.MethodPost, Path: repoAPI + "/hooks", Body: body}, &h); err != nil {
 		return nil, err
 	}
-	return h.toVCS(), nil
+	out := h.toVCS()
+	if err := vcs.CheckCreated(vcs.KindBitbucket, "CreateWebhook", "webhook", out.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateWebhook replaces a webhook's URL, secret, events and state.
@@ -143,6 +148,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 		return nil, err
 	}
 	var h hook
+	p.creds.RedactAlso(opts.Secret) // a 400 may echo the request
 	if _, err := p.client.do(ctx, rest.Request{Op: "UpdateWebhook", Method: http.MethodPut, Path: path, Body: body}, &h); err != nil {
 		return nil, err
 	}

@@ -59,7 +59,11 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}
-	return toComment(c), nil
+	out := toComment(c)
+	if err := vcs.CheckCreated(vcs.KindGitHub, op, "comment", out.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateComment replaces a comment's body. GitHub addresses comments by ID

@@ -11,6 +11,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -27,6 +28,9 @@ const MaxFileSize = 100 << 20
 // GitHub API docs: GET /repos/{owner}/{repo}/contents/{path}?ref= (Accept: application/vnd.github.raw)
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
+	if err := vcs.CheckFileArgs(vcs.KindGitHub, op, filePath, ref); err != nil {
+		return nil, err
+	}
 	owner, name, err := splitRepo(op, repo)
 	if err != nil {
 		return nil, err
@@ -39,7 +43,8 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if ref != "" {
 		u += "?ref=" + url.QueryEscape(ref)
 	}
-	req, err := p.client.NewRequest(ctx, http.MethodGet, u, nil)
+	// A file may be larger than an API answer's 32 MB cap.
+	req, err := p.client.NewRequest(httpx.WithResponseLimit(ctx, MaxFileSize+1), http.MethodGet, u, nil)
 	if err != nil {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%v", err)
 	}
@@ -64,7 +69,17 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && bytes.HasPrefix(bytes.TrimSpace(content), []byte("[")) {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%s is a directory; use ListDirectory", clean)
 	}
-	return &vcs.File{Path: clean, Ref: ref, SHA: strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`), Content: content}, nil
+	// GitHub's strong ETag on a raw contents answer is the blob SHA
+	// (observed on api.github.com, e.g. octocat/Hello-World README; not
+	// documented): check the content against it, so that a body cut
+	// short with a matching Content-Length is an error, not a short file.
+	sha := strings.Trim(strings.TrimPrefix(resp.Header.Get("ETag"), "W/"), `"`)
+	if !strings.HasPrefix(resp.Header.Get("ETag"), "W/") {
+		if err := httpx.CheckBlob(vcs.KindGitHub, op, clean, sha, content); err != nil {
+			return nil, err
+		}
+	}
+	return &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}, nil
 }
 
 // ListDirectory lists dir at ref through the Git trees API, which, unlike
@@ -83,6 +98,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 //   - GET /repos/{owner}/{repo}/git/trees/{tree_sha}[?recursive=1]
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
+	if err := vcs.CheckFileArgs(vcs.KindGitHub, op, dir, ref); err != nil {
+		return nil, err
+	}
 	owner, name, err := splitRepo(op, repo)
 	if err != nil {
 		return nil, err

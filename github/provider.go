@@ -100,34 +100,36 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 	if instance == "" {
 		instance = "https://github.com"
 	}
+	// Messages quote the URL without any password it holds.
+	shown := vcs.RedactURL(instance)
 	u, err := url.Parse(strings.TrimSpace(instance))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, nil, bad("instance URL %q must look like https://github.com or https://github.example.com", instance)
+		return nil, nil, bad("instance URL %q must look like https://github.com or https://github.example.com", shown)
 	}
-	if u.User != nil {
+	if u.User != nil || strings.Contains(u.Opaque, "@") {
 		return nil, nil, bad("instance URL must not contain credentials; put the token in the token field")
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, nil, bad("instance URL %q must not have a query or fragment", instance)
+		return nil, nil, bad("instance URL %q must not have a query or fragment", shown)
 	}
 	host := strings.ToLower(u.Host)
 	path := strings.TrimSuffix(u.Path, "/")
 	switch {
 	case host == "github.com" || host == "www.github.com" || host == "api.github.com":
 		if path != "" {
-			return nil, nil, bad("instance URL %q has a path; for GitHub.com leave the URL empty or use https://github.com", instance)
+			return nil, nil, bad("instance URL %q has a path; for GitHub.com leave the URL empty or use https://github.com", shown)
 		}
 		return mustURL("https://api.github.com/"), mustURL("https://github.com/"), nil
 	case strings.HasSuffix(host, ".ghe.com"):
 		tenant := strings.TrimPrefix(strings.TrimSuffix(host, ".ghe.com"), "api.")
 		if tenant == "" || strings.Contains(tenant, ".") || path != "" {
-			return nil, nil, bad("GHE.com URL %q must be https://TENANT.ghe.com", instance)
+			return nil, nil, bad("GHE.com URL %q must be https://TENANT.ghe.com", shown)
 		}
 		return mustURL("https://api." + tenant + ".ghe.com/"), mustURL("https://" + tenant + ".ghe.com/"), nil
 	}
 	// GitHub Enterprise Server: https://HOST[/api/v3].
 	if path != "" && path != "/api/v3" {
-		return nil, nil, bad("instance URL %q has a path; GitHub Enterprise Server is served at the root of its host: use https://%s", instance, host)
+		return nil, nil, bad("instance URL %q has a path; GitHub Enterprise Server is served at the root of its host: use https://%s", shown, host)
 	}
 	web = &url.URL{Scheme: u.Scheme, Host: host, Path: "/"}
 	api = &url.URL{Scheme: u.Scheme, Host: host, Path: "/api/v3/"}
@@ -205,6 +207,9 @@ func parseExpiry(v string) (time.Time, bool) {
 
 // splitRepo splits "owner/name".
 func splitRepo(op, repo string) (owner, name string, err error) {
+	if err := vcs.CheckRepository(vcs.KindGitHub, op, repo); err != nil {
+		return "", "", err
+	}
 	owner, name, ok := strings.Cut(repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") || strings.ContainsAny(repo, " ?#%\\") {
 		return "", "", vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "repository %q must be OWNER/NAME", repo)

@@ -47,11 +47,16 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 		return nil, err
 	}
 	hook.Name = new("web")
+	p.creds.RedactAlso(opts.Secret) // a 422 may echo the request
 	h, _, err := p.client.Repositories.CreateHook(ctx, owner, name, hook)
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}
-	return toWebhook(h), nil
+	out := toWebhook(h)
+	if err := vcs.CheckCreated(vcs.KindGitHub, op, "webhook", out.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateWebhook replaces a webhook's URL, secret, events and state.
@@ -71,6 +76,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 	if err != nil {
 		return nil, err
 	}
+	p.creds.RedactAlso(opts.Secret) // a 422 may echo the request
 	h, _, err := p.client.Repositories.EditHook(ctx, owner, name, hid, hook)
 	if err != nil {
 		return nil, p.wrap(op, err)

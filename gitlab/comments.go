@@ -70,7 +70,11 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if err != nil {
 		return nil, p.fail(op, resp, err)
 	}
-	return p.comment(repo, number, n), nil
+	out := p.comment(repo, number, n)
+	if err := vcs.CheckCreated(kind, op, "comment", out.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateComment replaces a note's body. GitLab lets only the note's author

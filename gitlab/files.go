@@ -3,13 +3,17 @@ package gitlab
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -45,6 +49,9 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 // GitLab API docs: GET /projects/:id/repository/files/:file_path/raw?ref=&lfs=true
 func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*vcs.File, error) {
 	const op = "ReadFile"
+	if err := vcs.CheckFileArgs(kind, op, filePath, ref); err != nil {
+		return nil, err
+	}
 	id, err := projectID(op, repo)
 	if err != nil {
 		return nil, err
@@ -59,8 +66,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if ref != "" {
 		opt.Ref = gl.Ptr(ref) // GitLab refuses an empty ref= (allow_blank: false)
 	}
+	// A file may be larger than an API answer's 32 MB cap.
 	req, err := p.client.NewRequest(http.MethodGet,
-		"projects/"+gl.PathEscape(id)+"/repository/files/"+gl.PathEscape(clean)+"/raw", opt, []gl.RequestOptionFunc{reqCtx(ctx)})
+		"projects/"+gl.PathEscape(id)+"/repository/files/"+gl.PathEscape(clean)+"/raw", opt, []gl.RequestOptionFunc{reqCtx(httpx.WithResponseLimit(ctx, maxFileSize+1))})
 	if err != nil {
 		return nil, p.errs.FromError(op, err)
 	}
@@ -76,7 +84,30 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if content == nil {
 		content = []byte{}
 	}
-	return &vcs.File{Path: clean, Ref: ref, SHA: resp.Header.Get("X-Gitlab-Blob-Id"), Content: content}, nil
+	// The raw endpoint names the blob (X-Gitlab-Blob-Id): a body cut
+	// short with a matching Content-Length, or a page in its place, does
+	// not hash to it. A Git LFS file's content is not its blob (the blob
+	// is the LFS pointer): on a mismatch, the pointer is read and the
+	// content checked against its oid and size instead.
+	sha := resp.Header.Get("X-Gitlab-Blob-Id")
+	if err := httpx.CheckBlob(kind, op, clean, sha, content); err != nil && !p.lfsContent(ctx, id, sha, content) {
+		return nil, err
+	}
+	return &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}, nil
+}
+
+// lfsContent reports whether blob is a Git LFS pointer (at most 1 KB)
+// whose object is content: "oid sha256:HEX" and "size N" lines.
+//
+// GitLab API docs: GET /projects/:id/repository/blobs/:sha/raw
+func (p *Provider) lfsContent(ctx context.Context, id, blob string, content []byte) bool {
+	ptr, _, err := p.client.Repositories.RawBlobContent(id, blob, reqCtx(ctx))
+	if err != nil || len(ptr) > 1024 || !bytes.HasPrefix(ptr, []byte("version https://git-lfs.github.com/spec/")) {
+		return false
+	}
+	sum := sha256.Sum256(content)
+	return bytes.Contains(ptr, []byte("\noid sha256:"+hex.EncodeToString(sum[:])+"\n")) &&
+		bytes.Contains(ptr, []byte("\nsize "+strconv.Itoa(len(content))+"\n"))
 }
 
 // ListDirectory lists dir ("" for the root) at ref, every page, with keyset
@@ -87,6 +118,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 // GitLab API docs: GET /projects/:id/repository/tree?path=&ref=&recursive=&pagination=keyset
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
+	if err := vcs.CheckFileArgs(kind, op, dir, ref); err != nil {
+		return nil, err
+	}
 	id, err := projectID(op, repo)
 	if err != nil {
 		return nil, err

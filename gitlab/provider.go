@@ -146,6 +146,8 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 		raw = DefaultURL
 	}
 	u, err := url.Parse(raw)
+	// Messages quote the URL without any password it holds.
+	raw = vcs.RedactURL(raw)
 	switch {
 	case err != nil:
 		return nil, nil, bad("instance URL is not a valid URL")
@@ -153,7 +155,7 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 		return nil, nil, bad("instance URL must start with https:// (or http://), e.g. https://gitlab.example.com")
 	case u.Host == "":
 		return nil, nil, bad("instance URL has no host name")
-	case u.User != nil:
+	case u.User != nil || strings.Contains(u.Opaque, "@"):
 		return nil, nil, bad("instance URL must not contain credentials; put the token in the token field")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, nil, bad("instance URL must not have a query or fragment")
@@ -208,6 +210,9 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // projectID checks a repository argument: a full path
 // ("group/subgroup/project") or a numeric project ID.
 func projectID(op, repo string) (string, error) {
+	if err := vcs.CheckRepository(kind, op, repo); err != nil {
+		return "", err
+	}
 	id := strings.Trim(repo, "/")
 	bad := func(why string) error {
 		return vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "repository %q %s; use the project's full path (group/subgroup/project) or its numeric ID", repo, why)

@@ -91,7 +91,15 @@ func (p *Provider) CreateWebhook(ctx context.Context, repo string, opts vcs.Webh
 	if err := vcs.ValidateWebhookOptions(opts); err != nil {
 		return nil, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrInvalidArgument, Err: err}
 	}
-	return p.sendHook(ctx, op, http.MethodPost, "projects/"+gl.PathEscape(id)+"/hooks", hookBody(opts))
+	p.creds.RedactAlso(opts.Secret) // a 400/422 may echo the request
+	h, err := p.sendHook(ctx, op, http.MethodPost, "projects/"+gl.PathEscape(id)+"/hooks", hookBody(opts))
+	if err != nil {
+		return nil, err
+	}
+	if err := vcs.CheckCreated(kind, op, "webhook", h.ID); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // UpdateWebhook replaces a webhook's URL, secret, events and state. The
@@ -112,6 +120,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, hookID string, opts 
 	if err := vcs.ValidateWebhookOptions(opts); err != nil {
 		return nil, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrInvalidArgument, Err: err}
 	}
+	p.creds.RedactAlso(opts.Secret) // a 400/422 may echo the request
 	return p.sendHook(ctx, op, http.MethodPut, "projects/"+gl.PathEscape(id)+"/hooks/"+strconv.FormatInt(n, 10), hookBody(opts))
 }
 

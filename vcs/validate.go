@@ -128,3 +128,12 @@ func quoteArg(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// CheckFileArgs is CheckPath for a file or directory path and CheckRef
+// for its ref, the arguments of ReadFile and ListDirectory.
+func CheckFileArgs(k Kind, op, p, ref string) error {
+	if err := CheckPath(k, op, "path", p); err != nil {
+		return err
+	}
+	return CheckRef(k, op, ref)
+}
