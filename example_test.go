@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // The whole workflow against the GitHub fake: check the token, ensure the
@@ -18,11 +19,11 @@ func Example() {
 
 	// A fake GitHub with a repository and an open pull request.
 	fake := githubtest.New()
-	_ = fake.CreateRepo("acme/db", true, map[string]string{"migrations/001_init.sql": "CREATE TABLE t (id int);\n"})
+	_ = fake.CreateRepository("acme/db", vcstest.RepositoryOptions{Files: map[string]string{"migrations/001_init.sql": "CREATE TABLE t (id int);\n"}})
 	sql := "ALTER TABLE t ADD name text;\n"
-	_, _ = fake.CommitFiles("acme/db", "add-name", map[string]*string{"migrations/002_name.sql": &sql})
-	number, _ := fake.OpenPullRequest("acme/db", "add-name", "main", "Add name", "alice")
-	fake.SetRole("acme/db", "bytebase-bot", githubtest.RoleAdmin)
+	_, _, _ = fake.Push("acme/db", "add-name", map[string]*string{"migrations/002_name.sql": &sql})
+	number, _, _ := fake.OpenPullRequest("acme/db", vcstest.PullRequestOptions{Source: "add-name", Target: "main", Title: "Add name", Author: "alice"})
+	fake.Grant("acme/db", "bytebase-bot", vcstest.RoleAdmin)
 	token := fake.AddToken(githubtest.Token{User: "bytebase-bot", Scopes: []string{"repo", "admin:repo_hook"}})
 
 	// 1. The admin adds the provider; the server checks the token.

@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 var fullFineGrained = map[string]string{"contents": "read", "pull_requests": "write", "webhooks": "write"}
@@ -29,7 +30,7 @@ func TestCheckAccessFineGrained(t *testing.T) {
 		}
 	}
 	// The probes changed nothing.
-	if hooks, _ := srv.Hooks("octo/app"); len(hooks) != 0 {
+	if hooks, _ := srv.Webhooks("octo/app"); len(hooks) != 0 {
 		t.Errorf("probing created webhooks: %+v", hooks)
 	}
 }
@@ -57,7 +58,7 @@ func TestCheckAccessFineGrainedMissing(t *testing.T) {
 
 func TestCheckAccessFineGrainedNotAdmin(t *testing.T) {
 	srv, _, _ := seeded(t)
-	srv.SetRole("octo/app", "helper", githubtest.RoleWrite)
+	srv.Grant("octo/app", "helper", vcstest.RoleWrite)
 	tok := srv.AddToken(githubtest.Token{User: "helper", FineGrained: true, Permissions: fullFineGrained})
 	rep, err := open(t, srv, tok).CheckAccess(ctx, "octo/app")
 	if err != nil {
@@ -97,7 +98,7 @@ func TestCheckAccessProbeAmbiguous(t *testing.T) {
 func TestCheckAccessInstallationToken(t *testing.T) {
 	srv, _, _ := seeded(t)
 	for i := range 3 {
-		if err := srv.CreateRepo("other/r"+string(rune('a'+i)), true, nil); err != nil {
+		if err := srv.CreateRepository("other/r"+string(rune('a'+i)), vcstest.RepositoryOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

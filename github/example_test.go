@@ -7,14 +7,15 @@ import (
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // The provider against the in-memory fake: check the token, then read a
 // migration file.
 func Example() {
 	srv := githubtest.New(githubtest.Enterprise("github.example.com"))
-	_ = srv.CreateRepo("acme/db", true, map[string]string{"migrations/001.sql": "CREATE TABLE t (id int);"})
-	srv.SetRole("acme/db", "bytebase-bot", githubtest.RoleAdmin)
+	_ = srv.CreateRepository("acme/db", vcstest.RepositoryOptions{Files: map[string]string{"migrations/001.sql": "CREATE TABLE t (id int);"}})
+	srv.Grant("acme/db", "bytebase-bot", vcstest.RoleAdmin)
 	token := srv.AddToken(githubtest.Token{User: "bytebase-bot", Scopes: []string{"repo"}})
 
 	p, err := github.New(srv.Config(token))
@@ -44,8 +45,8 @@ func Example() {
 // A missing scope is reported with what to do about it.
 func ExampleProvider_CheckAccess() {
 	srv := githubtest.New()
-	_ = srv.CreateRepo("acme/db", true, nil)
-	srv.SetRole("acme/db", "bytebase-bot", githubtest.RoleWrite)
+	_ = srv.CreateRepository("acme/db", vcstest.RepositoryOptions{})
+	srv.Grant("acme/db", "bytebase-bot", vcstest.RoleWrite)
 	token := srv.AddToken(githubtest.Token{User: "bytebase-bot", Scopes: []string{"repo"}})
 	p, _ := vcs.Open(srv.Config(token))
 

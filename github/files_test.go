@@ -7,6 +7,7 @@ import (
 
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // A file over the contents API's limit is ErrTooLarge (GitHub answers 403
@@ -14,7 +15,7 @@ import (
 func TestReadFileTooLarge(t *testing.T) {
 	srv, p, _ := seeded(t)
 	big := strings.Repeat("x", 64)
-	if _, err := srv.CommitFiles("octo/app", "main", map[string]*string{"big.sql": &big}); err != nil {
+	if _, _, err := srv.Push("octo/app", "main", map[string]*string{"big.sql": &big}); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetMaxFileSize(32)
@@ -33,7 +34,7 @@ func TestReadFileTooLarge(t *testing.T) {
 
 func TestListDirectorySymlinksAndSubmodules(t *testing.T) {
 	srv, p, _ := seeded(t)
-	if _, err := srv.CommitFiles("octo/app", "main", map[string]*string{"a/link": str("b/2.sql"), "vendor/lib": str("")}); err != nil {
+	if _, _, err := srv.Push("octo/app", "main", map[string]*string{"a/link": str("b/2.sql"), "vendor/lib": str("")}); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetFileMode("octo/app", "a/link", "120000")
@@ -65,7 +66,7 @@ func TestListDirectoryAtTagsAndSHAs(t *testing.T) {
 	if err := srv.TagBranch("octo/app", "v1.0", "main"); err != nil {
 		t.Fatal(err)
 	}
-	sha, err := srv.CommitFiles("octo/app", "release/2.x", map[string]*string{"a/new.sql": str("new"), "a/1.sql": nil})
+	sha, _, err := srv.Push("octo/app", "release/2.x", map[string]*string{"a/new.sql": str("new"), "a/1.sql": nil})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestListDirectoryAtTagsAndSHAs(t *testing.T) {
 func TestReadFileKeepsHostContent(t *testing.T) {
 	srv := githubtest.New()
 	content := "line 1\r\nline 2\n\x00binary"
-	if err := srv.CreateRepo("octo/bin", false, map[string]string{"data.bin": content}); err != nil {
+	if err := srv.CreateRepository("octo/bin", vcstest.RepositoryOptions{Files: map[string]string{"data.bin": content}, Public: true}); err != nil {
 		t.Fatal(err)
 	}
 	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo"}})

@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 func open(t *testing.T, srv *githubtest.Server, tok string) *github.Provider {
@@ -33,10 +34,10 @@ func wantKind(t *testing.T, what string, err, kind error) *vcs.Error {
 // openPullRequest commits files to branch and opens a pull request from it.
 func openPullRequest(t *testing.T, srv *githubtest.Server, repo, branch string, files map[string]*string) int {
 	t.Helper()
-	if _, err := srv.CommitFiles(repo, branch, files); err != nil {
+	if _, _, err := srv.Push(repo, branch, files); err != nil {
 		t.Fatal(err)
 	}
-	n, err := srv.OpenPullRequest(repo, branch, "", "change", "alice")
+	n, _, err := srv.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: branch, Title: "change", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 func TestParseInstanceURL(t *testing.T) {
@@ -83,12 +84,12 @@ func TestParseExpiry(t *testing.T) {
 func seeded(t *testing.T, scopes ...string) (*githubtest.Server, vcs.Provider, string) {
 	t.Helper()
 	srv := githubtest.New()
-	if err := srv.CreateRepo("octo/app", false, map[string]string{
+	if err := srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{
 		"a/1.sql": "1", "a/b/2.sql": "2", "a/b/c/3.sql": "3", "a/b/c/d/4.sql": "4", "z.md": "z",
-	}); err != nil {
+	}, Public: true}); err != nil {
 		t.Fatal(err)
 	}
-	srv.SetRole("octo/app", "bot", githubtest.RoleAdmin)
+	srv.Grant("octo/app", "bot", vcstest.RoleAdmin)
 	if len(scopes) == 0 {
 		scopes = []string{"repo", "admin:repo_hook"}
 	}
@@ -141,10 +142,10 @@ func TestRetriesSafeRequestsOnly(t *testing.T) {
 	if _, err := p.GetRepository(ctx, "octo/app"); err != nil {
 		t.Fatalf("GET after a 429 and a 502: %v", err)
 	}
-	if _, err := srv.CommitFiles("octo/app", "f", map[string]*string{"x.sql": new(string)}); err != nil {
+	if _, _, err := srv.Push("octo/app", "f", map[string]*string{"x.sql": new(string)}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := srv.OpenPullRequest("octo/app", "f", "", "t", "alice")
+	n, _, err := srv.OpenPullRequest("octo/app", vcstest.PullRequestOptions{Source: "f", Title: "t", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,10 +171,10 @@ func TestRetriesSafeRequestsOnly(t *testing.T) {
 
 func TestExpiredTokenError(t *testing.T) {
 	srv := githubtest.New()
-	if err := srv.CreateRepo("octo/app", true, map[string]string{"x": "y"}); err != nil {
+	if err := srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{"x": "y"}}); err != nil {
 		t.Fatal(err)
 	}
-	srv.SetRole("octo/app", "bot", githubtest.RoleAdmin)
+	srv.Grant("octo/app", "bot", vcstest.RoleAdmin)
 	tok := srv.AddToken(githubtest.Token{User: "bot", Scopes: []string{"repo"}, ExpiresAt: srv.Now().Add(30 * time.Minute)})
 	p, err := github.New(srv.Config(tok))
 	if err != nil {
@@ -226,7 +227,7 @@ func TestClassicScopeRemediation(t *testing.T) {
 
 func TestNotAdminRemediation(t *testing.T) {
 	srv, _, _ := seeded(t)
-	srv.SetRole("octo/app", "helper", githubtest.RoleWrite)
+	srv.Grant("octo/app", "helper", vcstest.RoleWrite)
 	tok := srv.AddToken(githubtest.Token{User: "helper", Scopes: []string{"repo", "admin:repo_hook"}})
 	p, err := github.New(srv.Config(tok))
 	if err != nil {

@@ -22,12 +22,12 @@ func TestCreateWebhookSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, _ := srv.Hooks("octo/app")
+	hooks, _ := srv.Webhooks("octo/app")
 	if len(hooks) != 2 {
 		t.Fatalf("%d hooks", len(hooks))
 	}
 	on, off := hooks[0], hooks[1]
-	if fmt.Sprint(on.ID) != h.ID || on.Extra["content_type"] != "json" || on.Extra["insecure_ssl"] != "0" || on.Secret != "s3cret" ||
+	if fmt.Sprint(on.ID) != h.ID || on.Settings["content_type"] != "json" || on.Settings["insecure_ssl"] != "0" || on.Secret != "s3cret" ||
 		!on.Active || !slices.Equal(on.Events, []string{"pull_request"}) {
 		t.Errorf("stored hook = %+v", on)
 	}
@@ -49,8 +49,8 @@ func TestUpdateWebhookSendsEverything(t *testing.T) {
 	if _, err := p.UpdateWebhook(ctx, "octo/app", h.ID, vcs.WebhookOptions{URL: "https://ci.example.test/b", Secret: "two", Inactive: true}); err != nil {
 		t.Fatal(err)
 	}
-	hooks, _ := srv.Hooks("octo/app")
-	if hk := hooks[0]; hk.URL != "https://ci.example.test/b" || hk.Secret != "two" || hk.Active || hk.Extra["content_type"] != "json" {
+	hooks, _ := srv.Webhooks("octo/app")
+	if hk := hooks[0]; hk.URL != "https://ci.example.test/b" || hk.Secret != "two" || hk.Active || hk.Settings["content_type"] != "json" {
 		t.Errorf("updated hook = %+v", hk)
 	}
 	_, err = p.UpdateWebhook(ctx, "octo/app", "not-a-number", vcs.WebhookOptions{URL: "https://x.test", Secret: "s"})
@@ -89,7 +89,7 @@ func TestCreateWebhookConflicts(t *testing.T) {
 	if _, err := p.CreateWebhook(ctx, "octo/app", vcs.WebhookOptions{URL: "https://ci.example.test/push", Secret: "s", Events: []vcs.WebhookEvent{vcs.WebhookEventPush}}); err != nil {
 		t.Errorf("push webhook next to 20 pull_request ones: %v", err)
 	}
-	if hooks, _ := srv.Hooks("octo/app"); len(hooks) != 21 {
+	if hooks, _ := srv.Webhooks("octo/app"); len(hooks) != 21 {
 		t.Errorf("%d hooks, want 21", len(hooks))
 	}
 }

@@ -394,7 +394,7 @@ func (s *Server) serveChanges(q *request, pr *prInfo, it int) {
 		skip = n
 	}
 	top = min(top, 2000)
-	top = s.PageCap(top)
+	top = s.kit.PageCap(top)
 	start, end := min(skip, len(changes)), min(skip+top, len(changes))
 	entries := make([]any, 0, end-start)
 	for i, c := range changes[start:end] {

@@ -166,7 +166,7 @@ func (s *Server) serveProjects(q *request) {
 	if top <= 0 {
 		top = 100
 	}
-	top = s.PageCap(top)
+	top = s.kit.PageCap(top)
 	start := 0
 	if tok := q.query("continuationToken"); tok != "" {
 		n, err := strconv.Atoi(tok)

@@ -85,7 +85,7 @@ type Server struct {
 	// Host supplies the clock, transport, latency and webhook outbox
 	// every fake shares (Now, Advance, Client, SetLatency,
 	// SetWebhookClient, Deliveries, …).
-	fakehttp.Host
+	kit fakehttp.Host
 
 	mu sync.Mutex
 
@@ -165,7 +165,7 @@ func New(opts ...Option) *Server {
 	default:
 		hosts = []string{"dev.azure.com", strings.ToLower(s.org) + ".visualstudio.com", VSSPSHost}
 	}
-	s.Serve(http.HandlerFunc(s.handle), hosts...)
+	s.kit.Serve(http.HandlerFunc(s.handle), hosts...)
 	return s
 }
 

@@ -310,7 +310,7 @@ func (s *Server) deliver(ds []delivery) []*http.Request {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.Deliver(req, d.body))
+		out = append(out, s.kit.Deliver(req, d.body))
 	}
 	return out
 }

@@ -57,7 +57,7 @@ type Server struct {
 	// Host supplies the clock, transport, latency and webhook outbox
 	// every fake shares (Now, Advance, Client, SetLatency,
 	// SetWebhookClient, Deliveries, …).
-	fakehttp.Host
+	kit fakehttp.Host
 
 	store *fakegit.Store
 	mux   *http.ServeMux
@@ -107,7 +107,7 @@ func New(opts ...Option) *Server {
 	s.store = fakegit.NewStore(s.Now)
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.Serve(http.HandlerFunc(s.serve), APIHost)
+	s.kit.Serve(http.HandlerFunc(s.serve), APIHost)
 	for _, o := range opts {
 		o(s)
 	}
@@ -303,7 +303,7 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, items [
 		}
 		per = n
 	}
-	per = s.PageCap(per)
+	per = s.kit.PageCap(per)
 	page := 1
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)

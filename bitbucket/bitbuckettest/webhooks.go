@@ -256,7 +256,7 @@ func (s *Server) deliver(full, eventKey string, payload map[string]any) []*http.
 		if err != nil {
 			continue
 		}
-		out = append(out, s.Deliver(req, body))
+		out = append(out, s.kit.Deliver(req, body))
 	}
 	return out
 }

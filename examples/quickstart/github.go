@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gitprovider/gitprovider/github/githubtest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 func init() {
@@ -20,14 +21,14 @@ func init() {
 
 func githubScenario(name string, srv *githubtest.Server) (*scenario, error) {
 	const repo = "acme/db-migrations"
-	if err := srv.CreateRepo(repo, true, baseMigrations); err != nil {
+	if err := srv.CreateRepository(repo, vcstest.RepositoryOptions{Files: baseMigrations}); err != nil {
 		return nil, err
 	}
-	srv.SetRole(repo, "bytebase-bot", githubtest.RoleAdmin)
-	if _, err := srv.CommitFiles(repo, "add-users", migrationChanges()); err != nil {
+	srv.Grant(repo, "bytebase-bot", vcstest.RoleAdmin)
+	if _, _, err := srv.Push(repo, "add-users", migrationChanges()); err != nil {
 		return nil, err
 	}
-	pr, err := srv.OpenPullRequest(repo, "add-users", "main", "Add users table", "alice")
+	pr, _, err := srv.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "add-users", Target: "main", Title: "Add users table", Author: "alice"})
 	if err != nil {
 		return nil, err
 	}

@@ -8,19 +8,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// Comments returns the bodies of a pull request's comments, oldest first.
-func (s *Server) Comments(repo string, number int) ([]string, error) {
-	cs, err := s.store.Comments(repo, number)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.Body
-	}
-	return out, nil
-}
-
 func (s *Server) handleListComments(w http.ResponseWriter, r *http.Request, c *call) {
 	repo, n, ok := s.pull(w, r, c, needPulls)
 	if !ok {

@@ -10,12 +10,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// CommitFiles commits files to branch (created from main when new); a nil
-// content deletes the file. Open pull requests from branch follow it.
-func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (string, error) {
-	return s.store.Commit(repo, branch, files)
-}
-
 // TagBranch creates the lightweight tag tag at branch's head.
 func (s *Server) TagBranch(repo, tag, branch string) error {
 	return s.store.Tag(repo, tag, branch)

@@ -12,17 +12,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// OpenPullRequest opens a pull request from source into target (empty:
-// main) and delivers "opened" to the repository's webhooks.
-func (s *Server) OpenPullRequest(repo, source, target, title, author string) (int, error) {
-	pr, err := s.store.OpenPullRequest(repo, source, target, title, "", author)
-	if err != nil {
-		return 0, err
-	}
-	s.deliverPullRequest(repo, pr, "opened", author)
-	return pr.Number, nil
-}
-
 // MergePullRequest merges a pull request and returns the webhook
 // deliveries it made (a "closed" pull_request event with merged true, and
 // a push to the target branch for hooks that subscribe to pushes).
@@ -53,16 +42,6 @@ func (s *Server) ReopenPullRequest(repo string, number int) ([]*http.Request, er
 		return nil, err
 	}
 	return s.deliverPullRequest(repo, pr, "reopened", pr.Author), nil
-}
-
-// RedeliverOpened returns fresh "opened" deliveries for an open pull
-// request, as if it had just been opened.
-func (s *Server) RedeliverOpened(repo string, number int) ([]*http.Request, error) {
-	pr, err := s.store.PullRequest(repo, number)
-	if err != nil {
-		return nil, err
-	}
-	return s.deliverPullRequest(repo, pr, "opened", pr.Author), nil
 }
 
 // SetPullRequestFileLimit caps the files GET pulls/{n}/files lists (GitHub

@@ -10,20 +10,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// CreateRepo creates repository full ("owner/name") with files on its
-// default branch "main". The owner becomes its admin.
-func (s *Server) CreateRepo(full string, private bool, files map[string]string) error {
-	owner, _, ok := strings.Cut(full, "/")
-	if !ok {
-		return errors.New("githubtest: repository must be OWNER/NAME")
-	}
-	if _, err := s.store.CreateRepo(full, "main", private, files); err != nil {
-		return err
-	}
-	s.SetRole(full, owner, RoleAdmin)
-	return nil
-}
-
 func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *call) {
 	if c.tok.Installation {
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
@@ -169,7 +155,7 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 // page size set with SetPageSize).
 func (s *Server) pageParams(r *http.Request) (page, per int) {
 	page, per = fakehttp.PageParams(r, "per_page", 30, 100)
-	return page, s.PageCap(per)
+	return page, s.kit.PageCap(per)
 }
 
 // writePage answers one page of items with GitHub's Link header.

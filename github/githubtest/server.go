@@ -18,7 +18,7 @@
 // as an http.Handler with httptest:
 //
 //	srv := githubtest.New()
-//	srv.CreateRepo("octo/app", true, map[string]string{"README.md": "hi"})
+//	srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{"README.md": "hi"}})
 //	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo", "admin:repo_hook"}})
 //	p, _ := github.New(srv.Config(tok))
 package githubtest
@@ -40,7 +40,7 @@ type Server struct {
 	// Host supplies the clock, transport, latency and webhook outbox
 	// every fake shares (Now, Advance, Client, SetLatency,
 	// SetWebhookClient, Deliveries, …).
-	fakehttp.Host
+	kit fakehttp.Host
 
 	store *fakegit.Store
 
@@ -51,6 +51,7 @@ type Server struct {
 	mu        sync.Mutex
 	tokens    map[string]*Token
 	roles     map[string]map[string]Role // repo (lower-cased) -> user -> role
+	users     map[string]string          // lower-cased login -> login
 	treeLimit int
 	fileLimit int               // largest file the contents API serves
 	prFiles   int               // most files a pull request lists
@@ -99,6 +100,7 @@ func New(opts ...Option) *Server {
 		web:       &url.URL{Scheme: "https", Host: "github.com", Path: "/"},
 		tokens:    map[string]*Token{},
 		roles:     map[string]map[string]Role{},
+		users:     map[string]string{},
 		treeLimit: 100000,
 		fileLimit: 100 << 20,
 		prFiles:   3000,
@@ -109,7 +111,7 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.store = fakegit.NewStore(s.Now)
-	s.Serve(s.routes(), s.api.Host)
+	s.kit.Serve(s.routes(), s.api.Host)
 	return s
 }
 

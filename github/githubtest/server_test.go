@@ -12,11 +12,12 @@ import (
 	"github.com/gitprovider/gitprovider/github"
 	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 func TestServedWithHTTPTest(t *testing.T) {
 	srv := githubtest.New()
-	if err := srv.CreateRepo("octo/app", true, map[string]string{"a.sql": "x"}); err != nil {
+	if err := srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{"a.sql": "x"}}); err != nil {
 		t.Fatal(err)
 	}
 	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo"}})
@@ -50,7 +51,7 @@ func get(t *testing.T, srv *githubtest.Server, token, path string) *http.Respons
 func TestGitHubAnswers(t *testing.T) {
 	srv := githubtest.New()
 	for _, r := range []string{"octo/a", "octo/b", "octo/c"} {
-		if err := srv.CreateRepo(r, true, nil); err != nil {
+		if err := srv.CreateRepository(r, vcstest.RepositoryOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +85,7 @@ func TestGitHubAnswers(t *testing.T) {
 
 func TestMergeDeliversSignedWebhook(t *testing.T) {
 	srv := githubtest.New()
-	if err := srv.CreateRepo("octo/app", true, map[string]string{"a.sql": "1"}); err != nil {
+	if err := srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{"a.sql": "1"}}); err != nil {
 		t.Fatal(err)
 	}
 	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo", "admin:repo_hook"}})
@@ -101,10 +102,10 @@ func TestMergeDeliversSignedWebhook(t *testing.T) {
 	}
 	srv.SetWebhookClient(ts.Client())
 	two := "2"
-	if _, err := srv.CommitFiles("octo/app", "f", map[string]*string{"b.sql": &two}); err != nil {
+	if _, _, err := srv.Push("octo/app", "f", map[string]*string{"b.sql": &two}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := srv.OpenPullRequest("octo/app", "f", "", "Add b", "alice")
+	n, _, err := srv.OpenPullRequest("octo/app", vcstest.PullRequestOptions{Source: "f", Title: "Add b", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +116,11 @@ func TestMergeDeliversSignedWebhook(t *testing.T) {
 	if errs := srv.DeliveryErrors(); len(errs) != 0 {
 		t.Fatalf("delivery errors: %v", errs)
 	}
-	if len(got) != 3 || got[0].Action != vcs.ActionOpened || !got[1].Merged || got[2].Kind != vcs.EventPush || got[2].TargetBranch != "main" {
+	// The push to f, the opening, the merge and the push to main.
+	if len(got) != 4 || got[0].Kind != vcs.EventPush || got[1].Action != vcs.ActionOpened || !got[2].Merged || got[3].Kind != vcs.EventPush || got[3].TargetBranch != "main" {
 		t.Fatalf("events = %+v", got)
 	}
-	if got[1].MergeCommitSHA == "" || got[1].HeadSHA == "" || got[1].DeliveryID == "" {
-		t.Errorf("merged event lacks SHAs or delivery ID: %+v", got[1])
+	if got[2].MergeCommitSHA == "" || got[2].HeadSHA == "" || got[2].DeliveryID == "" {
+		t.Errorf("merged event lacks SHAs or delivery ID: %+v", got[2])
 	}
 }

@@ -79,26 +79,6 @@ func (s *Server) AddToken(t Token) string {
 	return t.Value
 }
 
-// RevokeToken makes the fake reject a token.
-func (s *Server) RevokeToken(value string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t := s.tokens[value]; t != nil {
-		t.Revoked = true
-	}
-}
-
-// SetRole gives user a role on repo.
-func (s *Server) SetRole(repo, user string, role Role) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := strings.ToLower(repo)
-	if s.roles[k] == nil {
-		s.roles[k] = map[string]Role{}
-	}
-	s.roles[k][user] = role
-}
-
 func (s *Server) role(repo, user string) Role {
 	s.mu.Lock()
 	defer s.mu.Unlock()

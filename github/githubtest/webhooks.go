@@ -15,9 +15,11 @@ import (
 	"github.com/gitprovider/gitprovider/internal/signature"
 )
 
-// Hooks returns the repository's webhooks as stored, secrets included,
-// for assertions in tests.
-func (s *Server) Hooks(repo string) ([]fakegit.Hook, error) { return s.store.Hooks(repo) }
+// maxHooksPerEvent is how many of a repository's webhooks may subscribe to
+// one event on GitHub.com.
+const maxHooksPerEvent = 20
+
+var knownEvents = map[string]bool{"push": true, "pull_request": true, "issues": true, "issue_comment": true, "pull_request_review": true, "*": true}
 
 type hookIn struct {
 	Name   *string  `json:"name"`
@@ -30,12 +32,6 @@ type hookIn struct {
 		InsecureSSL any     `json:"insecure_ssl"`
 	} `json:"config"`
 }
-
-// maxHooksPerEvent is how many of a repository's webhooks may subscribe to
-// one event on GitHub.com.
-const maxHooksPerEvent = 20
-
-var knownEvents = map[string]bool{"push": true, "pull_request": true, "issues": true, "issue_comment": true, "pull_request_review": true, "*": true}
 
 func (s *Server) handleListHooks(w http.ResponseWriter, r *http.Request, c *call) {
 	repo, ok := s.repo(w, r, c, needHooksRead)
@@ -254,7 +250,7 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.Deliver(req, body))
+		out = append(out, s.kit.Deliver(req, body))
 	}
 	return out
 }

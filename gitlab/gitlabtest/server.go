@@ -45,7 +45,7 @@ type Server struct {
 	// Host supplies the clock, transport, latency and webhook outbox
 	// every fake shares (Now, Advance, Client, SetLatency,
 	// SetWebhookClient, Deliveries, …).
-	fakehttp.Host
+	kit fakehttp.Host
 
 	base  *url.URL // instance URL, without a trailing slash
 	store *fakegit.Store
@@ -115,7 +115,7 @@ func New(opts ...Option) *Server {
 		o(s)
 	}
 	s.store = fakegit.NewStore(s.Now)
-	s.Serve(http.HandlerFunc(s.serve), s.base.Host)
+	s.kit.Serve(http.HandlerFunc(s.serve), s.base.Host)
 	return s
 }
 
@@ -190,7 +190,7 @@ func (s *Server) takeFault(r *http.Request) int {
 // and the configured page size.
 func (s *Server) perPage(r *http.Request) (page, per int) {
 	page, per = fakehttp.PageParams(r, "per_page", 20, 100)
-	return page, s.PageCap(per)
+	return page, s.kit.PageCap(per)
 }
 
 // publicBase is the scheme and host the client used, for links.

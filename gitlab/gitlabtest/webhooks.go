@@ -325,7 +325,7 @@ func (s *Server) deliver(repo, flag, event string, body []byte) []*http.Request 
 		if err != nil {
 			continue
 		}
-		out = append(out, s.Deliver(req, body))
+		out = append(out, s.kit.Deliver(req, body))
 	}
 	return out
 }

@@ -286,12 +286,28 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // Outbox records webhook deliveries a fake host makes and, when Client is
-// set, sends them.
+// set, sends them. It keeps each delivery's body, so a recorded delivery
+// can be read, served or sent any number of times.
 type Outbox struct {
 	mu     sync.Mutex
 	client *http.Client
-	sent   []*http.Request
+	sent   []recorded
 	errs   []error
+}
+
+type recorded struct {
+	req  *http.Request
+	body []byte
+}
+
+// fresh returns a copy of the delivery with a new body and GetBody set.
+func (r recorded) fresh() *http.Request {
+	c := r.req.Clone(r.req.Context())
+	body := r.body
+	c.Body = io.NopCloser(bytes.NewReader(body))
+	c.ContentLength = int64(len(body))
+	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return c
 }
 
 // SetClient makes the outbox send deliveries with c (nil: only record).
@@ -301,17 +317,17 @@ func (o *Outbox) SetClient(c *http.Client) {
 	o.mu.Unlock()
 }
 
-// Deliver records req and sends it when a client is set. It returns the
-// request, rewound so the caller can send or serve it again.
+// Deliver records req with body and sends it when a client is set. It
+// returns a copy of the delivery with a fresh body, for the caller to
+// read, serve or send.
 func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
+	rec := recorded{req: req, body: append([]byte(nil), body...)}
 	o.mu.Lock()
 	client := o.client
-	o.sent = append(o.sent, req)
+	o.sent = append(o.sent, rec)
 	o.mu.Unlock()
 	if client != nil {
-		send := req.Clone(req.Context())
-		send.Body = io.NopCloser(bytes.NewReader(body))
-		resp, err := client.Do(send)
+		resp, err := client.Do(rec.fresh())
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -325,15 +341,37 @@ func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
 			o.mu.Unlock()
 		}
 	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	return req
+	return rec.fresh()
 }
 
-// Sent returns the deliveries made so far.
+// Sent returns the deliveries made so far, oldest first, each a copy
+// with a fresh body.
 func (o *Outbox) Sent() []*http.Request {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]*http.Request(nil), o.sent...)
+	out := make([]*http.Request, len(o.sent))
+	for i, r := range o.sent {
+		out[i] = r.fresh()
+	}
+	return out
+}
+
+// Len returns how many deliveries were made so far.
+func (o *Outbox) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.sent)
+}
+
+// Since returns copies of the deliveries made after the first n.
+func (o *Outbox) Since(n int) []*http.Request {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []*http.Request
+	for _, r := range o.sent[min(n, len(o.sent)):] {
+		out = append(out, r.fresh())
+	}
+	return out
 }
 
 // Errors returns the failures of sent deliveries.

@@ -70,6 +70,13 @@ func (h *Host) Deliver(req *http.Request, body []byte) *http.Request {
 	return h.outbox.Deliver(req, body)
 }
 
+// DeliveryCount returns how many deliveries were made so far; with
+// DeliveriesSince it collects the deliveries of one action.
+func (h *Host) DeliveryCount() int { return h.outbox.Len() }
+
+// DeliveriesSince returns the deliveries made after the first n.
+func (h *Host) DeliveriesSince(n int) []*http.Request { return h.outbox.Since(n) }
+
 // SetPageSize caps every page of every list at n items, whatever the
 // client asks for, so that small lists take several pages; 0 restores the
 // host's own cap.
