@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // TestDeveloperProjectTokenNeedsMaintainer: a project access token with
@@ -53,7 +54,7 @@ func TestDeveloperProjectTokenNeedsMaintainer(t *testing.T) {
 func TestCheckAccessFullToken(t *testing.T) {
 	s := newSeeded(t)
 	exp := s.srv.Now().AddDate(0, 0, 3)
-	tok, err := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"api", "read_user"}, ExpiresAt: exp})
+	tok, err := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"api", "read_user"}, ExpiresAt: exp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestCheckAccessGroupToken(t *testing.T) {
 
 func TestCheckAccessReadOnlyToken(t *testing.T) {
 	s := newSeeded(t)
-	tok, err := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"read_api", "read_repository"}})
+	tok, err := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"read_api", "read_repository"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestCheckAccessReadOnlyToken(t *testing.T) {
 
 func TestCheckAccessRepositoryScopeOnly(t *testing.T) {
 	s := newSeeded(t)
-	tok, err := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"read_repository"}})
+	tok, err := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"read_repository"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestCheckAccessGuest(t *testing.T) {
 	if err := s.srv.AddMember(s.repo, "visitor", gitlabtest.Guest); err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := s.srv.CreatePersonalAccessToken("visitor", gitlabtest.TokenOptions{})
+	tok, _ := s.srv.IssueToken("visitor", vcstest.TokenOptions{})
 	rep, err := s.provider(t, tok).CheckAccess(testCtx(t), s.repo)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +163,7 @@ func TestCheckAccessGuest(t *testing.T) {
 
 func TestCheckAccessPublicProjectNonMember(t *testing.T) {
 	s := newSeeded(t)
-	if _, err := s.srv.CreateRepo("oss/tool", gitlabtest.RepoOptions{Visibility: gitlabtest.Public, Files: map[string]string{"a.sql": "x"}}); err != nil {
+	if _, err := s.srv.CreateProject("oss/tool", gitlabtest.RepoOptions{Visibility: gitlabtest.Public, Files: map[string]string{"a.sql": "x"}}); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := s.provider(t, s.tok).CheckAccess(testCtx(t), "oss/tool")
@@ -233,7 +234,7 @@ func TestCheckAccessWithoutTokenSelf(t *testing.T) {
 	}
 	// A read-only token: the probe (a write to a note that cannot exist)
 	// is refused for its scope, and nothing was written.
-	ro, _ := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"read_api"}})
+	ro, _ := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"read_api"}})
 	rep, err = s.provider(t, ro).CheckAccess(testCtx(t), s.repo)
 	if err != nil {
 		t.Fatal(err)
@@ -242,12 +243,12 @@ func TestCheckAccessWithoutTokenSelf(t *testing.T) {
 		rep.Check(vcs.PermWriteComment).Grant != vcs.Missing {
 		t.Errorf("read-only token without introspection:\n%s", rep)
 	}
-	if notes, _ := s.srv.Notes(s.repo, s.mr); len(notes) != 0 {
+	if notes, _ := s.srv.Comments(s.repo, s.mr); len(notes) != 0 {
 		t.Errorf("the probe wrote notes: %+v", notes)
 	}
 	// Where the scope cannot be probed (the projects API refuses the
 	// token), nothing is granted.
-	rr, _ := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"read_repository"}})
+	rr, _ := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"read_repository"}})
 	rep, err = s.provider(t, rr).CheckAccess(testCtx(t), s.repo)
 	if err != nil || rep.OK() || rep.Check(vcs.PermCreateWebhook).Grant != vcs.Missing {
 		t.Errorf("read_repository token without introspection: %v\n%s", err, rep)
@@ -256,13 +257,13 @@ func TestCheckAccessWithoutTokenSelf(t *testing.T) {
 
 func TestExpiredAndRevokedTokens(t *testing.T) {
 	s := newSeeded(t)
-	expired, _ := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{ExpiresAt: s.srv.Now().AddDate(0, 0, -1)})
+	expired, _ := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{ExpiresAt: s.srv.Now().AddDate(0, 0, -1)})
 	_, err := s.provider(t, expired).CheckAccess(testCtx(t), s.repo)
 	var ve *vcs.Error
 	if !errors.Is(err, vcs.ErrTokenExpired) || !errors.As(err, &ve) || !strings.Contains(ve.Hint, "expired") {
 		t.Errorf("expired token: %v", err)
 	}
-	revoked, _ := s.srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{})
+	revoked, _ := s.srv.IssueToken("bytebase-bot", vcstest.TokenOptions{})
 	p := s.provider(t, revoked)
 	if _, err := p.GetRepository(testCtx(t), s.repo); err != nil {
 		t.Fatal(err)
@@ -291,7 +292,7 @@ func TestCheckAccessAdmin(t *testing.T) {
 	if err := s.srv.MakeAdmin("root"); err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := s.srv.CreatePersonalAccessToken("root", gitlabtest.TokenOptions{})
+	tok, _ := s.srv.IssueToken("root", vcstest.TokenOptions{})
 	p := s.provider(t, tok)
 	rep, err := p.CheckAccess(testCtx(t), s.repo)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider/gitlab"
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // Example connects to a self-managed GitLab under a relative URL root (the
@@ -18,11 +19,11 @@ func Example() {
 	ctx := context.Background()
 	srv := gitlabtest.New(gitlabtest.WithURL("https://git.example.test/gitlab"))
 	srv.CreateUser("bytebase-bot", "Bytebase Bot")
-	_, _ = srv.CreateRepo("acme/platform/db", gitlabtest.RepoOptions{Files: map[string]string{
+	_, _ = srv.CreateProject("acme/platform/db", gitlabtest.RepoOptions{Files: map[string]string{
 		"migrations/001_init.sql": "CREATE TABLE t (id int);\n",
 	}})
 	_ = srv.AddMember("acme", "bytebase-bot", gitlabtest.Maintainer)
-	token, _ := srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"api"}})
+	token, _ := srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"api"}})
 
 	// srv.Config fills in Kind, URL, the fake's HTTP client and its clock;
 	// a real server sets Kind, URL and Token.
@@ -54,12 +55,12 @@ func ExampleParser() {
 	ctx := context.Background()
 	srv := gitlabtest.New()
 	srv.CreateUser("bytebase-bot", "")
-	_, _ = srv.CreateRepo("acme/db", gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "SELECT 1;\n"}})
+	_, _ = srv.CreateProject("acme/db", gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "SELECT 1;\n"}})
 	_ = srv.AddMember("acme", "bytebase-bot", gitlabtest.Maintainer)
-	token, _ := srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{})
+	token, _ := srv.IssueToken("bytebase-bot", vcstest.TokenOptions{})
 	change := "SELECT 2;\n"
-	_, _ = srv.CommitFiles("acme/db", "feature", map[string]*string{"b.sql": &change})
-	iid, _ := srv.OpenPullRequest("acme/db", "feature", "main", "Add b", "", "alice")
+	_, _, _ = srv.Push("acme/db", "feature", map[string]*string{"b.sql": &change})
+	iid, _, _ := srv.OpenPullRequest("acme/db", vcstest.PullRequestOptions{Source: "feature", Target: "main", Title: "Add b", Author: "alice"})
 
 	p, _ := vcs.Open(srv.Config(token))
 	const secret = "webhook-secret"

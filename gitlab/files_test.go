@@ -16,7 +16,7 @@ func TestReadFileTooLarge(t *testing.T) {
 	gitlab.SetMaxFileSize(t, 64)
 	exact, over := strings.Repeat("a", 64), strings.Repeat("b", 65)
 	empty := ""
-	if _, err := s.srv.CommitFiles(s.repo, "main", map[string]*string{"exact.sql": &exact, "over.sql": &over, "empty.sql": &empty}); err != nil {
+	if _, _, err := s.srv.Push(s.repo, "main", map[string]*string{"exact.sql": &exact, "over.sql": &over, "empty.sql": &empty}); err != nil {
 		t.Fatal(err)
 	}
 	p := s.provider(t, s.tok)

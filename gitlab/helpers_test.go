@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider/gitlab"
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // seeded is a small fake GitLab with one project in a subgroup, an open
@@ -25,7 +26,7 @@ func newSeeded(t *testing.T, opts ...gitlabtest.Option) *seeded {
 	srv := gitlabtest.New(opts...)
 	s := &seeded{srv: srv, repo: "acme/platform/db-migrations"}
 	srv.CreateUser("bytebase-bot", "Bytebase Bot")
-	if _, err := srv.CreateRepo(s.repo, gitlabtest.RepoOptions{Files: map[string]string{
+	if _, err := srv.CreateProject(s.repo, gitlabtest.RepoOptions{Files: map[string]string{
 		"migrations/001_init.sql": "CREATE TABLE t (id int);\n",
 		"README.md":               "# db\n",
 	}}); err != nil {
@@ -35,14 +36,14 @@ func newSeeded(t *testing.T, opts ...gitlabtest.Option) *seeded {
 		t.Fatal(err)
 	}
 	users := "CREATE TABLE users (id int);\n"
-	if _, err := srv.CommitFiles(s.repo, "feature/users", map[string]*string{"migrations/002_users.sql": &users}); err != nil {
+	if _, _, err := srv.Push(s.repo, "feature/users", map[string]*string{"migrations/002_users.sql": &users}); err != nil {
 		t.Fatal(err)
 	}
 	var err error
-	if s.mr, err = srv.OpenPullRequest(s.repo, "feature/users", "", "Add users", "", "alice"); err != nil {
+	if s.mr, _, err = srv.OpenPullRequest(s.repo, vcstest.PullRequestOptions{Source: "feature/users", Title: "Add users", Author: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	if s.tok, err = srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{Scopes: []string{"api"}}); err != nil {
+	if s.tok, err = srv.IssueToken("bytebase-bot", vcstest.TokenOptions{Scopes: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}
 	return s

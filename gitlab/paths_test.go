@@ -17,7 +17,7 @@ func TestProjectPaths(t *testing.T) {
 	s := newSeeded(t)
 	for _, repo := range []string{"acme/sub.group/my.project-ñandú", "acme/a/b/c/d-e_f.g", "acme/platform/db-migrations.old"} {
 		t.Run(repo, func(t *testing.T) {
-			id, err := s.srv.CreateRepo(repo, gitlabtest.RepoOptions{Files: map[string]string{
+			id, err := s.srv.CreateProject(repo, gitlabtest.RepoOptions{Files: map[string]string{
 				"dir.v1/ñandú notes.md": "unicode\n", "a.b/c.d.sql": "dots\n", "100%.sql": "percent\n"}})
 			if err != nil {
 				t.Fatal(err)
@@ -64,7 +64,7 @@ func TestKeysetPagination(t *testing.T) {
 	s := newSeeded(t)
 	s.srv.SetPageSize(2)
 	for i := 0; i < 4; i++ {
-		if _, err := s.srv.CreateRepo("acme/svc-"+strconv.Itoa(i), gitlabtest.RepoOptions{Files: map[string]string{
+		if _, err := s.srv.CreateProject("acme/svc-"+strconv.Itoa(i), gitlabtest.RepoOptions{Files: map[string]string{
 			"a.sql": "1", "b.sql": "2", "c/d.sql": "3", "c/e.sql": "4"}}); err != nil {
 			t.Fatal(err)
 		}

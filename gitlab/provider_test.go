@@ -221,10 +221,10 @@ func TestPOSTNotRetried(t *testing.T) {
 			if !errors.Is(err, tc.kind) {
 				t.Fatalf("CreateWebhook through a %d = %v, want %v", tc.status, err, tc.kind)
 			}
-			if hooks, _ := s.srv.Hooks(s.repo); len(hooks) != 0 || count(s.srv.RequestLog(), "POST ") != 2 {
+			if hooks, _ := s.srv.Webhooks(s.repo); len(hooks) != 0 || count(s.srv.RequestLog(), "POST ") != 2 {
 				t.Errorf("hooks %d, POSTs %d; want 0 and 2", len(hooks), count(s.srv.RequestLog(), "POST "))
 			}
-			if notes, _ := s.srv.Notes(s.repo, s.mr); len(notes) != 0 {
+			if notes, _ := s.srv.Comments(s.repo, s.mr); len(notes) != 0 {
 				t.Errorf("notes written: %+v", notes)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // TestListPullRequestFilesStatuses: new, deleted, renamed and modified
@@ -18,12 +19,12 @@ func TestListPullRequestFilesStatuses(t *testing.T) {
 	s.srv.SetPageSize(2)
 	p := s.provider(t, s.tok)
 	users := "CREATE TABLE users (id int);\n"
-	if _, err := s.srv.CommitFiles(s.repo, "main", map[string]*string{"migrations/002_users.sql": &users}); err != nil {
+	if _, _, err := s.srv.Push(s.repo, "main", map[string]*string{"migrations/002_users.sql": &users}); err != nil {
 		t.Fatal(err)
 	}
 	added, changed := "CREATE TABLE ñandú (id int);\n", "CREATE TABLE users (id bigint);\n"
 	init := "CREATE TABLE t (id int);\n"
-	if _, err := s.srv.CommitFiles(s.repo, "feature/mixed", map[string]*string{
+	if _, _, err := s.srv.Push(s.repo, "feature/mixed", map[string]*string{
 		"migrations/003_ñandú-v1.2 new.sql": &added,
 		"README.md":                         nil,
 		"migrations/001_init.sql":           nil,
@@ -32,7 +33,7 @@ func TestListPullRequestFilesStatuses(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	mr, err := s.srv.OpenPullRequest(s.repo, "feature/mixed", "main", "Mixed", "", "alice")
+	mr, _, err := s.srv.OpenPullRequest(s.repo, vcstest.PullRequestOptions{Source: "feature/mixed", Target: "main", Title: "Mixed", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +78,10 @@ func TestListPullRequestFilesTruncated(t *testing.T) {
 		c := fmt.Sprintf("SELECT %d;\n", i)
 		files[fmt.Sprintf("big/%02d.sql", i)] = &c
 	}
-	if _, err := s.srv.CommitFiles(s.repo, "feature/big", files); err != nil {
+	if _, _, err := s.srv.Push(s.repo, "feature/big", files); err != nil {
 		t.Fatal(err)
 	}
-	mr, err := s.srv.OpenPullRequest(s.repo, "feature/big", "main", "Big", "", "alice")
+	mr, _, err := s.srv.OpenPullRequest(s.repo, vcstest.PullRequestOptions{Source: "feature/big", Target: "main", Title: "Big", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // TestSelfSignedInstance serves the fake over TLS with a self-signed
@@ -19,13 +20,13 @@ import (
 func TestSelfSignedInstance(t *testing.T) {
 	srv := gitlabtest.New(gitlabtest.WithURL("https://git.example.test/gitlab"))
 	srv.CreateUser("bot", "")
-	if _, err := srv.CreateRepo("infra/db/migrations", gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "SELECT 1;\n"}}); err != nil {
+	if _, err := srv.CreateProject("infra/db/migrations", gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "SELECT 1;\n"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.AddMember("infra", "bot", gitlabtest.Maintainer); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{})
+	tok, err := srv.IssueToken("bot", vcstest.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,13 +30,13 @@ func TestCreateWebhookSettings(t *testing.T) {
 	if !h.Active || len(h.Events) != 1 || h.Events[0] != vcs.WebhookEventPullRequest {
 		t.Errorf("CreateWebhook = %+v", h)
 	}
-	hooks, _ := s.srv.Hooks(s.repo)
+	hooks, _ := s.srv.Webhooks(s.repo)
 	if len(hooks) != 1 {
 		t.Fatalf("%d hooks", len(hooks))
 	}
 	got := hooks[0]
-	if got.Token != "hook-secret" || got.SigningToken != gitlab.SigningToken("hook-secret") || !got.EnableSSLVerification ||
-		!got.Events["merge_requests_events"] || got.Events["push_events"] {
+	if got.Secret != "hook-secret" || got.Settings["signing_token"] != gitlab.SigningToken("hook-secret") || got.Settings["enable_ssl_verification"] != "true" ||
+		!slices.Contains(got.Events, "merge_requests_events") || slices.Contains(got.Events, "push_events") {
 		t.Errorf("stored hook = %+v", got)
 	}
 }
@@ -52,7 +53,7 @@ func TestUpdateWebhookKeepsSecret(t *testing.T) {
 
 	// The fake models GitLab: a bare URL change drops the secrets.
 	rawHookCall(t, s, http.MethodPut, "/"+h.ID, `{"url":"`+hookURL+`/moved"}`, http.StatusOK)
-	if hooks, _ := s.srv.Hooks(s.repo); hooks[0].Token != "" || hooks[0].SigningToken != "" {
+	if hooks, _ := s.srv.Webhooks(s.repo); hooks[0].Secret != "" || hooks[0].Settings["signing_token"] != "" {
 		t.Fatalf("the fake kept the token across a URL change: %+v", hooks[0])
 	}
 
@@ -60,8 +61,8 @@ func TestUpdateWebhookKeepsSecret(t *testing.T) {
 	if _, err := p.UpdateWebhook(testCtx(t), s.repo, h.ID, vcs.WebhookOptions{URL: moved, Secret: "two"}); err != nil {
 		t.Fatal(err)
 	}
-	hooks, _ := s.srv.Hooks(s.repo)
-	if hooks[0].URL != moved || hooks[0].Token != "two" || hooks[0].SigningToken != gitlab.SigningToken("two") {
+	hooks, _ := s.srv.Webhooks(s.repo)
+	if hooks[0].URL != moved || hooks[0].Secret != "two" || hooks[0].Settings["signing_token"] != gitlab.SigningToken("two") {
 		t.Errorf("after UpdateWebhook: %+v", hooks[0])
 	}
 	reqs, err := s.srv.MergePullRequest(s.repo, s.mr)
@@ -167,7 +168,7 @@ func TestPushAndInactiveWebhooks(t *testing.T) {
 		t.Errorf("push %+v, inactive %+v", push, off)
 	}
 	content := "x\n"
-	if _, err := s.srv.CommitFiles(s.repo, "main", map[string]*string{"b.sql": &content}); err != nil {
+	if _, _, err := s.srv.Push(s.repo, "main", map[string]*string{"b.sql": &content}); err != nil {
 		t.Fatal(err)
 	}
 	var hits []*http.Request

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 
 	// Registers vcs.KindGitLab even before the root package imports it.
 	_ "github.com/gitprovider/gitprovider/gitlab"
@@ -25,7 +26,7 @@ func gitlabScenario(name string, srv *gitlabtest.Server) (*scenario, error) {
 	const repo = "acme/platform/db-migrations"
 	srv.CreateUser("bytebase-bot", "Bytebase Bot")
 	srv.CreateUser("alice", "Alice Developer")
-	if _, err := srv.CreateRepo(repo, gitlabtest.RepoOptions{DefaultBranch: "main", Files: baseMigrations}); err != nil {
+	if _, err := srv.CreateProject(repo, gitlabtest.RepoOptions{DefaultBranch: "main", Files: baseMigrations}); err != nil {
 		return nil, err
 	}
 	if err := srv.AddMember("acme", "bytebase-bot", gitlabtest.Maintainer); err != nil {
@@ -34,15 +35,15 @@ func gitlabScenario(name string, srv *gitlabtest.Server) (*scenario, error) {
 	if err := srv.AddMember("acme", "alice", gitlabtest.Developer); err != nil {
 		return nil, err
 	}
-	if _, err := srv.CommitFiles(repo, "feature/add-users", migrationChanges()); err != nil {
+	if _, _, err := srv.Push(repo, "feature/add-users", migrationChanges()); err != nil {
 		return nil, err
 	}
-	mr, err := srv.OpenPullRequest(repo, "feature/add-users", "main", "Add users table", "", "alice")
+	mr, _, err := srv.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "feature/add-users", Target: "main", Title: "Add users table", Author: "alice"})
 	if err != nil {
 		return nil, err
 	}
-	tok, err := srv.CreatePersonalAccessToken("bytebase-bot", gitlabtest.TokenOptions{
-		Name: "bytebase", Scopes: []string{"api"}, ExpiresAt: srv.Now().AddDate(0, 6, 0),
+	tok, err := srv.IssueToken("bytebase-bot", vcstest.TokenOptions{
+		Scopes: []string{"api"}, ExpiresAt: srv.Now().AddDate(0, 6, 0),
 	})
 	if err != nil {
 		return nil, err

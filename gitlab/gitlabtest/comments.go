@@ -18,12 +18,6 @@ import (
 // MaxNoteLength is GitLab's limit on a note body, in characters.
 const MaxNoteLength = 1_000_000
 
-// Notes returns a merge request's notes (system notes included), oldest
-// first, as stored.
-func (s *Server) Notes(repo string, iid int) ([]fakegit.Comment, error) {
-	return s.store.Comments(repo, iid)
-}
-
 func (s *Server) isSystem(repo fakegit.Repo, id int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

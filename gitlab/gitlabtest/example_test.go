@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // Example serves the fake over HTTP with httptest and calls the API as any
@@ -14,9 +15,9 @@ import (
 func Example() {
 	srv := gitlabtest.New()
 	srv.CreateUser("bot", "")
-	_, _ = srv.CreateRepo("group/sub/project", gitlabtest.RepoOptions{Files: map[string]string{"README.md": "hi\n"}})
+	_, _ = srv.CreateProject("group/sub/project", gitlabtest.RepoOptions{Files: map[string]string{"README.md": "hi\n"}})
 	_ = srv.AddMember("group", "bot", gitlabtest.Developer)
-	token, _ := srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{Scopes: []string{"read_api"}})
+	token, _ := srv.IssueToken("bot", vcstest.TokenOptions{Scopes: []string{"read_api"}})
 
 	ts := httptest.NewServer(srv)
 	defer ts.Close()

@@ -13,19 +13,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// OpenPullRequest opens a merge request from source into target (empty:
-// the default branch), authored by author (created as a user if new), and
-// delivers its "open" Merge Request Hook. It returns the IID.
-func (s *Server) OpenPullRequest(repo, source, target, title, description, author string) (int, error) {
-	s.CreateUser(author, "")
-	pr, err := s.store.OpenPullRequest(repo, source, target, title, description, author)
-	if err != nil {
-		return 0, err
-	}
-	s.deliverMergeRequest(repo, pr.Number, "open", "")
-	return pr.Number, nil
-}
-
 // MergePullRequest merges an open merge request, adds the "merged" system
 // note and delivers the "merge" Merge Request Hook (and a Push Hook of the
 // target branch to hooks with push events). It returns the deliveries.
@@ -62,16 +49,6 @@ func (s *Server) ReopenPullRequest(repo string, iid int) ([]*http.Request, error
 	}
 	s.systemNote(repo, pr, "reopened")
 	return s.deliverMergeRequest(repo, iid, "reopen", ""), nil
-}
-
-// NotifyPullRequest delivers a Merge Request Hook with the given action
-// ("open", "update", "approved", …) for the merge request's current state,
-// as GitLab's "Test" button for a webhook does. It returns the deliveries.
-func (s *Server) NotifyPullRequest(repo string, iid int, action string) ([]*http.Request, error) {
-	if _, err := s.store.PullRequest(repo, iid); err != nil {
-		return nil, err
-	}
-	return s.deliverMergeRequest(repo, iid, action, ""), nil
 }
 
 func (s *Server) systemNote(repo string, pr fakegit.PullRequest, body string) {

@@ -43,10 +43,10 @@ type project struct {
 	system      map[int]bool // IDs of system notes
 }
 
-// CreateRepo creates a project at a full path ("group/sub/project"),
+// CreateProject creates a project at a full path ("group/sub/project"),
 // creating the groups on the way. A first path element that is a user's
 // username is that user's namespace instead, which the user owns.
-func (s *Server) CreateRepo(fullPath string, o RepoOptions) (int, error) {
+func (s *Server) CreateProject(fullPath string, o RepoOptions) (int, error) {
 	fullPath = strings.Trim(fullPath, "/")
 	parts := strings.Split(fullPath, "/")
 	if len(parts) < 2 {
@@ -75,29 +75,6 @@ func (s *Server) CreateRepo(fullPath string, o RepoOptions) (int, error) {
 		}
 	}
 	return repo.ID, nil
-}
-
-// CommitFiles commits files to branch (creating it from the default
-// branch); a nil content deletes the file. An open merge request from the
-// branch gets the new head and its webhooks an "update" delivery; hooks
-// with push events get a "Push Hook".
-func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (string, error) {
-	before, _ := s.store.Resolve(repo, branch)
-	sha, err := s.store.Commit(repo, branch, files)
-	if err != nil {
-		return "", err
-	}
-	if before == "" {
-		before = strings.Repeat("0", 40)
-	}
-	s.deliverPush(repo, branch, before, sha)
-	prs, _ := s.store.PullRequests(repo)
-	for _, pr := range prs {
-		if pr.State == "open" && pr.SourceBranch == branch {
-			s.deliverMergeRequest(repo, pr.Number, "update", before)
-		}
-	}
-	return sha, nil
 }
 
 // access returns a user's direct project role and the role inherited from

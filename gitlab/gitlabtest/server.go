@@ -15,11 +15,15 @@
 // http.Handler with net/http/httptest:
 //
 //	srv := gitlabtest.New(gitlabtest.WithURL("https://git.example.test/gitlab"))
-//	srv.CreateUser("bot", "Service Bot")
-//	srv.CreateRepo("acme/platform/db", gitlabtest.RepoOptions{Files: files})
-//	srv.AddMember("acme", "bot", gitlabtest.Maintainer)
-//	tok := srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{Scopes: []string{"api"}})
+//	err := srv.CreateRepository("acme/platform/db", vcstest.RepositoryOptions{Files: files})
+//	err = srv.Grant("acme/platform/db", "bot", vcstest.RoleAdmin) // Maintainer
+//	tok, err := srv.IssueToken("bot", vcstest.TokenOptions{})  // scope api
 //	cfg := srv.Config(tok) // a vcs.Config for the gitlab provider
+//
+// Server has the test-kit methods common to the four fakes
+// (vcstest.Host) and GitLab's own: CreateProject, AddMember (groups and
+// every GitLab role), CreateProjectAccessToken, CreateGroupAccessToken,
+// CreateOAuthToken, …
 package gitlabtest
 
 import (
@@ -64,6 +68,7 @@ type Server struct {
 	maxDiffFiles int  // the instance's "Maximum diff files" limit
 	blockLocal   bool // webhook URLs in the local network are refused
 	faults       []*fault
+	configURL    string // what Config puts in vcs.Config.URL, when set
 }
 
 // Option configures New.
@@ -81,6 +86,11 @@ func WithURL(instance string) Option {
 		s.base = u
 	}
 }
+
+// WithConfigURL makes Config put u in vcs.Config.URL instead of the
+// instance URL, to test another form of it an admin may enter (with
+// /api/v4, a trailing slash, …).
+func WithConfigURL(u string) Option { return func(s *Server) { s.configURL = u } }
 
 // WithoutTokenSelf makes GET /personal_access_tokens/self answer 404, as
 // GitLab before 15.5 does.
@@ -128,9 +138,13 @@ func (s *Server) APIURL() string { return s.base.String() + "/api/v4/" }
 // Config returns a config for the gitlab provider that talks to the fake
 // with token.
 func (s *Server) Config(token string) vcs.Config {
+	u := s.URL()
+	if s.configURL != "" {
+		u = s.configURL
+	}
 	return vcs.Config{
 		Kind:       vcs.KindGitLab,
-		URL:        s.URL(),
+		URL:        u,
 		Token:      token,
 		HTTPClient: s.Client(),
 		Clock:      s.Now,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 type fixture struct {
@@ -24,21 +25,21 @@ func newFixture(t *testing.T, opts ...gitlabtest.Option) *fixture {
 	t.Helper()
 	srv := gitlabtest.New(opts...)
 	srv.CreateUser("bot", "")
-	if _, err := srv.CreateRepo(project, gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "1\n", "dir/b.sql": "2\n"}}); err != nil {
+	if _, err := srv.CreateProject(project, gitlabtest.RepoOptions{Files: map[string]string{"a.sql": "1\n", "dir/b.sql": "2\n"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.AddMember("acme", "bot", gitlabtest.Maintainer); err != nil {
 		t.Fatal(err)
 	}
 	c := "3\n"
-	if _, err := srv.CommitFiles(project, "feat", map[string]*string{"c.sql": &c}); err != nil {
+	if _, _, err := srv.Push(project, "feat", map[string]*string{"c.sql": &c}); err != nil {
 		t.Fatal(err)
 	}
-	mr, err := srv.OpenPullRequest(project, "feat", "", "Add c", "", "alice")
+	mr, _, err := srv.OpenPullRequest(project, vcstest.PullRequestOptions{Source: "feat", Title: "Add c", Author: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{})
+	tok, err := srv.IssueToken("bot", vcstest.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +92,10 @@ func (f *fixture) get(t *testing.T, path, token string) answer {
 
 func TestTokenAnswers(t *testing.T) {
 	f := newFixture(t)
-	expired, _ := f.srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{ExpiresAt: f.srv.Now()})
-	revoked, _ := f.srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{})
+	expired, _ := f.srv.IssueToken("bot", vcstest.TokenOptions{ExpiresAt: f.srv.Now()})
+	revoked, _ := f.srv.IssueToken("bot", vcstest.TokenOptions{})
 	_ = f.srv.RevokeToken(revoked)
-	readUser, _ := f.srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{Scopes: []string{"read_user"}})
+	readUser, _ := f.srv.IssueToken("bot", vcstest.TokenOptions{Scopes: []string{"read_user"}})
 	oauth, _ := f.srv.CreateOAuthToken("bot", []string{"api"}, 0)
 
 	if a := f.get(t, "/api/v4/user", "glpat-nope"); a.status != 401 || a.json(t)["message"] != "401 Unauthorized" {
@@ -137,7 +138,7 @@ func TestExpiryIsADate(t *testing.T) {
 	f := newFixture(t)
 	f.srv.Advance(-time.Duration(f.srv.Now().Hour()) * time.Hour) // early in the day
 	tomorrow := f.srv.Now().AddDate(0, 0, 1)
-	tok, _ := f.srv.CreatePersonalAccessToken("bot", gitlabtest.TokenOptions{ExpiresAt: tomorrow})
+	tok, _ := f.srv.IssueToken("bot", vcstest.TokenOptions{ExpiresAt: tomorrow})
 	a := f.get(t, "/api/v4/personal_access_tokens/self", tok)
 	if a.json(t)["expires_at"] != tomorrow.UTC().Format("2006-01-02") {
 		t.Errorf("expires_at = %v", a.json(t)["expires_at"])
@@ -153,8 +154,8 @@ func TestRolesAndVisibility(t *testing.T) {
 	f.srv.CreateUser("guest", "")
 	f.srv.CreateUser("stranger", "")
 	_ = f.srv.AddMember(project, "guest", gitlabtest.Guest)
-	guest, _ := f.srv.CreatePersonalAccessToken("guest", gitlabtest.TokenOptions{})
-	stranger, _ := f.srv.CreatePersonalAccessToken("stranger", gitlabtest.TokenOptions{})
+	guest, _ := f.srv.IssueToken("guest", vcstest.TokenOptions{})
+	stranger, _ := f.srv.IssueToken("stranger", vcstest.TokenOptions{})
 	p := "/api/v4/projects/acme%2Fplatform%2Fdb"
 	if a := f.get(t, p, stranger); a.status != 404 || a.json(t)["message"] != "404 Project Not Found" {
 		t.Errorf("stranger: %d %s", a.status, a.body)
@@ -192,7 +193,7 @@ func TestPagination(t *testing.T) {
 		h.Get("X-Total") != "3" || h.Get("X-Total-Pages") != "3" || !strings.Contains(h.Get("Link"), `rel="next"`) {
 		t.Errorf("offset headers: %v", h)
 	}
-	_, _ = f.srv.CreateRepo("acme/two", gitlabtest.RepoOptions{Files: map[string]string{"x": "y"}})
+	_, _ = f.srv.CreateProject("acme/two", gitlabtest.RepoOptions{Files: map[string]string{"x": "y"}})
 	a = f.get(t, "/api/v4/projects?membership=true&pagination=keyset&order_by=id&sort=asc&per_page=100", f.token)
 	if !strings.Contains(a.header.Get("Link"), "id_after=") || a.header.Get("X-Total") != "" {
 		t.Errorf("keyset headers: %v", a.header)

@@ -167,17 +167,6 @@ func (s *Server) newToken(kind tokenKind, userID int, o TokenOptions) *accessTok
 	return t
 }
 
-// CreatePersonalAccessToken issues a personal access token of a user.
-func (s *Server) CreatePersonalAccessToken(username string, o TokenOptions) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.users[strings.ToLower(username)]
-	if u == nil {
-		return "", fmt.Errorf("gitlabtest: no user %q", username)
-	}
-	return s.newToken(personalToken, u.ID, o).Value, nil
-}
-
 // CreateProjectAccessToken issues a project access token: GitLab creates a
 // bot user (project_ID_bot_…) that is a member of the project with the
 // token's role.

@@ -26,46 +26,6 @@ var hookFlags = []string{
 	"resource_access_token_events", "repository_update_events",
 }
 
-// Hook is a project webhook as the fake stores it, secrets included (the
-// API never returns them).
-type Hook struct {
-	// ID is the hook's ID in the API.
-	ID int
-	// URL receives the deliveries.
-	URL string
-	// Token is sent in X-Gitlab-Token.
-	Token string
-	// SigningToken ("whsec_…") signs deliveries (GitLab 19+).
-	SigningToken string
-	// Events holds the event switches that are on, by their API names
-	// ("merge_requests_events", "push_events", …).
-	Events map[string]bool
-	// EnableSSLVerification is the hook's TLS verification setting.
-	EnableSSLVerification bool
-}
-
-// Hooks returns a project's webhooks with their secrets, for assertions.
-func (s *Server) Hooks(repo string) ([]Hook, error) {
-	hs, err := s.store.Hooks(repo)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Hook, len(hs))
-	for i, h := range hs {
-		out[i] = publicHook(h)
-	}
-	return out, nil
-}
-
-func publicHook(h fakegit.Hook) Hook {
-	ev := map[string]bool{}
-	for _, e := range h.Events {
-		ev[e] = true
-	}
-	return Hook{ID: h.ID, URL: h.URL, Token: h.Secret, SigningToken: h.Extra["signing_token"], Events: ev,
-		EnableSSLVerification: h.Extra["enable_ssl_verification"] != "false"}
-}
-
 func (s *Server) hookJSON(repo fakegit.Repo, h fakegit.Hook) map[string]any {
 	out := map[string]any{
 		"id": h.ID, "url": h.URL, "name": h.Extra["name"], "description": h.Extra["description"],
