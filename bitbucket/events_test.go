@@ -173,11 +173,11 @@ func TestFakeDeliveriesParse(t *testing.T) {
 		reqs = append(reqs, r...)
 	}
 	change := "SELECT 2;\n"
-	_, err := srv.CommitFiles(testRepo, "feature/more", map[string]*string{"migrations/010.sql": &change})
+	_, _, err := srv.Push(testRepo, "feature/more", map[string]*string{"migrations/010.sql": &change})
 	add(nil, err)
-	n, r, err := srv.OpenPullRequest(testRepo, "feature/more", "", "More", "", devEmail)
+	n, r, err := srv.OpenPullRequest(testRepo, vcstest.PullRequestOptions{Source: "feature/more", Title: "More", Author: devEmail})
 	add(r, err)
-	_, err = srv.CommitFiles(testRepo, "feature/more", map[string]*string{"migrations/011.sql": &change})
+	_, _, err = srv.Push(testRepo, "feature/more", map[string]*string{"migrations/011.sql": &change})
 	add(nil, err)
 	add(srv.MergePullRequest(testRepo, n))
 	reqs = srv.Deliveries()

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"time"
 
 	"github.com/gitprovider/gitprovider/bitbucket"
 	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // The provider against the in-memory fake: an Atlassian API token (Basic
@@ -16,12 +16,12 @@ import (
 // whose name has a slash.
 func Example() {
 	srv := bitbuckettest.New()
-	srv.AddUser("bytebase-bot", "Bytebase Bot", "bot@acme.example")
-	_ = srv.CreateRepo("acme-team/db", "main", map[string]string{"migrations/001.sql": "CREATE TABLE t (id int);"})
-	_ = srv.Grant("acme-team/db", "bot@acme.example", bitbuckettest.PermissionAdmin)
+	srv.AddAccount("bytebase-bot", "Bytebase Bot", "bot@acme.example")
+	_ = srv.CreateRepository("acme-team/db", vcstest.RepositoryOptions{Files: map[string]string{"migrations/001.sql": "CREATE TABLE t (id int);"}})
+	_ = srv.Grant("acme-team/db", "bot@acme.example", vcstest.RoleAdmin)
 	users := "CREATE TABLE users (id int);"
-	_, _ = srv.CommitFiles("acme-team/db", "feature/users", map[string]*string{"migrations/002.sql": &users})
-	token, _ := srv.CreateAPIToken("bot@acme.example", bitbuckettest.FullScopes, time.Time{})
+	_, _, _ = srv.Push("acme-team/db", "feature/users", map[string]*string{"migrations/002.sql": &users})
+	token, _ := srv.IssueToken("bot@acme.example", vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 
 	// srv.Config sets Username to the account's email for an API token.
 	p, err := bitbucket.New(srv.Config(token))
@@ -54,10 +54,10 @@ func Example() {
 // must do what.
 func ExampleProvider_CheckAccess() {
 	srv := bitbuckettest.New()
-	srv.AddUser("bytebase-bot", "Bytebase Bot", "bot@acme.example")
-	_ = srv.CreateRepo("acme-team/db", "main", nil)
-	_ = srv.Grant("acme-team/db", "bot@acme.example", bitbuckettest.PermissionWrite)
-	token, _ := srv.CreateAPIToken("bot@acme.example", bitbuckettest.FullScopes, time.Time{})
+	srv.AddAccount("bytebase-bot", "Bytebase Bot", "bot@acme.example")
+	_ = srv.CreateRepository("acme-team/db", vcstest.RepositoryOptions{})
+	_ = srv.Grant("acme-team/db", "bot@acme.example", vcstest.RoleWrite)
+	token, _ := srv.IssueToken("bot@acme.example", vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	p, _ := vcs.Open(srv.Config(token))
 
 	report, _ := p.CheckAccess(context.Background(), "acme-team/db")
@@ -72,13 +72,13 @@ func ExampleProvider_CheckAccess() {
 // its signed pullrequest:fulfilled delivery to a vcs.WebhookHandler.
 func ExampleParser() {
 	srv := bitbuckettest.New()
-	srv.AddUser("bytebase-bot", "Bytebase Bot", "bot@acme.example")
-	_ = srv.CreateRepo("acme-team/db", "main", map[string]string{"README.md": "db"})
-	_ = srv.Grant("acme-team/db", "bot@acme.example", bitbuckettest.PermissionAdmin)
+	srv.AddAccount("bytebase-bot", "Bytebase Bot", "bot@acme.example")
+	_ = srv.CreateRepository("acme-team/db", vcstest.RepositoryOptions{Files: map[string]string{"README.md": "db"}})
+	_ = srv.Grant("acme-team/db", "bot@acme.example", vcstest.RoleAdmin)
 	change := "CREATE TABLE t (id int);"
-	_, _ = srv.CommitFiles("acme-team/db", "add-t", map[string]*string{"migrations/001.sql": &change})
-	pr, _, _ := srv.OpenPullRequest("acme-team/db", "add-t", "", "Add t", "", "bot@acme.example")
-	token, _ := srv.CreateAPIToken("bot@acme.example", bitbuckettest.FullScopes, time.Time{})
+	_, _, _ = srv.Push("acme-team/db", "add-t", map[string]*string{"migrations/001.sql": &change})
+	pr, _, _ := srv.OpenPullRequest("acme-team/db", vcstest.PullRequestOptions{Source: "add-t", Title: "Add t", Author: "bot@acme.example"})
+	token, _ := srv.IssueToken("bot@acme.example", vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	p, _ := bitbucket.New(srv.Config(token))
 
 	events := make(chan *vcs.Event, 4)

@@ -30,7 +30,7 @@ const testRepo = fixtureRepo
 func newTestProvider(t *testing.T) (*bitbuckettest.Server, vcs.Provider) {
 	t.Helper()
 	srv, _, _ := seed(t, vcstest.DefaultFixture())
-	tok, err := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, err := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func (s staticSource) Token() (*oauth2.Token, error) {
 func TestCredentialSchemes(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	ctx := context.Background()
-	apiTok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	apiTok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	repoTok, _ := srv.CreateAccessToken(bitbuckettest.RepositoryAccessToken, testRepo, "Bytebase", bitbuckettest.FullAccessTokenScopes, time.Time{})
 	oauthTok, _ := srv.CreateOAuthToken(botEmail, []string{"repository", "pullrequest:write", "webhook"}, time.Time{})
 	for _, tc := range []struct {
@@ -210,7 +210,7 @@ func TestAppPasswordRemoved(t *testing.T) {
 
 	// An API token with the wrong email gets a hint about the email and
 	// the token, not about app passwords.
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	cfg = srv.Config(tok)
 	cfg.Username = "someone-else@acme.example"
 	_, err = open(t, cfg).GetRepository(context.Background(), testRepo)
@@ -327,7 +327,7 @@ func TestRepositoryRoleDecidesWebhooks(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	ctx := context.Background()
 	// Alice has write permission, not admin, and every scope.
-	tok, _ := srv.CreateAPIToken(devEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(devEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	p := open(t, srv.Config(tok))
 	rep, err := p.CheckAccess(ctx, testRepo)
 	if err != nil {
@@ -353,7 +353,7 @@ func TestRepositoryRoleDecidesWebhooks(t *testing.T) {
 
 func TestMissingScopeHint(t *testing.T) {
 	srv, _ := newTestProvider(t)
-	tok, _ := srv.CreateAPIToken(botEmail, []string{bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest}, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: []string{bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest}})
 	p := open(t, srv.Config(tok))
 	_, err := p.CreateComment(context.Background(), testRepo, 1, "hi")
 	ve := asVCSError(t, err, vcs.ErrPermissionDenied)
@@ -402,7 +402,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestDiffstatRedirect(t *testing.T) {
 	srv, _ := newTestProvider(t)
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	cfg, rec := recorded(srv, srv.Config(tok))
 	p := open(t, cfg)
 	files, err := p.ListPullRequestFiles(context.Background(), testRepo, 1)
@@ -424,7 +424,7 @@ func TestDiffstatRedirect(t *testing.T) {
 
 func TestPagelenCap(t *testing.T) {
 	srv, _ := newTestProvider(t)
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	req, _ := http.NewRequest(http.MethodGet, bitbuckettest.APIRoot+"/repositories/acme-team?role=member&pagelen=101", nil)
 	req.SetBasicAuth(botEmail, tok)
 	resp, err := srv.Client().Do(req)
@@ -476,7 +476,7 @@ func TestComments(t *testing.T) {
 func TestFilesAtRefs(t *testing.T) {
 	srv, p := newTestProvider(t)
 	ctx := context.Background()
-	if _, err := srv.CommitFiles(testRepo, "release/2026.1", map[string]*string{"config/app.json": ptr(`{"pagelen": 10, "values": []}`)}); err != nil {
+	if _, _, err := srv.Push(testRepo, "release/2026.1", map[string]*string{"config/app.json": ptr(`{"pagelen": 10, "values": []}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Tag(testRepo, "v1.0.0", "release/2026.1"); err != nil {
@@ -557,7 +557,7 @@ func TestWebhookIDs(t *testing.T) {
 		t.Errorf("pullrequest:rejected delivered %d requests, want 1", len(reqs))
 	}
 	// The host never returns the secret.
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	req, _ := http.NewRequest(http.MethodGet, bitbuckettest.APIRoot+"/repositories/"+testRepo+"/hooks", nil)
 	req.SetBasicAuth(botEmail, tok)
 	resp, err := srv.Client().Do(req)
@@ -641,14 +641,14 @@ func TestListRepositoriesAcrossWorkspaces(t *testing.T) {
 	srv.SetPageSize(2)
 	for i := 1; i <= 5; i++ {
 		name := fmt.Sprintf("ops-%d/infra", i)
-		if err := srv.CreateRepo(name, "main", nil); err != nil {
+		if err := srv.CreateRepository(name, vcstest.RepositoryOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := srv.Grant(name, botEmail, bitbuckettest.PermissionRead); err != nil {
+		if err := srv.Grant(name, botEmail, vcstest.RoleRead); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	cfg, rec := recorded(srv, srv.Config(tok))
 	p := open(t, cfg)
 	repos, err := vcs.Collect(p.ListRepositories(ctx))
@@ -679,7 +679,7 @@ func TestListRepositoriesAcrossWorkspaces(t *testing.T) {
 	}
 
 	// Without the workspace scope the error names it.
-	tok, _ = srv.CreateAPIToken(botEmail, without(bitbuckettest.FullScopes, bitbuckettest.ScopeReadWorkspace), time.Time{})
+	tok, _ = srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: without(bitbuckettest.FullScopes, bitbuckettest.ScopeReadWorkspace)})
 	_, err = vcs.Collect(open(t, srv.Config(tok)).ListRepositories(ctx))
 	if ve := asVCSError(t, err, vcs.ErrPermissionDenied); !strings.Contains(ve.Hint, bitbuckettest.ScopeReadWorkspace) {
 		t.Errorf("hint %q does not name %s", ve.Hint, bitbuckettest.ScopeReadWorkspace)
@@ -700,10 +700,10 @@ func TestCheckAccessRoles(t *testing.T) {
 		{bitbuckettest.PermissionWrite, "write", vcs.Missing},
 		{bitbuckettest.PermissionRead, "read", vcs.Missing},
 	} {
-		if err := srv.Grant(testRepo, devEmail, tc.perm); err != nil {
+		if err := srv.SetPermission(testRepo, devEmail, tc.perm); err != nil {
 			t.Fatal(err)
 		}
-		tok, _ := srv.CreateAPIToken(devEmail, bitbuckettest.FullScopes, time.Time{})
+		tok, _ := srv.IssueToken(devEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 		rep, err := open(t, srv.Config(tok)).CheckAccess(ctx, testRepo)
 		if err != nil {
 			t.Fatal(err)
@@ -722,7 +722,7 @@ func TestCheckAccessRoles(t *testing.T) {
 // every time; it is never sent anywhere else.
 func TestUpdateWebhookSendsSecret(t *testing.T) {
 	srv, _ := newTestProvider(t)
-	tok, _ := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, time.Time{})
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	cfg := srv.Config(tok)
 	bodies := &bodyRecorder{next: cfg.HTTPClient.Transport}
 	cfg.HTTPClient = &http.Client{Transport: bodies}

@@ -23,27 +23,6 @@ func short(sha string) string {
 
 func prKey(full string, n int) string { return strings.ToLower(full) + "#" + strconv.Itoa(n) }
 
-// OpenPullRequest opens a pull request from source into target ("" means
-// the default branch), authored by the user (email or nickname), and
-// delivers pullrequest:created. It returns the pull request's ID and the
-// deliveries.
-func (s *Server) OpenPullRequest(full, source, target, title, description, author string) (int, []*http.Request, error) {
-	s.mu.Lock()
-	u := s.userLocked(author)
-	s.mu.Unlock()
-	if u == nil {
-		return 0, nil, fmt.Errorf("bitbuckettest: no user %q", author)
-	}
-	pr, err := s.store.OpenPullRequest(full, source, target, title, description, u.Nickname)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.mu.Lock()
-	s.prUsers[prKey(full, pr.Number)] = u
-	s.mu.Unlock()
-	return pr.Number, s.deliverPull(full, pr.Number, "pullrequest:created"), nil
-}
-
 // MergePullRequest merges an open pull request (a merge commit on the
 // destination branch) and delivers pullrequest:fulfilled, then repo:push
 // for the destination branch. It returns the deliveries.
@@ -77,16 +56,6 @@ func (s *Server) DeclinePullRequest(full string, number int) ([]*http.Request, e
 // use.
 func (s *Server) ClosePullRequest(full string, number int) ([]*http.Request, error) {
 	return s.DeclinePullRequest(full, number)
-}
-
-// SendPullRequestEvent delivers a pull request event (e.g.
-// "pullrequest:created" again, as "Resend" in the webhook's request log
-// does, or "pullrequest:approved") for the pull request's current state.
-func (s *Server) SendPullRequestEvent(full string, number int, eventKey string) ([]*http.Request, error) {
-	if _, err := s.store.PullRequest(full, number); err != nil {
-		return nil, err
-	}
-	return s.deliverPull(full, number, eventKey), nil
 }
 
 func (s *Server) prAuthor(full string, n int) *User {

@@ -20,22 +20,6 @@ func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) 
 
 var slugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// CreateRepo creates the private repository "workspace/slug" with files
-// committed to defaultBranch ("" means "main"), in project "PROJ".
-func (s *Server) CreateRepo(full, defaultBranch string, files map[string]string) error {
-	ws, slug, ok := strings.Cut(full, "/")
-	if !ok || !slugRE.MatchString(ws) || !slugRE.MatchString(slug) {
-		return fmt.Errorf("bitbuckettest: repository %q is not workspace/slug", full)
-	}
-	if _, err := s.store.CreateRepo(full, defaultBranch, true, files); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.projects[strings.ToLower(full)] = "PROJ"
-	s.mu.Unlock()
-	return nil
-}
-
 // SetProject moves a repository to the project with key (for project
 // access tokens).
 func (s *Server) SetProject(full, key string) {
@@ -44,9 +28,9 @@ func (s *Server) SetProject(full, key string) {
 	s.mu.Unlock()
 }
 
-// Grant gives the user (email, nickname or account ID) a permission on a
-// repository; an empty permission removes it.
-func (s *Server) Grant(full, user string, perm Permission) error {
+// SetPermission gives the user (email, nickname or account ID) a
+// permission on a repository; an empty permission removes it.
+func (s *Server) SetPermission(full, user string, perm Permission) error {
 	if _, err := s.store.Repo(full); err != nil {
 		return err
 	}
@@ -66,30 +50,6 @@ func (s *Server) Grant(full, user string, perm Permission) error {
 		s.perms[key][u.AccountID] = perm
 	}
 	return nil
-}
-
-// CommitFiles commits files to branch (created from the default branch
-// when new; nil content deletes a file). Like a git push it delivers
-// repo:push and, for open pull requests from branch, pullrequest:updated.
-// It returns the new commit hash.
-func (s *Server) CommitFiles(full, branch string, files map[string]*string) (string, error) {
-	branches, err := s.store.Branches(full)
-	if err != nil {
-		return "", err
-	}
-	old, existed := branches[branch]
-	sha, err := s.store.Commit(full, branch, files)
-	if err != nil {
-		return "", err
-	}
-	s.deliverPush(full, branch, old, sha, !existed, nil)
-	prs, _ := s.store.PullRequests(full)
-	for _, pr := range prs {
-		if pr.State == "open" && pr.SourceBranch == branch {
-			s.deliverPull(full, pr.Number, "pullrequest:updated")
-		}
-	}
-	return sha, nil
 }
 
 // Tag points tag at the head of branch.

@@ -75,6 +75,7 @@ type Server struct {
 	retryAfter time.Duration
 
 	strictBearer bool
+	configURL    *string // what Config puts in vcs.Config.URL, when set
 }
 
 // Option configures a Server.
@@ -91,6 +92,11 @@ func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency
 // them, so that the same tokens serve as static (Basic) and
 // oauth2.TokenSource (Bearer) credentials in the conformance suite.
 func WithStrictBearer() Option { return func(s *Server) { s.strictBearer = true } }
+
+// WithConfigURL makes Config put u in vcs.Config.URL instead of
+// "https://bitbucket.org", to test another form an admin may enter (""
+// for the provider's default, "https://api.bitbucket.org/2.0", …).
+func WithConfigURL(u string) Option { return func(s *Server) { s.configURL = &u } }
 
 // WithTime stops the fake's clock at t (it moves only with Advance).
 func WithTime(t time.Time) Option { return func(s *Server) { s.StopClock(t) } }
@@ -158,6 +164,9 @@ func (s *Server) URL() string { return "https://bitbucket.org" }
 // Atlassian API token, which Bitbucket takes as Basic credentials.
 func (s *Server) Config(tok string) vcs.Config {
 	cfg := vcs.Config{Kind: vcs.KindBitbucket, URL: s.URL(), Token: tok, HTTPClient: s.Client(), Clock: s.Now}
+	if s.configURL != nil {
+		cfg.URL = *s.configURL
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t := s.tokens[tok]; t != nil && t.user != nil && (t.kind == APIToken || t.kind == AppPassword) {

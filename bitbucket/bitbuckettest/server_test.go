@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 const (
@@ -21,16 +22,16 @@ const (
 func newServer(t *testing.T) (*bitbuckettest.Server, string) {
 	t.Helper()
 	s := bitbuckettest.New(bitbuckettest.WithPageSize(2))
-	s.AddUser("bot", "Bot", email)
-	if err := s.CreateRepo(repo, "main", map[string]string{
+	s.AddAccount("bot", "Bot", email)
+	if err := s.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{
 		"README.md": "hi\n", "a/1.sql": "1\n", "a/b/2.sql": "2\n", "a/b/c/3.sql": "3\n",
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Grant(repo, email, bitbuckettest.PermissionAdmin); err != nil {
+	if err := s.Grant(repo, email, vcstest.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.CreateAPIToken(email, bitbuckettest.FullScopes, time.Time{})
+	tok, err := s.IssueToken(email, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestHeadersAndAuth(t *testing.T) {
 	if a := get(t, c, bitbuckettest.APIRoot+"/user", "", acc); a.status != http.StatusForbidden {
 		t.Errorf("/user with an access token: %d", a.status)
 	}
-	expiring, _ := s.CreateAPIToken(email, bitbuckettest.FullScopes, s.Now().Add(time.Minute))
+	expiring, _ := s.IssueToken(email, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes, ExpiresAt: s.Now().Add(time.Minute)})
 	if a := get(t, c, url, email, expiring); a.status != http.StatusOK {
 		t.Errorf("before expiry: %d", a.status)
 	}
@@ -264,7 +265,7 @@ func TestRemovedCrossWorkspaceEndpoints(t *testing.T) {
 			t.Errorf("role=%s filtered to %s: %d %s", role, repo, a.status, a.body)
 		}
 	}
-	if err := s.Grant(repo, email, bitbuckettest.PermissionWrite); err != nil {
+	if err := s.Grant(repo, email, vcstest.RoleWrite); err != nil {
 		t.Fatal(err)
 	}
 	a = get(t, c, bitbuckettest.APIRoot+"/repositories/acme-team?role=admin&q="+url.QueryEscape(`full_name="`+repo+`"`), email, tok)
@@ -290,12 +291,12 @@ func TestStrictBearer(t *testing.T) {
 			opts = append(opts, bitbuckettest.WithStrictBearer())
 		}
 		s := bitbuckettest.New(opts...)
-		s.AddUser("bot", "Bot", email)
-		if err := s.CreateRepo(repo, "main", nil); err != nil {
+		s.AddAccount("bot", "Bot", email)
+		if err := s.CreateRepository(repo, vcstest.RepositoryOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		_ = s.Grant(repo, email, bitbuckettest.PermissionRead)
-		apiTok, _ := s.CreateAPIToken(email, bitbuckettest.FullScopes, time.Time{})
+		_ = s.Grant(repo, email, vcstest.RoleRead)
+		apiTok, _ := s.IssueToken(email, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes})
 		oauthTok, _ := s.CreateOAuthToken(email, bitbuckettest.FullOAuthScopes, time.Time{})
 		u := bitbuckettest.APIRoot + "/repositories/" + repo
 		wantAPI := http.StatusOK

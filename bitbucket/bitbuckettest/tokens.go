@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -154,8 +155,8 @@ func (p *principal) has(scope string) bool {
 	return false
 }
 
-// AddUser adds an Atlassian account.
-func (s *Server) AddUser(nickname, displayName, email string) *User {
+// AddAccount adds an Atlassian account with every field set.
+func (s *Server) AddAccount(nickname, displayName, email string) *User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addUserLocked(nickname, displayName, email)
@@ -188,21 +189,6 @@ func (s *Server) newTokenValue(prefix string) string {
 	s.seq++
 	h := sha256.Sum256([]byte(fmt.Sprintf("bitbuckettest:%d:%d", s.seq, s.Now().UnixNano())))
 	return prefix + hex.EncodeToString(h[:20])
-}
-
-// CreateAPIToken creates an Atlassian API token of the user with email,
-// with scopes, expiring at expiresAt (zero: never; Atlassian caps API
-// tokens at a year, the fake does not).
-func (s *Server) CreateAPIToken(email string, scopes []string, expiresAt time.Time) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.userLocked(email)
-	if u == nil {
-		return "", fmt.Errorf("bitbuckettest: no user with email %q", email)
-	}
-	t := &token{value: s.newTokenValue("ATATT3x"), kind: APIToken, user: u, scopes: append([]string(nil), scopes...), expiresAt: expiresAt}
-	s.tokens[t.value] = t
-	return t.value, nil
 }
 
 // CreateOAuthToken creates an OAuth 2.0 access token acting as the user.
@@ -254,12 +240,15 @@ func (s *Server) CreateAccessToken(kind CredentialType, resource, name string, s
 }
 
 // RevokeToken revokes a token: it answers 401 from then on.
-func (s *Server) RevokeToken(tok string) {
+func (s *Server) RevokeToken(tok string) error {
 	s.mu.Lock()
-	if t := s.tokens[tok]; t != nil {
-		t.revoked = true
+	defer s.mu.Unlock()
+	t := s.tokens[tok]
+	if t == nil {
+		return errors.New("bitbuckettest: no such token")
 	}
-	s.mu.Unlock()
+	t.revoked = true
+	return nil
 }
 
 // authenticate finds the principal of a request, or the status and

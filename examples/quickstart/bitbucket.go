@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 
 	// Registers vcs.KindBitbucket even before the root package imports it.
 	_ "github.com/gitprovider/gitprovider/bitbucket"
@@ -25,26 +26,26 @@ func bitbucketScenario(name string) (*scenario, error) {
 		devEmail = "alice@acme.example"
 	)
 	srv := bitbuckettest.New()
-	srv.AddUser("bytebase-bot", "Bytebase Bot", botEmail)
-	srv.AddUser("alice", "Alice Developer", devEmail)
-	if err := srv.CreateRepo(repo, "main", baseMigrations); err != nil {
+	srv.AddAccount("bytebase-bot", "Bytebase Bot", botEmail)
+	srv.AddAccount("alice", "Alice Developer", devEmail)
+	if err := srv.CreateRepository(repo, vcstest.RepositoryOptions{Files: baseMigrations}); err != nil {
 		return nil, err
 	}
-	if err := srv.Grant(repo, botEmail, bitbuckettest.PermissionAdmin); err != nil {
+	if err := srv.Grant(repo, botEmail, vcstest.RoleAdmin); err != nil {
 		return nil, err
 	}
-	if err := srv.Grant(repo, devEmail, bitbuckettest.PermissionWrite); err != nil {
+	if err := srv.Grant(repo, devEmail, vcstest.RoleWrite); err != nil {
 		return nil, err
 	}
 	// A branch name with a slash, which src/{commit}/ cannot take directly.
-	if _, err := srv.CommitFiles(repo, "feature/add-users", migrationChanges()); err != nil {
+	if _, _, err := srv.Push(repo, "feature/add-users", migrationChanges()); err != nil {
 		return nil, err
 	}
-	pr, _, err := srv.OpenPullRequest(repo, "feature/add-users", "main", "Add users table", "", devEmail)
+	pr, _, err := srv.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "feature/add-users", Target: "main", Title: "Add users table", Author: devEmail})
 	if err != nil {
 		return nil, err
 	}
-	tok, err := srv.CreateAPIToken(botEmail, bitbuckettest.FullScopes, srv.Now().AddDate(0, 6, 0))
+	tok, err := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes, ExpiresAt: srv.Now().AddDate(0, 6, 0)})
 	if err != nil {
 		return nil, err
 	}
