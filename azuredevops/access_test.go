@@ -210,7 +210,7 @@ func TestRevokedPAT(t *testing.T) {
 	if _, err := p.GetRepository(ctx(t), fixtureRepo); err != nil {
 		t.Fatal(err)
 	}
-	f.RevokePAT(tok)
+	f.RevokeToken(tok)
 	_, err := p.CheckAccess(ctx(t), fixtureRepo)
 	var ve *vcs.Error
 	if !errors.Is(err, vcs.ErrUnauthorized) || !errors.As(err, &ve) || ve.StatusCode != http.StatusUnauthorized || !strings.Contains(ve.Hint, "revoked") {
@@ -235,8 +235,8 @@ func TestMissingScopeNamesTheScope(t *testing.T) {
 
 func TestRolePermissions(t *testing.T) {
 	f, _ := newFixture(t)
-	f.AddUser("dev@fabrikam.example", "Dev Contributor", azuredevopstest.RoleContributor)
-	f.AddUser("read@fabrikam.example", "Read Only", azuredevopstest.RoleReader)
+	f.AddMember("dev@fabrikam.example", "Dev Contributor", azuredevopstest.RoleContributor)
+	f.AddMember("read@fabrikam.example", "Read Only", azuredevopstest.RoleReader)
 
 	contributor := open(t, f.Config(f.CreatePAT("dev@fabrikam.example", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})))
 	rep, err := contributor.CheckAccess(ctx(t), fixtureRepo)

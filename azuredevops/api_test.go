@@ -26,7 +26,7 @@ func TestReadFileRefs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A later commit on main, so the tag and the branch differ.
-	head, err := f.CommitFiles(fixtureRepo, fx.DefaultBranch, map[string]*string{"migrations/001_init.sql": ptr("-- v2\n")})
+	head, _, err := f.Push(fixtureRepo, fx.DefaultBranch, map[string]*string{"migrations/001_init.sql": ptr("-- v2\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestReadFileRefs(t *testing.T) {
 	}
 	// Binary content comes back unchanged.
 	bin := string([]byte{0, 1, 2, 0xff, '\n'})
-	if _, err := f.CommitFiles(fixtureRepo, "bin", map[string]*string{"blob.bin": &bin}); err != nil {
+	if _, _, err := f.Push(fixtureRepo, "bin", map[string]*string{"blob.bin": &bin}); err != nil {
 		t.Fatal(err)
 	}
 	file, err := p.ReadFile(ctx(t), fixtureRepo, "blob.bin", "bin")
@@ -188,7 +188,7 @@ func TestPullRequestLifecycle(t *testing.T) {
 		t.Errorf("open pull request = %+v", before)
 	}
 	// A push adds an iteration; the changed files follow it.
-	if _, err := f.CommitFiles(fixtureRepo, fx.SourceBranch, map[string]*string{"migrations/005_more.sql": ptr("SELECT 5;\n")}); err != nil {
+	if _, _, err := f.Push(fixtureRepo, fx.SourceBranch, map[string]*string{"migrations/005_more.sql": ptr("SELECT 5;\n")}); err != nil {
 		t.Fatal(err)
 	}
 	files, err := p.ListPullRequestFiles(ctx(t), fixtureRepo, n)
@@ -238,7 +238,7 @@ func TestCommentThreads(t *testing.T) {
 	n := f.PullRequest()
 	// A push makes a system thread; a code comment has a file context; a
 	// deleted thread is gone. None is a general comment.
-	if _, err := f.CommitFiles(fixtureRepo, fx.SourceBranch, map[string]*string{"x.sql": ptr("x")}); err != nil {
+	if _, _, err := f.Push(fixtureRepo, fx.SourceBranch, map[string]*string{"x.sql": ptr("x")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.AddThread(fixtureRepo, n, "", "nit: naming", "/migrations/004_users.sql", 1); err != nil {
@@ -285,7 +285,7 @@ func TestCommentThreads(t *testing.T) {
 		t.Errorf("UpdateComment of a missing reply = %v", err)
 	}
 	// Someone else's comment cannot be edited.
-	f.AddUser("other@fabrikam.example", "Other", azuredevopstest.RoleContributor)
+	f.AddMember("other@fabrikam.example", "Other", azuredevopstest.RoleContributor)
 	other, _ := f.AddThread(fixtureRepo, n, "other@fabrikam.example", "theirs", "", 0)
 	_, err = p.UpdateComment(ctx(t), fixtureRepo, n, strconv.Itoa(other), "mine now")
 	if !errors.Is(err, vcs.ErrPermissionDenied) {

@@ -9,6 +9,7 @@ import (
 	"github.com/gitprovider/gitprovider/azuredevops"
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // The provider against the fake: check the token, then read a migration.
@@ -16,7 +17,7 @@ func Example() {
 	ctx := context.Background()
 	fake := azuredevopstest.New()
 	const repo = "Fabrikam Platform/db-migrations"
-	if _, err := fake.CreateRepo(repo, "main", map[string]string{"migrations/001_init.sql": "CREATE TABLE t (id int);\n"}); err != nil {
+	if err := fake.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{"migrations/001_init.sql": "CREATE TABLE t (id int);\n"}}); err != nil {
 		log.Fatal(err)
 	}
 	pat := fake.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
@@ -46,7 +47,7 @@ func ExampleProvider_CheckAccess_singleOrganization() {
 	ctx := context.Background()
 	fake := azuredevopstest.New()
 	const repo = "Fabrikam Platform/db-migrations"
-	if _, err := fake.CreateRepo(repo, "main", map[string]string{"README.md": "# demo\n"}); err != nil {
+	if err := fake.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{"README.md": "# demo\n"}}); err != nil {
 		log.Fatal(err)
 	}
 	pat := fake.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes, Organization: "fabrikam"})
@@ -71,13 +72,13 @@ func ExampleParser() {
 	ctx := context.Background()
 	fake := azuredevopstest.New()
 	const repo = "Fabrikam Platform/db-migrations"
-	if _, err := fake.CreateRepo(repo, "main", map[string]string{"README.md": "# demo\n"}); err != nil {
+	if err := fake.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{"README.md": "# demo\n"}}); err != nil {
 		log.Fatal(err)
 	}
-	if _, err := fake.CommitFiles(repo, "feature", map[string]*string{"migrations/002_users.sql": new(string)}); err != nil {
+	if _, _, err := fake.Push(repo, "feature", map[string]*string{"migrations/002_users.sql": new(string)}); err != nil {
 		log.Fatal(err)
 	}
-	pr, err := fake.OpenPullRequest(repo, "feature", "main", "Add users", "", "")
+	pr, _, err := fake.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "feature", Target: "main", Title: "Add users"})
 	if err != nil {
 		log.Fatal(err)
 	}

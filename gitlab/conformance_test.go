@@ -7,9 +7,6 @@ import (
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
-// fixtureRepo lives in a subgroup, as many GitLab projects do.
-const fixtureRepo = "acme/platform/db-migrations"
-
 // TestConformance runs the suite against GitLab.com and against
 // self-managed instances at a host root and under a relative URL root,
 // with every accepted form of the instance URL.

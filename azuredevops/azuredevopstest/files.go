@@ -10,17 +10,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakegit"
 )
 
-// CommitFiles pushes one commit to branch of repo (creating the branch from
-// the default branch when new); a nil content deletes the file. It returns
-// the commit SHA. A push to the source branch of an active pull request
-// adds an iteration (and a system thread saying so) and sends
-// git.pullrequest.updated; every push sends git.push.
-func (s *Server) CommitFiles(repo, branch string, files map[string]*string) (string, error) {
-	sha, deliveries, err := s.commit(repo, branch, files)
-	s.deliver(deliveries)
-	return sha, err
-}
-
 func (s *Server) commit(repo, branch string, files map[string]*string) (string, []delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

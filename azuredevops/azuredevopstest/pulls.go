@@ -36,22 +36,18 @@ func (s *Server) prsOf(ri *repoInfo) []*prInfo {
 	return out
 }
 
-// OpenPullRequest opens a pull request from source into target (empty:
-// the default branch) by author (a user's unique name; empty:
-// DefaultUser) and returns its ID, which is unique in the organization.
-// It sends git.pullrequest.created.
-func (s *Server) OpenPullRequest(repo, source, target, title, description, author string) (int, error) {
+func (s *Server) openPullRequest(repo, source, target, title, description, author string) (int, []*http.Request, error) {
 	s.mu.Lock()
 	ri := s.repos[strings.ToLower(repo)]
 	if ri == nil {
 		s.mu.Unlock()
-		return 0, fmt.Errorf("azuredevopstest: no repository %q", repo)
+		return 0, nil, fmt.Errorf("azuredevopstest: no repository %q", repo)
 	}
 	u := s.user(author)
 	st, err := s.store.OpenPullRequest(ri.full, source, target, title, description, u.UniqueName)
 	if err != nil {
 		s.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	pr := &prInfo{ID: s.nextPR, repo: ri, num: st.Number, author: u,
 		iterations: []string{st.HeadSHA}, iterTimes: []time.Time{s.Now()}}
@@ -59,8 +55,7 @@ func (s *Server) OpenPullRequest(repo, source, target, title, description, autho
 	s.prs[pr.ID] = pr
 	d := s.prEvent(pr, EventPullRequestCreated, fmt.Sprintf("%s created pull request %d (%s)", u.DisplayName, pr.ID, title))
 	s.mu.Unlock()
-	s.deliver(d)
-	return pr.ID, nil
+	return pr.ID, s.deliver(d), nil
 }
 
 func (s *Server) pr(repo string, id int) (*prInfo, error) {

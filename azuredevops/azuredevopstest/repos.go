@@ -77,10 +77,10 @@ func (s *Server) repoByID(id string) *repoInfo {
 	return nil
 }
 
-// CreateRepo adds the Git repository "project/repo" (creating a private
+// createRepo adds the Git repository "project/repo" (creating a private
 // project when needed) with files committed to defaultBranch ("main" when
 // empty), and returns the repository's ID.
-func (s *Server) CreateRepo(repo, defaultBranch string, files map[string]string) (string, error) {
+func (s *Server) createRepo(repo, defaultBranch string, files map[string]string) (string, error) {
 	proj, name, ok := strings.Cut(repo, "/")
 	if !ok || proj == "" || name == "" || strings.Contains(name, "/") {
 		return "", fmt.Errorf("azuredevopstest: repository %q must be project/repo", repo)

@@ -157,7 +157,7 @@ func New(opts ...Option) *Server {
 	}
 	s.store = fakegit.NewStore(s.Now)
 	s.instanceID, s.accountID = s.guid("instance"), s.guid("account")
-	s.defaultUser = s.AddUser(DefaultUser, "Jamal Hartnett", RoleProjectAdministrator)
+	s.defaultUser = s.AddMember(DefaultUser, "Jamal Hartnett", RoleProjectAdministrator)
 	var hosts []string
 	switch s.form {
 	case formServer:

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 func get(t *testing.T, c *http.Client, url, pat string) (int, map[string]any) {
@@ -110,7 +111,7 @@ func TestAccountWideRefusals(t *testing.T) {
 
 func TestServeHTTPWithHTTPTest(t *testing.T) {
 	s := azuredevopstest.New()
-	if _, err := s.CreateRepo("P/r", "main", map[string]string{"a.sql": "SELECT 1;\n"}); err != nil {
+	if err := s.CreateRepository("P/r", vcstest.RepositoryOptions{Files: map[string]string{"a.sql": "SELECT 1;\n"}}); err != nil {
 		t.Fatal(err)
 	}
 	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeCode}})
@@ -131,7 +132,7 @@ func TestServeHTTPWithHTTPTest(t *testing.T) {
 
 func TestSubscriptionPasswordIsMasked(t *testing.T) {
 	s := azuredevopstest.New()
-	if _, err := s.CreateRepo("P/r", "main", map[string]string{"a": "a"}); err != nil {
+	if err := s.CreateRepository("P/r", vcstest.RepositoryOptions{Files: map[string]string{"a": "a"}}); err != nil {
 		t.Fatal(err)
 	}
 	repoID, projectID, _ := s.RepoID("P/r")

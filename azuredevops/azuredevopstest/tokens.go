@@ -95,10 +95,15 @@ func (p *pat) has(scope string) bool {
 	return false
 }
 
-// AddUser adds a member with a role; the unique name is the sign-in name.
-func (s *Server) AddUser(uniqueName, displayName string, role Role) *User {
+// AddMember adds a member with a display name and a role; the unique
+// name is the sign-in name.
+func (s *Server) AddMember(uniqueName, displayName string, role Role) *User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.addMemberLocked(uniqueName, displayName, role)
+}
+
+func (s *Server) addMemberLocked(uniqueName, displayName string, role Role) *User {
 	u := &User{ID: s.guid("user:" + uniqueName), UniqueName: uniqueName, DisplayName: displayName, Role: role}
 	s.users[strings.ToLower(uniqueName)] = u
 	cp := *u
@@ -128,15 +133,6 @@ func (s *Server) CreatePAT(user string, o PATOptions) string {
 	tok := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))[:52]
 	s.pats[tok] = &pat{token: tok, user: s.user(user), opts: o}
 	return tok
-}
-
-// RevokePAT revokes a token.
-func (s *Server) RevokePAT(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p := s.pats[token]; p != nil {
-		p.revoked = true
-	}
 }
 
 type rejection int

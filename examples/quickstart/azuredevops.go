@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 
 	// Registers vcs.KindAzureDevOps even before the root package imports it.
 	_ "github.com/gitprovider/gitprovider/azuredevops"
@@ -35,15 +36,15 @@ func azuredevopsScenario(name string, srv *azuredevopstest.Server) (*scenario, e
 		bot  = "bytebase-bot@fabrikam.example"
 		dev  = "alice@fabrikam.example"
 	)
-	srv.AddUser(bot, "Bytebase Bot", azuredevopstest.RoleProjectAdministrator)
-	srv.AddUser(dev, "Alice Developer", azuredevopstest.RoleContributor)
-	if _, err := srv.CreateRepo(repo, "main", baseMigrations); err != nil {
+	srv.AddMember(bot, "Bytebase Bot", azuredevopstest.RoleProjectAdministrator)
+	srv.AddMember(dev, "Alice Developer", azuredevopstest.RoleContributor)
+	if err := srv.CreateRepository(repo, vcstest.RepositoryOptions{Files: baseMigrations}); err != nil {
 		return nil, err
 	}
-	if _, err := srv.CommitFiles(repo, "feature/add-users", migrationChanges()); err != nil {
+	if _, _, err := srv.Push(repo, "feature/add-users", migrationChanges()); err != nil {
 		return nil, err
 	}
-	pr, err := srv.OpenPullRequest(repo, "feature/add-users", "main", "Add users table", "", dev)
+	pr, _, err := srv.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "feature/add-users", Target: "main", Title: "Add users table", Author: dev})
 	if err != nil {
 		return nil, err
 	}

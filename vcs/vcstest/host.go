@@ -2,6 +2,7 @@ package vcstest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/gitprovider/gitprovider/vcs"
@@ -181,4 +182,22 @@ type Webhook struct {
 	// host's API names (GitHub's "content_type" and "insecure_ssl",
 	// GitLab's "enable_ssl_verification", …).
 	Settings map[string]string
+}
+
+// HandlerClient returns an HTTP client that serves every request with h
+// in the calling goroutine, without a network: give it to a fake's
+// SetWebhookClient to deliver webhooks straight to the server under
+// test. A 4xx or 5xx answer from h is a delivery error of the fake.
+func HandlerClient(h http.Handler) *http.Client {
+	return &http.Client{Transport: handlerTransport{h}}
+}
+
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
 }
