@@ -3,12 +3,8 @@ package github_test
 import (
 	"testing"
 
-	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/github/githubtest"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
-func BenchmarkScale(b *testing.B) {
-	vcstest.BenchmarkScale(b, vcstest.Harness{Kind: vcs.KindGitHub, New: func(t testing.TB, f vcstest.Fixture) vcstest.Fake {
-		return newFake(t, f)
-	}})
-}
+func BenchmarkScale(b *testing.B) { vcstest.BenchmarkScale(b, githubtest.Harness()) }

@@ -55,7 +55,7 @@ func (s *Server) servePRList(q *request, ri *repoInfo) {
 			}
 		}
 	}
-	top = s.PageCap(top)
+	top = s.kit.PageCap(top)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var list []any
