@@ -7,4 +7,6 @@ import (
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
-func BenchmarkScale(b *testing.B) { vcstest.BenchmarkScale(b, bitbuckettest.Harness(bitbuckettest.WithConfigURL(""))) }
+func BenchmarkScale(b *testing.B) {
+	vcstest.BenchmarkScale(b, bitbuckettest.Harness(bitbuckettest.WithConfigURL("")))
+}
