@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -17,7 +18,9 @@ const projectPageSize = 100
 
 // ListRepositories yields every Git repository of every project the token
 // can see, project by project; projects are paged with continuation tokens
-// (the x-ms-continuationtoken header) to the end. Disabled repositories are
+// (the x-ms-continuationtoken header) to the end, one page after another,
+// and the repositories of the projects listed so far are fetched
+// concurrently (internal/pager.Map), in order. Disabled repositories are
 // left out. A PAT without the Project and Team (Read) scope cannot list
 // projects; then it falls back to the organization-wide repository list,
 // which answers every project's repositories at once with Code (Read)
@@ -30,7 +33,7 @@ const projectPageSize = 100
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
 	const op = "ListRepositories"
 	return func(yield func(*vcs.Repository, error) bool) {
-		first := true
+		var sawProject atomic.Bool
 		projects := pager.Seq(ctx, func(ctx context.Context, cursor string) ([]teamProject, string, error) {
 			q := url.Values{"$top": {strconv.Itoa(projectPageSize)}}
 			if cursor != "" {
@@ -41,30 +44,26 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 			if err != nil {
 				return nil, "", err
 			}
+			if len(page.Value) > 0 {
+				sawProject.Store(true)
+			}
 			return page.Value, resp.Header.Get("X-Ms-Continuationtoken"), nil
 		})
-		for proj, err := range projects {
-			if err != nil {
-				if first && errors.Is(err, vcs.ErrPermissionDenied) {
-					p.listAllRepositories(ctx, yield)
-					return
-				}
-				yield(nil, err)
-				return
-			}
-			first = false
+		// Each project's repositories are one request: fetch those of
+		// the projects listed so far concurrently, yielding in order.
+		repos := pager.Map(ctx, projects, 0, func(ctx context.Context, proj teamProject) ([]*vcs.Repository, error) {
 			if proj.State != "" && proj.State != "wellFormed" {
-				continue // being created or deleted
+				return nil, nil // being created or deleted
 			}
 			var repos collection[gitRepository]
 			_, err := p.do(ctx, call{Op: op, URL: seg(proj.Name) + "/_apis/git/repositories", Scope: scopeCodeRead}, &repos)
 			if err != nil {
 				if errors.Is(err, vcs.ErrNotFound) {
-					continue // deleted since it was listed
+					return nil, nil // deleted since it was listed
 				}
-				yield(nil, err)
-				return
+				return nil, err
 			}
+			out := make([]*vcs.Repository, 0, len(repos.Value))
 			for i := range repos.Value {
 				r := &repos.Value[i]
 				if r.IsDisabled {
@@ -73,9 +72,21 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 				if r.Project.Visibility == "" {
 					r.Project.Visibility = proj.Visibility
 				}
-				if !yield(toRepository(r), nil) {
+				out = append(out, toRepository(r))
+			}
+			return out, nil
+		})
+		for r, err := range repos {
+			if err != nil {
+				if !sawProject.Load() && errors.Is(err, vcs.ErrPermissionDenied) {
+					p.listAllRepositories(ctx, yield)
 					return
 				}
+				yield(nil, err)
+				return
+			}
+			if !yield(r, nil) {
+				return
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gitprovider/gitprovider/internal/httpx"
@@ -62,29 +63,84 @@ type paged[T any] struct {
 }
 
 // list yields every item of every page of a Bitbucket list, starting at
-// path with query (pagelen=100 is added unless query sets it) and following each page's "next"
-// URL.
+// path with query (pagelen=100 is added unless query sets it). Where the first page numbers its
+// pages (its "next" URL asks for page=2) and tells the list's "size", the
+// pages after it are fetched concurrently by number (internal/pager);
+// otherwise each page's "next" URL is followed in turn. Bitbucket
+// documents both: "size" and "page" are optional and left out where they
+// are expensive to compute, and "next" must be treated as opaque
+// (https://developer.atlassian.com/cloud/bitbucket/rest/intro/#pagination).
 func list[T any](ctx context.Context, c *client, op, path string, query url.Values) iter.Seq2[T, error] {
-	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
-		var pg paged[T]
-		var err error
-		if cursor == "" {
-			q := url.Values{}
-			for k, v := range query {
-				q[k] = v
-			}
-			if q.Get("pagelen") == "" {
-				q.Set("pagelen", pageLen)
-			}
-			_, err = c.get(ctx, op, path, q, &pg)
+	return func(yield func(T, error) bool) {
+		var zero T
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		if q.Get("pagelen") == "" {
+			q.Set("pagelen", pageLen)
+		}
+		var first paged[T]
+		if _, err := c.get(ctx, op, path, q, &first); err != nil {
+			yield(zero, err)
+			return
+		}
+		var seq iter.Seq2[T, error]
+		if numberedNext(first.Next) == 2 {
+			seq = pager.Pages(ctx, 0, func(ctx context.Context, page int) ([]T, int, int, error) {
+				pg := first
+				if page > 1 {
+					pq := url.Values{}
+					for k, v := range q {
+						pq[k] = v
+					}
+					pq.Set("page", strconv.Itoa(page))
+					pg = paged[T]{}
+					if _, err := c.get(ctx, op, path, pq, &pg); err != nil {
+						return nil, 0, 0, err
+					}
+				}
+				next, last := 0, 0
+				if pg.Next != "" {
+					next = page + 1
+				}
+				if pg.Pagelen != nil && *pg.Pagelen > 0 && pg.Size > 0 {
+					last = (pg.Size + *pg.Pagelen - 1) / *pg.Pagelen
+				}
+				return pg.Values, next, last, nil
+			})
 		} else {
-			_, err = c.get(ctx, op, cursor, nil, &pg)
+			seq = pager.Seq(ctx, func(ctx context.Context, cursor string) ([]T, string, error) {
+				if cursor == "" {
+					return first.Values, first.Next, nil
+				}
+				var pg paged[T]
+				if _, err := c.get(ctx, op, cursor, nil, &pg); err != nil {
+					return nil, "", err
+				}
+				return pg.Values, pg.Next, nil
+			})
 		}
-		if err != nil {
-			return nil, "", err
+		for it, err := range seq {
+			if !yield(it, err) || err != nil {
+				return
+			}
 		}
-		return pg.Values, pg.Next, nil
-	})
+	}
+}
+
+// numberedNext returns the page number a "next" URL asks for, or 0 when it
+// has none or an opaque one.
+func numberedNext(next string) int {
+	u, err := url.Parse(next)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // listAll collects list.

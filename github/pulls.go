@@ -112,49 +112,72 @@ func (p *Provider) ListPullRequests(ctx context.Context, repo string, opts vcs.L
 	})
 }
 
-// ListPullRequestFiles lists the files a pull request changes, 100 a page.
-// GitHub lists at most 3,000 files; when the listing reaches that cap the
-// pull request's changed_files count is read, and if it is larger the files
-// are returned with an error matching vcs.ErrTruncated.
+// ListPullRequestFiles lists the files a pull request changes: it collects
+// PullRequestFiles.
 //
 // GitHub API docs:
 //   - GET /repos/{owner}/{repo}/pulls/{pull_number}/files
 //   - GET /repos/{owner}/{repo}/pulls/{pull_number} (only at the 3,000-file cap)
 func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+	return vcs.CollectFiles(p.PullRequestFiles(ctx, repo, number))
+}
+
+// PullRequestFiles yields the files a pull request changes as the pages
+// arrive, 100 a page; once the first page's Link rel="last" tells how many
+// pages there are, the others are fetched concurrently (internal/pager).
+// GitHub lists at most 3,000 files; when the listing reaches that cap the
+// pull request's changed_files count is read, and if it is larger the
+// sequence ends with an error matching vcs.ErrTruncated after the files
+// GitHub listed.
+//
+// GitHub API docs:
+//   - GET /repos/{owner}/{repo}/pulls/{pull_number}/files?page=&per_page=100
+//   - GET /repos/{owner}/{repo}/pulls/{pull_number} (only at the 3,000-file cap)
+func (p *Provider) PullRequestFiles(ctx context.Context, repo string, number int) iter.Seq2[*vcs.ChangedFile, error] {
 	const op = "ListPullRequestFiles"
 	owner, name, err := splitRepo(op, repo)
+	if err == nil {
+		err = checkNumber(op, number)
+	}
 	if err != nil {
-		return nil, err
+		return vcs.FailedSeq[*vcs.ChangedFile](err)
 	}
-	if err := checkNumber(op, number); err != nil {
-		return nil, err
-	}
-	files, err := pager.All(ctx, func(ctx context.Context, cursor string) ([]*vcs.ChangedFile, string, error) {
-		fs, resp, err := p.client.PullRequests.ListFiles(ctx, owner, name, number, &gh.ListOptions{Page: atoi(cursor), PerPage: 100})
-		if err != nil {
-			return nil, "", p.wrap(op, err)
+	return func(yield func(*vcs.ChangedFile, error) bool) {
+		n := 0
+		for f, err := range pager.Pages(ctx, 0, func(ctx context.Context, page int) ([]*vcs.ChangedFile, int, int, error) {
+			fs, resp, err := p.client.PullRequests.ListFiles(ctx, owner, name, number, &gh.ListOptions{Page: page, PerPage: 100})
+			if err != nil {
+				return nil, 0, 0, p.wrap(op, err)
+			}
+			out := make([]*vcs.ChangedFile, len(fs))
+			for i, f := range fs {
+				out[i] = toChangedFile(f)
+			}
+			return out, resp.NextPage, resp.LastPage, nil
+		}) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			n++
+			if !yield(f, nil) {
+				return
+			}
 		}
-		out := make([]*vcs.ChangedFile, len(fs))
-		for i, f := range fs {
-			out[i] = toChangedFile(f)
+		if n < maxPullRequestFiles {
+			return
 		}
-		return out, nextPage(resp), nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(files) >= maxPullRequestFiles {
 		pr, _, err := p.client.PullRequests.Get(ctx, owner, name, number)
 		if err != nil {
-			return nil, p.wrap(op, err)
+			yield(nil, p.wrap(op, err))
+			return
 		}
-		if pr.GetChangedFiles() > len(files) {
-			return files, &vcs.Error{Provider: vcs.KindGitHub, Op: op, Kind: vcs.ErrTruncated,
-				Message: "GitHub lists only the first " + itoa(len(files)) + " of the pull request's " + itoa(pr.GetChangedFiles()) + " files",
-				Hint:    "read the rest by comparing the commits (git diff --name-status BASE...HEAD in a clone)"}
+		if pr.GetChangedFiles() > n {
+			yield(nil, &vcs.Error{Provider: vcs.KindGitHub, Op: op, Kind: vcs.ErrTruncated,
+				Message: "GitHub lists only the first " + itoa(n) + " of the pull request's " + itoa(pr.GetChangedFiles()) + " files",
+				Hint:    "read the rest by comparing the commits (git diff --name-status BASE...HEAD in a clone)"})
 		}
 	}
-	return files, nil
 }
 
 func toChangedFile(f *gh.CommitFile) *vcs.ChangedFile {

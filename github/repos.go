@@ -13,7 +13,8 @@ import (
 )
 
 // ListRepositories yields every repository the token may connect, 100 a
-// page: for a user's token, those the user owns, collaborates on or
+// page, the pages after the first fetched concurrently once its Link
+// rel="last" tells how many there are: for a user's token, those the user owns, collaborates on or
 // reaches through an organization; for a GitHub App installation token
 // (which has no user), the repositories the installation was granted.
 //
@@ -22,12 +23,12 @@ import (
 //   - GET /installation/repositories (installation tokens)
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
 	const op = "ListRepositories"
-	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.Repository, string, error) {
+	return pager.Pages(ctx, 0, func(ctx context.Context, n int) ([]*vcs.Repository, int, int, error) {
 		tok, _, err := p.creds.Token()
 		if err != nil {
-			return nil, "", p.errs.FromError(op, err)
+			return nil, 0, 0, p.errs.FromError(op, err)
 		}
-		page := gh.ListOptions{Page: atoi(cursor), PerPage: 100}
+		page := gh.ListOptions{Page: n, PerPage: 100}
 		var (
 			repos []*gh.Repository
 			resp  *gh.Response
@@ -46,13 +47,13 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 			})
 		}
 		if err != nil {
-			return nil, "", p.wrap(op, err)
+			return nil, 0, 0, p.wrap(op, err)
 		}
 		out := make([]*vcs.Repository, len(repos))
 		for i, r := range repos {
 			out[i] = toRepository(r)
 		}
-		return out, nextPage(resp), nil
+		return out, resp.NextPage, resp.LastPage, nil
 	})
 }
 

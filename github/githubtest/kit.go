@@ -75,6 +75,7 @@ func (s *Server) Grant(repo, user string, role vcstest.Role) error {
 		s.roles[k] = map[string]Role{}
 	}
 	s.roles[k][user] = gh
+	s.visible = nil // the lists of visible repositories changed
 	return nil
 }
 

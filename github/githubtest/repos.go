@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,9 +43,15 @@ func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return
 	}
-	var list []any
-	for _, repo := range s.store.Repos() {
-		if s.role(repo.FullPath, c.user) == "" {
+	repos := s.store.Repos()
+	key := fmt.Sprintf("%d|%s|%v", len(repos), c.user, c.tok)
+	s.mu.Lock()
+	list, cached := s.visible[key] // indices into repos: only the page is rendered
+	for i, repo := range repos {
+		if cached {
+			break
+		}
+		if s.roles[strings.ToLower(repo.FullPath)][c.user] == "" {
 			continue
 		}
 		if c.tok.FineGrained && len(c.tok.Repositories) > 0 && !containsFold(c.tok.Repositories, repo.FullPath) {
@@ -53,9 +60,23 @@ func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call
 		if !c.tok.FineGrained && repo.Private && !c.has("repo") {
 			continue
 		}
-		list = append(list, fakehttp.Lazy(func() any { return s.repoJSON(repo, c.user) }))
+		list = append(list, int32(i))
 	}
-	s.writePage(w, r, list)
+	if !cached {
+		if s.visible == nil {
+			s.visible = map[string][]int32{}
+		}
+		s.visible[key] = list
+	}
+	s.mu.Unlock()
+	page, per := s.pageParams(r)
+	start, end := fakehttp.Bounds(page, per, len(list))
+	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(list))
+	out := make([]any, 0, end-start)
+	for _, i := range list[start:end] {
+		out = append(out, s.repoJSON(repos[i], c.user))
+	}
+	fakehttp.WriteJSON(w, http.StatusOK, out)
 }
 
 // handleInstallationRepos answers GET /installation/repositories, the

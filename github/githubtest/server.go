@@ -48,10 +48,13 @@ type Server struct {
 	api      *url.URL // API root as clients see it
 	web      *url.URL
 
-	mu        sync.Mutex
-	tokens    map[string]*Token
-	roles     map[string]map[string]Role // repo (lower-cased) -> user -> role
-	users     map[string]string          // lower-cased login -> login
+	mu     sync.Mutex
+	tokens map[string]*Token
+	roles  map[string]map[string]Role // repo (lower-cased) -> user -> role
+	users  map[string]string          // lower-cased login -> login
+	// visible caches handleUserRepos' filtered list by caller and
+	// repository count, so that each page of a long list costs a page.
+	visible   map[string][]int32
 	treeLimit int
 	fileLimit int               // largest file the contents API serves
 	prFiles   int               // most files a pull request lists

@@ -32,6 +32,8 @@ type Store struct {
 	nextID int
 	seq    int
 	diffs  map[[2]string][]Change // by base and head commit SHA
+
+	snapshot []Repo // Repos' answer, until the next CreateRepo
 }
 
 // NewStore returns an empty store using now as its clock.
@@ -179,18 +181,23 @@ func (s *Store) CreateRepo(full, defaultBranch string, private bool, files map[s
 	r.branches[defaultBranch] = c.sha
 	s.repos[strings.ToLower(full)] = r
 	s.order = append(s.order, r)
+	s.snapshot = nil
 	return r.Repo, nil
 }
 
-// Repos lists repositories in creation order.
+// Repos lists repositories in creation order. The slice is shared by
+// every caller until the next CreateRepo (a fake listing 10,000
+// repositories a page at a time copies nothing): do not modify it.
 func (s *Store) Repos() []Repo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Repo, len(s.order))
-	for i, r := range s.order {
-		out[i] = r.Repo
+	if s.snapshot == nil {
+		s.snapshot = make([]Repo, len(s.order))
+		for i, r := range s.order {
+			s.snapshot[i] = r.Repo
+		}
 	}
-	return out
+	return s.snapshot
 }
 
 // Repo returns one repository (full path matched case-insensitively).

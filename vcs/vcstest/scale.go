@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +33,9 @@ const ScaleFileSize = 4 << 10
 //     time.
 //
 // Every sub-benchmark reports "round-trips" (wall time of one operation
-// divided by BenchLatency), "requests" (HTTP requests sent), "points"
+// divided by BenchLatency, which includes CPU time on a loaded machine),
+// "waves" (rounds of requests on the critical path, see Meter.Waves),
+// "requests" (HTTP requests sent), "points"
 // (what GitHub's secondary rate limit would charge for them: 1 a GET or
 // GraphQL query, 5 a write; a 304 answer costs nothing against the primary
 // limit) and "peak-heap-MB" (the most live heap seen while the operation
@@ -113,6 +116,7 @@ func (s *scaleRun) measure(b *testing.B, op func() error) {
 		}
 	}
 	b.ReportMetric(float64(elapsed)/float64(runs)/float64(BenchLatency), "round-trips")
+	b.ReportMetric(float64(s.meter.Waves(BenchLatency))/float64(runs), "waves")
 	b.ReportMetric(float64(s.meter.Requests())/float64(runs), "requests")
 	b.ReportMetric(float64(s.meter.Points())/float64(runs), "points")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
@@ -198,6 +202,8 @@ func benchRepeatRead(b *testing.B, h Harness, n int) {
 // secondary rate limit would charge for them.
 type Meter struct {
 	requests, points atomic.Int64
+	mu               sync.Mutex
+	starts           []time.Time
 }
 
 // Wrap returns a client that sends through c (nil: http.DefaultClient)
@@ -216,7 +222,34 @@ func (m *Meter) Wrap(c *http.Client) *http.Client {
 }
 
 // Reset zeroes the counts.
-func (m *Meter) Reset() { m.requests.Store(0); m.points.Store(0) }
+func (m *Meter) Reset() {
+	m.requests.Store(0)
+	m.points.Store(0)
+	m.mu.Lock()
+	m.starts = m.starts[:0]
+	m.mu.Unlock()
+}
+
+// Waves returns how many rounds of requests were sent since Reset: a
+// round starts with a request and takes in every request started within
+// latency of it. With latency set to the fake's delay it counts the round
+// trips on the critical path whatever the machine's load (wall time
+// divided by the latency also counts CPU time).
+func (m *Meter) Waves(latency time.Duration) int {
+	m.mu.Lock()
+	starts := slices.Clone(m.starts)
+	m.mu.Unlock()
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	waves := 0
+	var open time.Time
+	for _, t := range starts {
+		if waves == 0 || !t.Before(open.Add(latency)) {
+			waves++
+			open = t
+		}
+	}
+	return waves
+}
 
 // Requests returns how many requests were sent.
 func (m *Meter) Requests() int64 { return m.requests.Load() }
@@ -245,6 +278,9 @@ func (t meterTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	t.m.requests.Add(1)
+	t.m.mu.Lock()
+	t.m.starts = append(t.m.starts, time.Now())
+	t.m.mu.Unlock()
 	resp, err := t.next.RoundTrip(r)
 	if err == nil && resp.StatusCode != http.StatusNotModified {
 		t.m.points.Add(cost)
