@@ -137,8 +137,8 @@ func TestListDirectoryWalksTruncatedTrees(t *testing.T) {
 func TestRetriesSafeRequestsOnly(t *testing.T) {
 	srv, p, _ := seeded(t)
 	ctx := context.Background()
-	srv.FailNext(http.StatusTooManyRequests, 0)
-	srv.FailNext(http.StatusBadGateway, 0)
+	srv.FailNext(1, http.StatusTooManyRequests, 0)
+	srv.FailNext(1, http.StatusBadGateway, 0)
 	if _, err := p.GetRepository(ctx, "octo/app"); err != nil {
 		t.Fatalf("GET after a 429 and a 502: %v", err)
 	}
@@ -149,7 +149,7 @@ func TestRetriesSafeRequestsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.FailNext(http.StatusBadGateway, 0)
+	srv.FailNext(1, http.StatusBadGateway, 0)
 	_, err = p.CreateComment(ctx, "octo/app", n, "hello")
 	if !errors.Is(err, vcs.ErrUnavailable) {
 		t.Fatalf("POST answered 502: %v, want ErrUnavailable", err)
@@ -159,7 +159,7 @@ func TestRetriesSafeRequestsOnly(t *testing.T) {
 		t.Errorf("a failed POST was retried: %q", bodies)
 	}
 	// A rate limit longer than the context allows is returned, not waited.
-	srv.FailNext(http.StatusTooManyRequests, time.Hour)
+	srv.FailNext(1, http.StatusTooManyRequests, time.Hour)
 	ctx2, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err = p.GetRepository(ctx2, "octo/app")

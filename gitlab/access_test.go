@@ -200,7 +200,7 @@ func TestCheckAccessOAuth(t *testing.T) {
 	// Where /oauth/token/info does not answer either, the scope probe
 	// tells whether the token has api; /personal_access_tokens/self's 400
 	// still says it is an OAuth token.
-	s.srv.FailNext(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
+	s.srv.FailMatching(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
 	rep, err := open(t, cfg).CheckAccess(testCtx(t), s.repo)
 	if err != nil {
 		t.Fatal(err)
@@ -211,10 +211,10 @@ func TestCheckAccessOAuth(t *testing.T) {
 	}
 
 	// Versions that fail on OAuth tokens (500) do not tell the kind.
-	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool {
+	s.srv.FailMatching(1, http.StatusInternalServerError, func(r *http.Request) bool {
 		return strings.HasSuffix(r.URL.Path, "/personal_access_tokens/self")
 	})
-	s.srv.FailNext(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
+	s.srv.FailMatching(1, http.StatusNotFound, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/oauth/token/info") })
 	rep, err = open(t, cfg).CheckAccess(testCtx(t), s.repo)
 	if err != nil || !rep.OK() || rep.TokenKind != "" {
 		t.Errorf("OAuth report where GitLab fails on the token: %v\n%s", err, rep)
@@ -311,7 +311,7 @@ func TestCheckAccessAdmin(t *testing.T) {
 // unknown, with a remediation that names the api scope, not a guess.
 func TestCheckAccessProbeInconclusive(t *testing.T) {
 	s := newSeeded(t, gitlabtest.WithoutTokenSelf())
-	s.srv.FailNext(1, http.StatusInternalServerError, func(r *http.Request) bool { return r.Method == http.MethodPut })
+	s.srv.FailMatching(1, http.StatusInternalServerError, func(r *http.Request) bool { return r.Method == http.MethodPut })
 	rep, err := s.provider(t, s.tok).CheckAccess(testCtx(t), s.repo)
 	if err != nil {
 		t.Fatal(err)

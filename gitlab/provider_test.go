@@ -209,14 +209,14 @@ func TestPOSTNotRetried(t *testing.T) {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			s := newSeeded(t)
 			p := s.provider(t, s.tok)
-			s.srv.FailNext(1, tc.status, isPost)
+			s.srv.FailMatching(1, tc.status, isPost)
 			if _, err := p.CreateComment(testCtx(t), s.repo, s.mr, "once"); !errors.Is(err, tc.kind) {
 				t.Fatalf("CreateComment through a %d = %v, want %v", tc.status, err, tc.kind)
 			}
 			if n := count(s.srv.RequestLog(), "POST "); n != 1 {
 				t.Errorf("note POST sent %d times, want 1", n)
 			}
-			s.srv.FailNext(1, tc.status, isPost)
+			s.srv.FailMatching(1, tc.status, isPost)
 			_, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: "https://hooks.example.test/h", Secret: "s"})
 			if !errors.Is(err, tc.kind) {
 				t.Fatalf("CreateWebhook through a %d = %v, want %v", tc.status, err, tc.kind)
@@ -240,7 +240,7 @@ func TestPUTRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.srv.FailNext(1, http.StatusBadGateway, func(r *http.Request) bool { return r.Method == http.MethodPut })
+	s.srv.FailMatching(1, http.StatusBadGateway, func(r *http.Request) bool { return r.Method == http.MethodPut })
 	if got, err := p.UpdateComment(testCtx(t), s.repo, s.mr, c.ID, "v2"); err != nil || got.Body != "v2" {
 		t.Fatalf("UpdateComment after one 502 = %+v, %v", got, err)
 	}
@@ -253,7 +253,7 @@ func TestPUTRetried(t *testing.T) {
 func TestGETRetried(t *testing.T) {
 	s := newSeeded(t)
 	p := s.provider(t, s.tok)
-	s.srv.FailNext(1, http.StatusServiceUnavailable, func(r *http.Request) bool { return r.Method == http.MethodGet })
+	s.srv.FailMatching(1, http.StatusServiceUnavailable, func(r *http.Request) bool { return r.Method == http.MethodGet })
 	if _, err := p.GetRepository(testCtx(t), s.repo); err != nil {
 		t.Fatalf("GetRepository after one 503: %v", err)
 	}

@@ -94,9 +94,10 @@ type Server struct {
 	serverURL *url.URL // WithServer: the collection URL
 	store     *fakegit.Store
 
-	badCreds      BadCredentialAnswer
-	throttleLeft  int
-	throttleAfter time.Duration
+	badCreds       BadCredentialAnswer
+	throttleLeft   int
+	throttleAfter  time.Duration
+	throttleStatus int
 
 	faults []*fault
 
@@ -202,8 +203,15 @@ func (s *Server) SetBadCredentialAnswer(a BadCredentialAnswer) {
 // Azure's X-RateLimit-* headers, as Azure does when a user exceeds its
 // resource usage.
 func (s *Server) ThrottleNext(n int, retryAfter time.Duration) {
+	s.FailNext(n, http.StatusTooManyRequests, retryAfter)
+}
+
+// FailNext makes the next n API requests answer status with Azure's
+// error body and, when retryAfter > 0, a Retry-After header; a 429 is
+// Azure's throttling answer, with its X-RateLimit-* headers.
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	s.throttleLeft, s.throttleAfter = n, retryAfter
+	s.throttleLeft, s.throttleStatus, s.throttleAfter = n, status, retryAfter
 	s.mu.Unlock()
 }
 
@@ -356,10 +364,17 @@ func (s *Server) throttled(w http.ResponseWriter) bool {
 		return false
 	}
 	s.throttleLeft--
-	wait := s.throttleAfter
+	wait, status := s.throttleAfter, s.throttleStatus
 	s.mu.Unlock()
 	secs := int(wait.Round(time.Second) / time.Second)
 	h := w.Header()
+	if status != http.StatusTooManyRequests {
+		if wait > 0 {
+			h.Set("Retry-After", strconv.Itoa(secs))
+		}
+		writeError(w, status, "VssServiceException", http.StatusText(status))
+		return true
+	}
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("X-RateLimit-Resource", "ATCPU")
 	h.Set("X-RateLimit-Delay", strconv.FormatFloat(wait.Seconds(), 'f', 3, 64))

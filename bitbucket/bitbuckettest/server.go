@@ -71,8 +71,9 @@ type Server struct {
 	comments map[int]*commentMeta             // comment ID -> Bitbucket-only state
 	prUsers  map[string]*User                 // "repo#number" -> author
 
-	limited    int // requests still to answer with 429
-	retryAfter time.Duration
+	limited     int // requests still to answer with limitStatus
+	limitStatus int
+	retryAfter  time.Duration
 
 	strictBearer bool
 	configURL    *string // what Config puts in vcs.Config.URL, when set
@@ -182,8 +183,15 @@ func (s *Server) Config(tok string) vcs.Config {
 // resource has been exceeded" with a Retry-After of retryAfter, as
 // Bitbucket does when the rolling hourly limit is spent.
 func (s *Server) RateLimit(n int, retryAfter time.Duration) {
+	s.FailNext(n, http.StatusTooManyRequests, retryAfter)
+}
+
+// FailNext makes the next n API requests answer status with Bitbucket's
+// error body and, when retryAfter > 0, a Retry-After header (a 429 is
+// worded as Bitbucket words its rate limit).
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	s.limited, s.retryAfter = n, retryAfter
+	s.limited, s.limitStatus, s.retryAfter = n, status, retryAfter
 	s.mu.Unlock()
 }
 
@@ -197,11 +205,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if limited {
 		s.limited--
 	}
-	wait := s.retryAfter
+	wait, status := s.retryAfter, s.limitStatus
 	s.mu.Unlock()
 	if limited {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
-		writeError(w, http.StatusTooManyRequests, "Rate limit for this resource has been exceeded")
+		if wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+		}
+		msg := http.StatusText(status)
+		if status == http.StatusTooManyRequests {
+			msg = "Rate limit for this resource has been exceeded"
+		}
+		writeError(w, status, msg)
 		return
 	}
 	p, status, msg := s.authenticate(r)

@@ -151,11 +151,14 @@ func (s *Server) SetRateLimit(remaining int) {
 	s.mu.Unlock()
 }
 
-// FailNext makes the next request fail with status (e.g. 429, 502) and,
-// when retryAfter > 0, a Retry-After header.
-func (s *Server) FailNext(status int, retryAfter time.Duration) {
+// FailNext makes the next n API requests fail with status (e.g. 429,
+// 502) and GitHub's error body (a 403 or 429 worded as a secondary rate
+// limit) and, when retryAfter > 0, a Retry-After header.
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.mu.Lock()
-	s.failures = append(s.failures, failure{status: status, retryAfter: retryAfter})
+	for range n {
+		s.failures = append(s.failures, failure{status: status, retryAfter: retryAfter})
+	}
 	s.mu.Unlock()
 }
 

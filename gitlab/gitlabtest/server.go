@@ -30,8 +30,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
@@ -174,30 +176,39 @@ func (s *Server) SetDiffMaxFiles(n int) {
 }
 
 type fault struct {
-	match  func(*http.Request) bool
-	status int
-	left   int
+	match      func(*http.Request) bool
+	status     int
+	retryAfter time.Duration
+	left       int
 }
 
-// FailNext makes the next n requests that match answer status with a
-// GitLab-style error body, to test retries and error handling. A nil match
-// matches every request.
-func (s *Server) FailNext(n, status int, match func(r *http.Request) bool) {
+// FailNext makes the next n API requests answer status with a
+// GitLab-style error body and, when retryAfter > 0, a Retry-After header
+// (a 429 always has one), to test retries and error handling.
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{status: status, retryAfter: retryAfter, left: n})
+	s.mu.Unlock()
+}
+
+// FailMatching makes the next n requests that match answer status with a
+// GitLab-style error body. A nil match matches every request.
+func (s *Server) FailMatching(n, status int, match func(r *http.Request) bool) {
 	s.mu.Lock()
 	s.faults = append(s.faults, &fault{match: match, status: status, left: n})
 	s.mu.Unlock()
 }
 
-func (s *Server) takeFault(r *http.Request) int {
+func (s *Server) takeFault(r *http.Request) (int, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
 		if f.left > 0 && (f.match == nil || f.match(r)) {
 			f.left--
-			return f.status
+			return f.status, f.retryAfter
 		}
 	}
-	return 0
+	return 0, 0
 }
 
 // perPage returns page and per_page of a request, capped by GitLab's 100
@@ -239,8 +250,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if status := s.takeFault(r); status != 0 {
-		if status == http.StatusTooManyRequests {
+	if status, wait := s.takeFault(r); status != 0 {
+		switch {
+		case wait > 0:
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+		case status == http.StatusTooManyRequests:
 			w.Header().Set("Retry-After", "1")
 		}
 		writeError(w, status, http.StatusText(status))

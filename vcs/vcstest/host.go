@@ -97,6 +97,9 @@ type Host interface {
 	Comments(repo string, number int) ([]vcs.Comment, error)
 	// Webhooks returns the repository's webhooks, secrets included.
 	Webhooks(repo string) ([]Webhook, error)
+	// FailNext makes the next n API requests answer status with the
+	// host's error body and, when retryAfter > 0, a Retry-After header.
+	FailNext(n, status int, retryAfter time.Duration)
 }
 
 // Role is a user's role on a repository, in portable terms. Each fake
