@@ -196,7 +196,7 @@ func groups(subs []*subscription) [][]*subscription {
 }
 
 func toWebhook(g []*subscription) *vcs.Webhook {
-	h := &vcs.Webhook{ID: g[0].ID, URL: g[0].ConsumerInputs["url"], Active: true}
+	h := &vcs.Webhook{ID: g[0].ID, URL: g[0].ConsumerInputs["url"], Active: true, CreatedAt: g[0].created()}
 	types := make([]string, 0, len(g))
 	for _, s := range g {
 		types = append(types, s.EventType)
@@ -365,7 +365,10 @@ func (p *Provider) findGroup(ctx context.Context, op string, r *gitRepository, i
 //   - GET {org}/_apis/hooks/subscriptions?publisherId=tfs&consumerId=webHooks&consumerActionId=httpRequest
 //   - PUT {org}/_apis/hooks/subscriptions/{id}
 //   - POST {org}/_apis/hooks/subscriptions (event types added)
-//   - DELETE {org}/_apis/hooks/subscriptions/{id} (event types dropped)
+//   - GET {org}/_apis/hooks/subscriptions?… again after adding event types:
+//     a caller racing this one (vcs.EnsureWebhook on another replica) may
+//     have added the same types, and only the oldest of each is kept
+//   - DELETE {org}/_apis/hooks/subscriptions/{id} (event types dropped, duplicates)
 func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.WebhookOptions) (*vcs.Webhook, error) {
 	const op = "UpdateWebhook"
 	if _, err := parseRepo(op, repo); err != nil {
@@ -410,6 +413,7 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 	// The anchor is written last: if a call fails half way, the anchor
 	// and with it the ID still stand at the old URL, and calling
 	// UpdateWebhook again with the same ID gathers both halves.
+	added := false
 	for _, t := range want[1:] {
 		if s, ok := keep[t]; ok {
 			if err := p.replaceSubscription(ctx, op, s.ID, subscriptionBody(r, t, opts)); err != nil {
@@ -420,6 +424,18 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 		if _, err := p.createSubscription(ctx, op, subscriptionBody(r, t, opts)); err != nil {
 			return nil, err
 		}
+		added = true
+	}
+	if added {
+		// Another caller may be creating subscriptions for the same URL
+		// right now (EnsureWebhook racing on several replicas): look again
+		// and keep only the oldest subscription of each event type, as
+		// every caller does, so that the group converges.
+		more, err := p.raceDuplicates(ctx, op, r, anchor.ID, want[0], opts.URL)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, more...)
 	}
 	for _, s := range extra {
 		if err := p.deleteSubscription(ctx, op, s.ID); err != nil && !errors.Is(err, vcs.ErrNotFound) {
@@ -430,6 +446,33 @@ func (p *Provider) UpdateWebhook(ctx context.Context, repo, id string, opts vcs.
 		return nil, err
 	}
 	return &vcs.Webhook{ID: anchor.ID, URL: opts.URL, Active: !opts.Inactive, Events: webhookEvents(want)}, nil
+}
+
+// raceDuplicates lists the subscriptions for url again and returns all but
+// the oldest of each event type, the anchor (of type anchorType) always
+// kept.
+func (p *Provider) raceDuplicates(ctx context.Context, op string, r *gitRepository, anchorID, anchorType, url string) ([]*subscription, error) {
+	subs, err := p.listSubscriptions(ctx, op, r)
+	if err != nil {
+		return nil, err
+	}
+	var g []*subscription
+	for _, s := range subs {
+		if urlKey(s.ConsumerInputs["url"]) == urlKey(url) && !strings.EqualFold(s.ID, anchorID) {
+			g = append(g, s)
+		}
+	}
+	sort.Slice(g, func(i, j int) bool { return before(g[i], g[j]) })
+	seen := map[string]bool{anchorType: true}
+	var dup []*subscription
+	for _, s := range g {
+		if seen[s.EventType] {
+			dup = append(dup, s)
+			continue
+		}
+		seen[s.EventType] = true
+	}
+	return dup, nil
 }
 
 func contains(list []string, s string) bool {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -24,16 +25,20 @@ var hookEvents = map[vcs.WebhookEvent][]string{
 // hook is Bitbucket's webhook subscription. The host never returns the
 // secret, only whether one is set.
 type hook struct {
-	UUID        string   `json:"uuid"`
-	URL         string   `json:"url"`
-	Description string   `json:"description"`
-	Active      bool     `json:"active"`
-	Events      []string `json:"events"`
-	SecretSet   bool     `json:"secret_set"`
+	UUID        string     `json:"uuid"`
+	URL         string     `json:"url"`
+	Description string     `json:"description"`
+	Active      bool       `json:"active"`
+	Events      []string   `json:"events"`
+	SecretSet   bool       `json:"secret_set"`
+	CreatedAt   *time.Time `json:"created_at"`
 }
 
 func (h *hook) toVCS() *vcs.Webhook {
 	out := &vcs.Webhook{ID: h.UUID, URL: h.URL, Active: h.Active}
+	if h.CreatedAt != nil {
+		out.CreatedAt = *h.CreatedAt
+	}
 	var pr, push bool
 	for _, e := range h.Events {
 		switch {

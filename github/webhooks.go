@@ -135,7 +135,7 @@ func hookRequest(op string, opts vcs.WebhookOptions) (*gh.Hook, error) {
 }
 
 func toWebhook(h *gh.Hook) *vcs.Webhook {
-	w := &vcs.Webhook{ID: strconv.FormatInt(h.GetID(), 10), Active: h.GetActive()}
+	w := &vcs.Webhook{ID: strconv.FormatInt(h.GetID(), 10), Active: h.GetActive(), CreatedAt: h.GetCreatedAt().Time}
 	if h.Config != nil {
 		w.URL = h.Config.GetURL()
 	}

@@ -164,6 +164,9 @@ func parseHookID(op, hookID string) (int64, error) {
 
 func webhook(h *gl.ProjectHook) *vcs.Webhook {
 	w := &vcs.Webhook{ID: strconv.FormatInt(h.ID, 10), URL: h.URL, Events: []vcs.WebhookEvent{}}
+	if h.CreatedAt != nil {
+		w.CreatedAt = *h.CreatedAt
+	}
 	if h.MergeRequestsEvents {
 		w.Events = append(w.Events, vcs.WebhookEventPullRequest)
 	}

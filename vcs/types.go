@@ -179,6 +179,9 @@ type Webhook struct {
 	Events []WebhookEvent `json:"events"`
 	// Active is false for a webhook the host will not deliver to.
 	Active bool `json:"active"`
+	// CreatedAt is when the webhook was created, where the host tells;
+	// EnsureWebhook keeps the oldest of several for one URL.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // WebhookOptions describe the webhook to create or the state to update it

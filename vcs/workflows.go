@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -59,47 +61,133 @@ func UpsertComment(ctx context.Context, p Provider, repo string, number int, key
 	return p.UpdateComment(ctx, repo, number, found.ID, full)
 }
 
-// EnsureWebhook makes sure repo has one webhook for opts.URL with opts'
-// secret, events and state: it updates a webhook already registered for
-// the URL (hosts cannot be asked whether its secret matches, so it always
-// writes it) and creates one otherwise. Retrying it never adds a duplicate.
-// Webhooks for the same URL beyond the first are left alone; Duplicates in
-// the result lists them so the caller may delete them.
+// EnsureWebhook makes sure repo has exactly one webhook for opts.URL, with
+// opts' secret, events and state: it updates a webhook already registered
+// for the URL (hosts cannot be asked whether its secret matches, so it
+// always writes it) and creates one otherwise. Retrying it never adds a
+// duplicate.
+//
+// It converges when several replicas ensure the same URL at once: after
+// creating, it lists again, keeps the oldest webhook for the URL (by
+// creation time, then ID), deletes the others (its own included when
+// another caller's is older) and updates the one kept. Every caller picks the
+// same survivor, so the replicas end with one webhook whichever order
+// their requests reach the host in. Further webhooks for the URL found on
+// the update path (a crash between create and clean-up, another tool) are
+// deleted too; Duplicates lists what was deleted. A create the host
+// refuses as a duplicate (GitHub's 422 "Hook already exists") or an
+// update of a webhook another caller deleted in between starts over, a
+// few times at most.
+//
+// The host's list must show a webhook once its create has returned (true
+// of the four supported hosts' APIs; unconfirmed under replication lag).
 func EnsureWebhook(ctx context.Context, p Provider, repo string, opts WebhookOptions) (*EnsureResult, error) {
 	if err := ValidateWebhookOptions(opts); err != nil {
 		return nil, &Error{Provider: p.Kind(), Op: "EnsureWebhook", Kind: ErrInvalidArgument, Err: err}
 	}
+	const attempts = 4
+	var (
+		res *EnsureResult
+		err error
+	)
+	for range attempts {
+		res, err = ensureOnce(ctx, p, repo, opts)
+		if err == nil || !(errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound)) || ctx.Err() != nil {
+			return res, err
+		}
+		// Another caller created (GitHub refuses a second hook for a
+		// URL) or deleted the webhook in between: look again.
+	}
+	return res, err
+}
+
+func ensureOnce(ctx context.Context, p Provider, repo string, opts WebhookOptions) (*EnsureResult, error) {
 	hooks, err := p.ListWebhooks(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
+	same := webhooksFor(hooks, opts.URL)
 	res := &EnsureResult{}
-	for _, h := range hooks {
-		if !sameURL(h.URL, opts.URL) {
-			continue
+	if len(same) == 0 {
+		created, err := p.CreateWebhook(ctx, repo, opts)
+		if err != nil {
+			return nil, err
 		}
-		if res.Webhook == nil {
-			res.Webhook = h
-		} else {
-			res.Duplicates = append(res.Duplicates, h)
+		res.Webhook, res.Created = created, true
+		// Callers racing for the URL each created one: keep the oldest.
+		hooks, err = p.ListWebhooks(ctx, repo)
+		if err != nil {
+			return res, err
 		}
+		same = webhooksFor(hooks, opts.URL)
+		if len(same) == 0 {
+			return res, nil
+		}
+		// The survivor is written once more even when it is ours: where
+		// one webhook is several host objects (Azure DevOps groups its
+		// subscriptions by URL, so ListWebhooks cannot show a racer's
+		// duplicates), the update removes what racing callers added.
+		res.Created = same[0].ID == created.ID
 	}
-	if res.Webhook == nil {
-		res.Webhook, err = p.CreateWebhook(ctx, repo, opts)
-		res.Created = err == nil
+	keep := same[0]
+	res.Duplicates, err = deleteWebhooks(ctx, p, repo, same[1:], "")
+	if err != nil {
 		return res, err
 	}
-	res.Webhook, err = p.UpdateWebhook(ctx, repo, res.Webhook.ID, opts)
+	res.Webhook, err = p.UpdateWebhook(ctx, repo, keep.ID, opts)
 	return res, err
+}
+
+// webhooksFor returns the hooks for url, oldest first: by creation time
+// where both hooks have one, else by ID (numerically when both IDs are
+// numbers, as hosts with numeric IDs count up).
+func webhooksFor(hooks []*Webhook, url string) []*Webhook {
+	var out []*Webhook
+	for _, h := range hooks {
+		if sameURL(h.URL, url) {
+			out = append(out, h)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return olderWebhook(out[i], out[j]) })
+	return out
+}
+
+func olderWebhook(a, b *Webhook) bool {
+	if !a.CreatedAt.IsZero() && !b.CreatedAt.IsZero() && !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	na, errA := strconv.ParseInt(a.ID, 10, 64)
+	nb, errB := strconv.ParseInt(b.ID, 10, 64)
+	if errA == nil && errB == nil {
+		return na < nb
+	}
+	return a.ID < b.ID
+}
+
+// deleteWebhooks deletes hooks but the one with ID except; one already
+// gone (another caller deleted it) is not an error.
+func deleteWebhooks(ctx context.Context, p Provider, repo string, hooks []*Webhook, except string) ([]*Webhook, error) {
+	var deleted []*Webhook
+	for _, h := range hooks {
+		if h.ID == except {
+			continue
+		}
+		if err := p.DeleteWebhook(ctx, repo, h.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return deleted, err
+		}
+		deleted = append(deleted, h)
+	}
+	return deleted, nil
 }
 
 // EnsureResult is what EnsureWebhook did.
 type EnsureResult struct {
 	Webhook *Webhook
-	// Created is true when no webhook for the URL existed.
+	// Created is true when this call created the webhook that remains.
 	Created bool
-	// Duplicates are further webhooks for the same URL found on the
-	// repository (left by other tools or older versions).
+	// Duplicates are further webhooks for the same URL that were found
+	// and deleted (made by callers racing this one, or left by other
+	// tools or older versions).
 	Duplicates []*Webhook
 }
 

@@ -154,8 +154,17 @@ func (f *fakeProvider) UpdateWebhook(_ context.Context, _ string, id string, o v
 	}
 	return nil, vcs.Errorf("fake", "UpdateWebhook", vcs.ErrNotFound, "hook %s", id)
 }
-func (f *fakeProvider) DeleteWebhook(context.Context, string, string) error {
-	return errors.New("DeleteWebhook not scripted")
+func (f *fakeProvider) DeleteWebhook(_ context.Context, _ string, id string) error {
+	f.called("DeleteWebhook " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, h := range f.hooks {
+		if h.ID == id {
+			f.hooks = slices.Delete(f.hooks, i, i+1)
+			return nil
+		}
+	}
+	return vcs.Errorf("fake", "DeleteWebhook", vcs.ErrNotFound, "hook %s", id)
 }
 func (f *fakeProvider) SetToken(string) error { return nil }
 
@@ -443,7 +452,10 @@ func TestEnsureWebhook(t *testing.T) {
 	if len(res.Duplicates) != 1 || res.Duplicates[0].ID != "dup" {
 		t.Errorf("Duplicates = %+v, want the hook with ID dup", res.Duplicates)
 	}
-	if c := p.Calls(); !slices.Equal(c, []string{"ListWebhooks", "CreateWebhook", "ListWebhooks", "UpdateWebhook 2"}) {
+	if len(p.hooks) != 2 || p.hooks[1].ID != "2" {
+		t.Errorf("hooks after the update = %+v, want h1 and 2 (the duplicate deleted)", p.hooks)
+	}
+	if c := p.Calls(); !slices.Equal(c, []string{"ListWebhooks", "CreateWebhook", "ListWebhooks", "UpdateWebhook 2", "ListWebhooks", "DeleteWebhook dup", "UpdateWebhook 2"}) {
 		t.Errorf("calls %v", c)
 	}
 	for name, bad := range map[string]vcs.WebhookOptions{

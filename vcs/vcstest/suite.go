@@ -37,6 +37,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Reconcile", s.testReconcile)
 	t.Run("Comments", s.testComments)
 	t.Run("Webhooks", s.testWebhooks)
+	t.Run("EnsureWebhookConcurrent", s.testEnsureWebhookConcurrent)
 	t.Run("Deliveries", s.testDeliveries)
 	t.Run("NoSecretsInErrors", s.testNoSecretsInErrors)
 }
