@@ -100,7 +100,7 @@ func (p *Provider) SetCommitStatus(ctx context.Context, repo, sha string, opts v
 }
 
 // ListCommitStatuses lists the latest status per context of a commit,
-// 1,000 a page.
+// asking for 1,000 a page and paging with $skip until a page is empty.
 //
 // Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/commits/{commitId}/statuses?latestOnly=true&$top=&$skip=
 func (p *Provider) ListCommitStatuses(ctx context.Context, repo, sha string) ([]*vcs.CommitStatus, error) {
@@ -113,7 +113,7 @@ func (p *Provider) ListCommitStatuses(ctx context.Context, repo, sha string) ([]
 		return nil, err
 	}
 	var out []*vcs.CommitStatus
-	for skip := 0; ; skip += statusPageSize {
+	for skip := 0; ; {
 		q := url.Values{"latestOnly": {"true"}, "$top": {strconv.Itoa(statusPageSize)}, "$skip": {strconv.Itoa(skip)}}
 		var page collection[gitStatus]
 		if _, err := p.do(ctx, call{Op: op, URL: r.statusesPath(sha), Query: q, Scope: scopeCodeStatus}, &page); err != nil {
@@ -122,8 +122,9 @@ func (p *Provider) ListCommitStatuses(ctx context.Context, repo, sha string) ([]
 		for i := range page.Value {
 			out = append(out, page.Value[i].toVCS())
 		}
-		if len(page.Value) < statusPageSize {
-			break
+		skip += len(page.Value)
+		if len(page.Value) == 0 {
+			break // Azure may answer fewer than $top before the end
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })

@@ -36,7 +36,7 @@ func asError(err error) *vcs.Error {
 //
 // GitHub writes create and update alike (a tree entry replaces whatever is
 // at its path); a delete of a path that is not in the tree is refused with
-// 422. Files are written with mode 100644.
+// 422 (unconfirmed; the fake does so). Files are written with mode 100644.
 //
 // GitHub API docs:
 //   - GET /repos/{owner}/{repo}/git/commits/{commit_sha}

@@ -3,6 +3,7 @@ package azuredevopstest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,6 +75,7 @@ func Seed(t testing.TB, s *Server, fx vcstest.Fixture) *Seeded {
 		vcstest.TokenNoComment: issue(vcstest.TokenOptions{Without: []vcs.Permission{vcs.PermWriteComment}}),
 		vcstest.TokenExpired:   issue(vcstest.TokenOptions{ExpiresAt: now.Add(-time.Hour)}),
 		vcstest.TokenExpiring:  issue(vcstest.TokenOptions{ExpiresAt: now.Add(time.Hour)}),
+		vcstest.TokenWriteBack: issue(vcstest.TokenOptions{Scopes: append(slices.Clone(FullScopes), ScopeCodeStatus)}),
 	}}
 }
 

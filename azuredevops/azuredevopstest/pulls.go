@@ -192,7 +192,7 @@ func (s *Server) prJSON(pr *prInfo) map[string]any {
 		"sourceRefName":         "refs/heads/" + st.SourceBranch,
 		"targetRefName":         "refs/heads/" + st.TargetBranch,
 		"mergeStatus":           "succeeded",
-		"isDraft":               false,
+		"isDraft":               st.Draft,
 		"mergeId":               s.guidFor("merge", pr.ID),
 		"lastMergeSourceCommit": s.commitJSON(ri, st.HeadSHA),
 		"lastMergeTargetCommit": s.commitJSON(ri, st.BaseSHA),

@@ -560,7 +560,9 @@ func (s *Server) routeRepo(q *request, ri *repoInfo, rest []string) {
 		}
 		s.routePR(q, pr, rest[2:])
 	default:
-		q.fail(http.StatusNotFound, "RouteNotFound", "The resource %s could not be found.", q.r.URL.Path)
+		if !s.routeWriteBack(q, ri, rest) {
+			q.fail(http.StatusNotFound, "RouteNotFound", "The resource %s could not be found.", q.r.URL.Path)
+		}
 	}
 }
 

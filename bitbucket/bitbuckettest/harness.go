@@ -100,6 +100,7 @@ func newHarnessFake(t testing.TB, f vcstest.Fixture, oauth bool, opts []Option) 
 	create := func(user string, scopes []string, expires time.Time) (string, error) {
 		return s.IssueToken(user, vcstest.TokenOptions{Scopes: scopes, ExpiresAt: expires})
 	}
+	writeBack := append(slices.Clone(full), ScopeWriteRepository)
 	if oauth {
 		// OAuth consumers use the older scope names: pullrequest:write
 		// implies pullrequest and repository (read and write).
@@ -108,6 +109,7 @@ func newHarnessFake(t testing.TB, f vcstest.Fixture, oauth bool, opts []Option) 
 			[]string{"pullrequest:write", "account"},
 			[]string{"pullrequest", "webhook", "account"}
 		create = s.CreateOAuthToken
+		writeBack = full // pullrequest:write implies repository:write
 	}
 	now := s.Now()
 	for prof, spec := range map[vcstest.TokenProfile]struct {
@@ -121,6 +123,7 @@ func newHarnessFake(t testing.TB, f vcstest.Fixture, oauth bool, opts []Option) 
 		vcstest.TokenNoComment: {noComment, time.Time{}},
 		vcstest.TokenExpired:   {full, now.Add(-time.Hour)},
 		vcstest.TokenExpiring:  {full, now.Add(time.Hour)},
+		vcstest.TokenWriteBack: {writeBack, time.Time{}},
 	} {
 		tok, err := create(FixtureBot, spec.scopes, spec.expires)
 		if err != nil {

@@ -90,7 +90,7 @@ func (s *Server) prJSON(repo fakegit.Repo, pr fakegit.PullRequest) map[string]an
 		"summary": map[string]any{"type": "rendered", "raw": pr.Description, "markup": "markdown", "html": "<p>" + pr.Description + "</p>"},
 		"state":   prStates[pr.State], "author": userJSON(author), "reason": "", "close_source_branch": false,
 		"source": side(pr.SourceBranch, pr.HeadSHA), "destination": side(pr.TargetBranch, pr.BaseSHA),
-		"merge_commit": merge, "closed_by": closedBy, "comment_count": len(comments), "task_count": 0,
+		"merge_commit": merge, "closed_by": closedBy, "comment_count": len(comments), "task_count": 0, "draft": pr.Draft,
 		"created_on": timestamp(pr.Created), "updated_on": timestamp(pr.Updated),
 		"links": map[string]any{
 			"self":     map[string]any{"href": self},

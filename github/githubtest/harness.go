@@ -74,6 +74,10 @@ func seed(t testing.TB, srv *Server, f vcstest.Fixture) *harnessFake {
 		vcstest.TokenNoComment: issue(vcstest.TokenOptions{Without: []vcs.Permission{vcs.PermWriteComment}}),
 		vcstest.TokenExpired:   issue(vcstest.TokenOptions{ExpiresAt: now.Add(-time.Hour)}),
 		vcstest.TokenExpiring:  issue(vcstest.TokenOptions{ExpiresAt: now.Add(time.Hour)}),
+		// Writing back with a fine-grained token: contents, pull requests
+		// and commit statuses write.
+		vcstest.TokenWriteBack: srv.AddToken(Token{User: harnessBot, FineGrained: true, Permissions: map[string]string{
+			"contents": "write", "pull_requests": "write", "statuses": "write", "webhooks": "write"}}),
 	}
 	return &harnessFake{Server: srv, tokens: tokens, pr: pr, pr2: pr2}
 }

@@ -221,7 +221,7 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		"body":                  pr.Description,
 		"state":                 state,
 		"locked":                false,
-		"draft":                 false,
+		"draft":                 pr.Draft,
 		"merged":                pr.State == "merged",
 		"merged_by":             mergedBy,
 		"mergeable":             nil,

@@ -64,6 +64,7 @@ type Server struct {
 	remaining int
 	resetAt   time.Time
 	seq       int
+	objects   objectStore // trees and blobs of the Git Data API
 }
 
 type failure struct {
@@ -220,6 +221,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /repos/{owner}/{repo}/hooks/{id}", s.handleGetHook)
 	handle("PATCH /repos/{owner}/{repo}/hooks/{id}", s.handleEditHook)
 	handle("DELETE /repos/{owner}/{repo}/hooks/{id}", s.handleDeleteHook)
+	s.writeBackRoutes(handle)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
 	})

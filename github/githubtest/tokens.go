@@ -182,12 +182,16 @@ func (s *Server) failNext(w http.ResponseWriter, r *http.Request) bool {
 type need int
 
 const (
-	needRead         need = iota // metadata
-	needContents                 // Contents: read
-	needPulls                    // Pull requests: read
-	needCommentWrite             // Issues or Pull requests: write
-	needHooksRead                // Webhooks: read, repository admin
-	needHooksWrite               // Webhooks: write, repository admin
+	needRead          need = iota // metadata
+	needContents                  // Contents: read
+	needPulls                     // Pull requests: read
+	needCommentWrite              // Issues or Pull requests: write
+	needHooksRead                 // Webhooks: read, repository admin
+	needHooksWrite                // Webhooks: write, repository admin
+	needContentsWrite             // Contents: write, push access
+	needPullsWrite                // Pull requests: write, push access (opening one)
+	needStatusesRead              // Commit statuses: read
+	needStatusesWrite             // Commit statuses: write, push access
 )
 
 // repo resolves the {owner}/{repo} of the request and checks that the
@@ -241,6 +245,14 @@ func (s *Server) repo(w http.ResponseWriter, r *http.Request, c *call, n need) (
 		writeError(w, http.StatusNotFound, "Not Found")
 		return repo, false
 	}
+	if (n == needContentsWrite || n == needPullsWrite || n == needStatusesWrite) && role != RoleWrite && role != RoleAdmin && !c.tok.Installation {
+		if repo.Private {
+			writeError(w, http.StatusNotFound, "Not Found")
+		} else {
+			writeError(w, http.StatusForbidden, "Must have push access to repository")
+		}
+		return repo, false
+	}
 	return repo, true
 }
 
@@ -250,11 +262,13 @@ func acceptedScopes(n need, private bool) string {
 		return "admin:repo_hook, read:repo_hook, repo, write:repo_hook"
 	case needHooksWrite:
 		return "admin:repo_hook, repo, write:repo_hook"
-	case needCommentWrite:
+	case needCommentWrite, needContentsWrite, needPullsWrite:
 		if private {
 			return "repo"
 		}
 		return "public_repo, repo"
+	case needStatusesRead, needStatusesWrite:
+		return "repo, repo:status"
 	}
 	if private {
 		return "repo"
@@ -274,6 +288,14 @@ func finePermission(n need) (perm, level string) {
 		return "webhooks", "read"
 	case needHooksWrite:
 		return "webhooks", "write"
+	case needContentsWrite:
+		return "contents", "write"
+	case needPullsWrite:
+		return "pull_requests", "write"
+	case needStatusesRead:
+		return "statuses", "read"
+	case needStatusesWrite:
+		return "statuses", "write"
 	}
 	return "", ""
 }

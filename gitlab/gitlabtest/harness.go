@@ -94,6 +94,9 @@ func seed(t testing.TB, srv *Server, fx vcstest.Fixture) *harnessFake {
 	// may manage webhooks yet not comment; the closest real case is a
 	// read-only token (read_api, read_repository) of a Maintainer.
 	f.tokens[vcstest.TokenNoComment] = token(srv.IssueToken(harnessBot, vcstest.TokenOptions{Without: []vcs.Permission{vcs.PermWriteComment}}))
+	// Writing back needs api and at least Developer: a project access
+	// token with the Maintainer role (webhooks too).
+	f.tokens[vcstest.TokenWriteBack] = token(srv.CreateProjectAccessToken(harnessRepo, TokenOptions{Scopes: []string{"api"}, Role: Maintainer}))
 	f.tokens[vcstest.TokenExpired] = token(srv.IssueToken(harnessBot, vcstest.TokenOptions{ExpiresAt: srv.Now().AddDate(0, 0, -1)}))
 	return f
 }

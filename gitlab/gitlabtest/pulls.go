@@ -123,7 +123,7 @@ func (s *Server) mergeRequestJSON(repo fakegit.Repo, pr fakegit.PullRequest) map
 		"merged_at": timeOrNil(pr.MergedAt), "closed_at": timeOrNil(pr.ClosedAt),
 		"target_branch": pr.TargetBranch, "source_branch": pr.SourceBranch,
 		"source_project_id": repo.ID, "target_project_id": repo.ID,
-		"author": s.userJSON(pr.Author), "draft": false, "work_in_progress": false,
+		"author": s.userJSON(pr.Author), "draft": isDraft(pr), "work_in_progress": isDraft(pr),
 		"merge_status": status, "detailed_merge_status": status,
 		"sha": pr.HeadSHA, "merge_commit_sha": mergeSHA, "squash_commit_sha": nil,
 		"diff_refs":  map[string]string{"base_sha": pr.BaseSHA, "head_sha": pr.HeadSHA, "start_sha": pr.BaseSHA},

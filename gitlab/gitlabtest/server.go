@@ -327,6 +327,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case (get || m == http.MethodPut || m == http.MethodDelete) && match(4, "projects", "*", "hooks"):
 		s.handleHook(w, r, c, seg[1], seg[3])
 	default:
-		fakehttp.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
+		if !s.serveWriteBack(w, r, c, seg) {
+			fakehttp.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
+		}
 	}
 }

@@ -72,6 +72,7 @@ type repo struct {
 	trees       map[string][2]string // tree SHA -> commit SHA, dir
 	nextComment int
 	nextHook    int
+	statuses    map[string][]*Status // commit SHA -> statuses, oldest first
 }
 
 // PullRequest is a pull request's stored state.
@@ -93,6 +94,8 @@ type PullRequest struct {
 	Updated  time.Time
 	MergedAt time.Time
 	ClosedAt time.Time
+	// Draft marks a draft pull request (SetDraft).
+	Draft bool
 }
 
 // Change is one file a pull request changes.

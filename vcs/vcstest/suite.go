@@ -40,6 +40,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("EnsureWebhookConcurrent", s.testEnsureWebhookConcurrent)
 	t.Run("Deliveries", s.testDeliveries)
 	t.Run("NoSecretsInErrors", s.testNoSecretsInErrors)
+	t.Run("Branches", s.testBranches)
+	t.Run("WriteBackBadInput", s.testWriteBackBadInput)
+	t.Run("WriteBack", s.testWriteBack)
 }
 
 type suite struct {
