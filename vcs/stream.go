@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
 )
 
 // ChangedFileLister is implemented by providers that yield a pull
@@ -23,4 +24,175 @@ func CollectFiles(seq iter.Seq2[*ChangedFile, error]) ([]*ChangedFile, error) {
 		return nil, err
 	}
 	return out, err
+}
+
+// StreamChangedFiles reads the files a pull request changed at its head
+// and yields each one as soon as its read completes (not in the host's
+// order); removed files are yielded without content. Reads start while
+// later pages of the file list are still arriving (where the provider is
+// a ChangedFileLister), at most opts.Concurrency at once, and a file's
+// content is held only until it is yielded: the memory a 3,000-file pull
+// request needs is that of Concurrency files, not of 3,000. Stop ranging
+// to stop the work; every request has ended when the range ends.
+//
+// The first failure ends the sequence with that error (requests in
+// flight are cancelled, and the cancellation they report is not
+// yielded). When the host cut the file list (ErrTruncated), the files it
+// listed are yielded and the sequence ends with that error.
+func StreamChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions) iter.Seq2[*ChangedFileContent, error] {
+	return func(yield func(*ChangedFileContent, error) bool) {
+		streamChangedFiles(ctx, p, repo, number, opts, func(_ int, fc *ChangedFileContent, err error) bool {
+			return yield(fc, err)
+		})
+	}
+}
+
+// streamChangedFiles is StreamChangedFiles with each file's position in
+// the host's list, so that ReadChangedFiles can restore the order.
+func streamChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions, yield func(int, *ChangedFileContent, error) bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	first := &firstError{cancel: cancel}
+
+	// The head SHA, unless given, is fetched while the list arrives;
+	// reads wait for it.
+	ref := opts.Ref
+	refReady := make(chan struct{})
+	if ref == "" {
+		wg.Go(func() {
+			defer close(refReady)
+			pr, err := p.GetPullRequest(ctx, repo, number)
+			if err != nil {
+				first.record(err)
+				return
+			}
+			ref = pr.HeadSHA
+		})
+	} else {
+		close(refReady)
+	}
+
+	limit := readLimit(p, opts.Concurrency)
+	type result struct {
+		i  int
+		fc *ChangedFileContent
+	}
+	// A slot is taken before a file is started and given back when the
+	// consumer has taken its result: at most limit files are held, and
+	// no sender ever blocks on results.
+	sem := make(chan struct{}, limit)
+	results := make(chan result, limit)
+	var listErr error // ErrTruncated, reported after the files
+	wg.Go(func() {
+		var readers sync.WaitGroup
+		defer func() {
+			readers.Wait()
+			close(results)
+		}()
+		i := 0
+		for f, err := range changedFiles(ctx, p, repo, number) {
+			if err != nil {
+				if errors.Is(err, ErrTruncated) {
+					listErr = err
+				} else {
+					first.record(err)
+				}
+				return
+			}
+			if opts.Filter != nil && !opts.Filter(f) {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if ctx.Err() != nil {
+				// A read failed (or the caller gave up) while this one
+				// waited for a slot: start nothing more.
+				return
+			}
+			fc := &ChangedFileContent{ChangedFile: *f}
+			at := i
+			i++
+			if f.Status == FileRemoved {
+				results <- result{at, fc}
+				continue
+			}
+			readers.Go(func() {
+				select {
+				case <-refReady:
+				case <-ctx.Done():
+					return
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				file, err := p.ReadFile(ctx, repo, fc.Path, ref)
+				if err != nil {
+					first.record(err)
+					return
+				}
+				fc.Content = file.Content
+				results <- result{at, fc}
+			})
+		}
+	})
+	for r := range results {
+		if first.get() != nil {
+			break
+		}
+		if !yield(r.i, r.fc, nil) {
+			return
+		}
+		<-sem // the consumer is done with this file
+	}
+	if err := first.get(); err != nil {
+		yield(-1, nil, err)
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		// The caller's context ended before every read was started.
+		yield(-1, nil, err)
+		return
+	}
+	if listErr != nil {
+		yield(-1, nil, listErr)
+	}
+}
+
+// changedFiles yields the pull request's changed files: page by page from
+// a ChangedFileLister, else from ListPullRequestFiles.
+func changedFiles(ctx context.Context, p Provider, repo string, number int) iter.Seq2[*ChangedFile, error] {
+	if l, ok := p.(ChangedFileLister); ok {
+		return l.PullRequestFiles(ctx, repo, number)
+	}
+	return func(yield func(*ChangedFile, error) bool) {
+		files, err := p.ListPullRequestFiles(ctx, repo, number)
+		for _, f := range files {
+			if !yield(f, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// readLimit is the concurrency asked for, or DefaultReadConcurrency
+// lowered to the provider's MaxConcurrency.
+func readLimit(p Provider, asked int) int {
+	if asked > 0 {
+		return asked
+	}
+	limit := DefaultReadConcurrency
+	if cl, ok := p.(ConcurrencyLimiter); ok && cl.MaxConcurrency() > 0 && cl.MaxConcurrency() < limit {
+		limit = cl.MaxConcurrency()
+	}
+	return limit
 }

@@ -261,9 +261,11 @@ type ReadChangedFilesOptions struct {
 
 // ReadChangedFiles lists the files a pull request changed and reads their
 // contents at its head. Reads run concurrently over the provider's pooled
-// connections, so a 50-file pull request takes about as long as three
-// sequential requests rather than fifty-two. Removed files are returned
-// without content. The result keeps the host's file order.
+// connections, and start while later pages of the list still arrive, so a
+// 50-file pull request takes about as long as three sequential requests
+// rather than fifty-two. Removed files are returned without content. The
+// result keeps the host's file order. It holds every file's content until
+// it returns; StreamChangedFiles holds only the files being read.
 //
 // The first failure stops the work: requests in flight are cancelled, no
 // new ones start, and that failure is returned (not the cancellation it
@@ -271,87 +273,26 @@ type ReadChangedFilesOptions struct {
 // returns. When the host truncated the file list (ErrTruncated), the files
 // it did list are read and returned together with that error.
 func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions) ([]*ChangedFileContent, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	first := &firstError{cancel: cancel}
-
-	ref := opts.Ref
-	var wg sync.WaitGroup
-	if ref == "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pr, err := p.GetPullRequest(ctx, repo, number)
-			if err != nil {
-				first.record(err)
-				return
-			}
-			ref = pr.HeadSHA
-		}()
-	}
-	files, listErr := p.ListPullRequestFiles(ctx, repo, number)
-	if listErr != nil && !errors.Is(listErr, ErrTruncated) {
-		first.record(listErr) // also cancels the pull request fetch
-		listErr = nil
-	}
-	wg.Wait()
-	if err := first.get(); err != nil {
+	var out []*ChangedFileContent
+	var err error
+	streamChangedFiles(ctx, p, repo, number, opts, func(i int, fc *ChangedFileContent, e error) bool {
+		if e != nil {
+			err = e
+			return false
+		}
+		for len(out) <= i {
+			out = append(out, nil)
+		}
+		out[i] = fc
+		return true
+	})
+	if err != nil && !errors.Is(err, ErrTruncated) {
 		return nil, err
 	}
-	// From here on listErr is nil or ErrTruncated: read what the host
-	// listed and report the truncation at the end.
-
-	limit := opts.Concurrency
-	if limit <= 0 {
-		limit = DefaultReadConcurrency
-		if cl, ok := p.(ConcurrencyLimiter); ok && cl.MaxConcurrency() > 0 && cl.MaxConcurrency() < limit {
-			limit = cl.MaxConcurrency()
-		}
+	if out == nil {
+		out = []*ChangedFileContent{}
 	}
-	out := make([]*ChangedFileContent, 0, len(files))
-	sem := make(chan struct{}, limit)
-launch:
-	for _, f := range files {
-		if opts.Filter != nil && !opts.Filter(f) {
-			continue
-		}
-		fc := &ChangedFileContent{ChangedFile: *f}
-		out = append(out, fc)
-		if f.Status == FileRemoved {
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break launch
-		}
-		if ctx.Err() != nil {
-			// A read failed (or the caller gave up) while this one
-			// waited for a slot: start nothing more.
-			<-sem
-			break launch
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			file, err := p.ReadFile(ctx, repo, fc.Path, ref)
-			if err != nil {
-				first.record(err)
-				return
-			}
-			fc.Content = file.Content
-		}()
-	}
-	wg.Wait()
-	if err := first.get(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		// The caller's context ended before every read was started.
-		return nil, err
-	}
-	return out, listErr
+	return out, err
 }
 
 // firstError keeps the first error of concurrent calls and cancels the
