@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
@@ -49,13 +50,13 @@ func azuredevopsScenario(name string, srv *azuredevopstest.Server) (*scenario, e
 		return nil, err
 	}
 	pat := srv.CreatePAT(bot, azuredevopstest.PATOptions{
-		Name: "bytebase", Scopes: azuredevopstest.FullScopes, ExpiresAt: srv.Now().AddDate(0, 6, 0),
+		Name: "bytebase", Scopes: slices.Concat(azuredevopstest.FullScopes, []string{azuredevopstest.ScopeCodeStatus}), ExpiresAt: srv.Now().AddDate(0, 6, 0),
 	})
 	return &scenario{
 		Name: name, Config: srv.Config(pat), Repo: repo, PullRequest: pr,
-		Merge: func(hookClient *http.Client) error {
+		Merge: func(hookClient *http.Client, n int) error {
 			srv.SetWebhookClient(hookClient)
-			_, err := srv.MergePullRequest(repo, pr)
+			_, err := srv.MergePullRequest(repo, n)
 			return err
 		},
 	}, nil

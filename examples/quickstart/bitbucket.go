@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
@@ -45,15 +46,15 @@ func bitbucketScenario(name string) (*scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: bitbuckettest.FullScopes, ExpiresAt: srv.Now().AddDate(0, 6, 0)})
+	tok, err := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: slices.Concat(bitbuckettest.FullScopes, []string{bitbuckettest.ScopeWriteRepository}), ExpiresAt: srv.Now().AddDate(0, 6, 0)})
 	if err != nil {
 		return nil, err
 	}
 	return &scenario{
 		Name: name, Config: srv.Config(tok), Repo: repo, PullRequest: pr,
-		Merge: func(hookClient *http.Client) error {
+		Merge: func(hookClient *http.Client, n int) error {
 			srv.SetWebhookClient(hookClient)
-			_, err := srv.MergePullRequest(repo, pr)
+			_, err := srv.MergePullRequest(repo, n)
 			return err
 		},
 	}, nil

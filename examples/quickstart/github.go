@@ -35,9 +35,9 @@ func githubScenario(name string, srv *githubtest.Server) (*scenario, error) {
 	tok := srv.AddToken(githubtest.Token{User: "bytebase-bot", Scopes: []string{"repo", "admin:repo_hook"}})
 	return &scenario{
 		Name: name, Config: srv.Config(tok), Repo: repo, PullRequest: pr,
-		Merge: func(hookClient *http.Client) error {
+		Merge: func(hookClient *http.Client, n int) error {
 			srv.SetWebhookClient(hookClient)
-			_, err := srv.MergePullRequest(repo, pr)
+			_, err := srv.MergePullRequest(repo, n)
 			return err
 		},
 	}, nil

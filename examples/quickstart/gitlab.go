@@ -50,9 +50,9 @@ func gitlabScenario(name string, srv *gitlabtest.Server) (*scenario, error) {
 	}
 	return &scenario{
 		Name: name, Config: srv.Config(tok), Repo: repo, PullRequest: mr,
-		Merge: func(hookClient *http.Client) error {
+		Merge: func(hookClient *http.Client, n int) error {
 			srv.SetWebhookClient(hookClient)
-			_, err := srv.MergePullRequest(repo, mr)
+			_, err := srv.MergePullRequest(repo, n)
 			return err
 		},
 	}, nil

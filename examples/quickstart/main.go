@@ -7,7 +7,10 @@
 //  4. merge a pull request (in the fake) and receive the signed webhook
 //     through vcs.WebhookHandler;
 //  5. read the migration files the pull request changed;
-//  6. post (or update) a comment on the pull request.
+//  6. post (or update) a comment on the pull request;
+//  7. write back: create a branch, commit three files in one commit, open
+//     a pull request, set a commit status, and (in the fake) merge it and
+//     receive its merged event.
 //
 // By default it runs offline against the built-in fake hosts:
 //
@@ -16,7 +19,9 @@
 // Point it at a real host instead with -kind, -url, -repo and a token in
 // GITPROVIDER_TOKEN. That run only reads (access report, repositories,
 // files, a pull request's changed files) unless -write is given, which
-// also ensures a webhook (-hook-url, -hook-secret) and upserts a comment:
+// also ensures a webhook (-hook-url, -hook-secret), upserts a comment and
+// writes back (a new branch, one commit of three files under
+// gitprovider-quickstart/, a pull request left open, a commit status):
 //
 //	GITPROVIDER_TOKEN=ghp_… go run ./examples/quickstart -kind github -repo owner/name -pr 12
 package main
@@ -124,7 +129,7 @@ func runScenario(ctx context.Context, build func() (*scenario, error)) (string, 
 	}
 	fmt.Printf("webhook %s (created: %t)\n", ensured.Webhook.ID, ensured.Created)
 
-	if err := sc.Merge(hookServer.Client()); err != nil {
+	if err := sc.Merge(hookServer.Client(), sc.PullRequest); err != nil {
 		return fail("merge", err)
 	}
 	var merged *vcs.Event
@@ -159,8 +164,25 @@ func runScenario(ctx context.Context, build func() (*scenario, error)) (string, 
 	}
 	fmt.Printf("comment %s\n", comment.ID)
 
-	return fmt.Sprintf("%-34s ok  user=%s access=%t repos=%d webhook=%s event=%s files=%d comment=%s",
-		sc.Name, rep.User, rep.OK(), len(repos), ensured.Webhook.ID, merged.Action, len(files), comment.ID), nil
+	// Write back: a branch, one commit of three files, a pull request and
+	// a status; merging it in the fake brings its merged event.
+	wb, err := writeBack(ctx, p, sc.Repo, "bytebase/quickstart", []vcs.FileChange{
+		{Action: vcs.FileCreate, Path: "migrations/005_audit.sql", Content: []byte("CREATE TABLE audit (id bigint);\n")},
+		{Action: vcs.FileUpdate, Path: "migrations/002_index.sql", Content: []byte("CREATE INDEX accounts_id ON accounts (id) INCLUDE (name);\n")},
+		{Action: vcs.FileDelete, Path: "README.md"},
+	})
+	if err != nil {
+		return fail("write back", err)
+	}
+	if err := sc.Merge(hookServer.Client(), wb.PullRequest.Number); err != nil {
+		return fail("merge the written-back pull request", err)
+	}
+	if err := waitMerged(events, wb.PullRequest.Number); err != nil {
+		return fail("webhook", err)
+	}
+
+	return fmt.Sprintf("%-34s ok  user=%s access=%t repos=%d webhook=%s event=%s files=%d comment=%s writeback=#%d",
+		sc.Name, rep.User, rep.OK(), len(repos), ensured.Webhook.ID, merged.Action, len(files), comment.ID, wb.PullRequest.Number), nil
 }
 
 // realRun talks to a real host: read-only unless write is set.
@@ -207,6 +229,16 @@ func realRun(ctx context.Context, cfg vcs.Config, repo string, pr int, write boo
 			return err
 		}
 		fmt.Printf("webhook %s (created: %t)\n", res.Webhook.ID, res.Created)
+		// Write back on a new branch; the pull request stays open for a
+		// human to close.
+		branch := fmt.Sprintf("gitprovider-quickstart-%d", time.Now().Unix())
+		var files []vcs.FileChange
+		for i := 1; i <= 3; i++ {
+			files = append(files, vcs.FileChange{Action: vcs.FileCreate, Path: fmt.Sprintf("gitprovider-quickstart/%s/%03d.sql", branch, i), Content: []byte("SELECT 1;\n")})
+		}
+		if _, err := writeBack(ctx, p, repo, branch, files); err != nil {
+			return err
+		}
 	}
 	if pr > 0 {
 		files, err := vcs.ReadChangedFiles(ctx, p, repo, pr, vcs.ReadChangedFilesOptions{})

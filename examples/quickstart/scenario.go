@@ -17,9 +17,9 @@ type scenario struct {
 	// changes some of them.
 	Repo        string
 	PullRequest int
-	// Merge merges the pull request in the fake, which POSTs its webhook
+	// Merge merges pull request n in the fake, which POSTs its webhook
 	// deliveries with hookClient.
-	Merge func(hookClient *http.Client) error
+	Merge func(hookClient *http.Client, n int) error
 }
 
 // scenarios are registered by the per-host files of this program.
