@@ -41,7 +41,7 @@ const (
 
 // Instance is a parsed instance URL.
 type Instance struct {
-	Flavor Flavor
+	Flavor Flavor // Which kind of instance the URL names.
 	// Organization is the organization (Services) or the project
 	// collection (Server).
 	Organization string

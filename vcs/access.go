@@ -35,8 +35,8 @@ const (
 
 // PermissionCheck is the verdict on one permission.
 type PermissionCheck struct {
-	Permission Permission `json:"permission"`
-	Grant      Grant      `json:"grant"`
+	Permission Permission `json:"permission"` // The permission checked.
+	Grant      Grant      `json:"grant"`      // The verdict.
 	// Detail says what the verdict is based on (a scope, a role).
 	Detail string `json:"detail,omitempty"`
 	// Remediation is a sentence a human can follow to fix a missing or
@@ -46,7 +46,7 @@ type PermissionCheck struct {
 
 // AccessReport is what CheckAccess found out about a token.
 type AccessReport struct {
-	Provider Kind `json:"provider"`
+	Provider Kind `json:"provider"` // The host kind.
 	// APIURL is the API root the provider talks to.
 	APIURL string `json:"apiUrl"`
 	// User is the login of the token's user (for project or repository

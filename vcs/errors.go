@@ -81,6 +81,8 @@ type Error struct {
 	Err error
 }
 
+// Error returns the message: provider, operation, what failed and the
+// hint, never a credential.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Provider != "" {

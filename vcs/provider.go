@@ -110,5 +110,6 @@ type Provider interface {
 // requests a client may have in flight. Workflows that fan out (such as
 // ReadChangedFiles) stay below the limit.
 type ConcurrencyLimiter interface {
+	// MaxConcurrency is the most requests to have in flight at once.
 	MaxConcurrency() int
 }

@@ -46,6 +46,7 @@ func FailedSeq[T any](err error) iter.Seq2[T, error] {
 // (its merge identity, MergeKey, for a merge; else its delivery ID) was
 // recorded before: the event is then not processed a second time.
 type EventRecorder interface {
+	// Record records ev once per identity.
 	Record(ctx context.Context, ev *Event) (recorded bool, err error)
 }
 
@@ -53,7 +54,9 @@ type EventRecorder interface {
 // to which a repository has been swept. Checkpoint returns the zero time
 // for a key never set.
 type CheckpointStore interface {
+	// Checkpoint returns the time key was swept up to.
 	Checkpoint(ctx context.Context, key string) (time.Time, error)
+	// SetCheckpoint moves key's checkpoint to t.
 	SetCheckpoint(ctx context.Context, key string, t time.Time) error
 }
 

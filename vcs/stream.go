@@ -12,6 +12,7 @@ import (
 // start before the list is complete (StreamChangedFiles). A list the host
 // cut ends with an error matching ErrTruncated after the files it listed.
 type ChangedFileLister interface {
+	// PullRequestFiles yields the pull request's changed files.
 	PullRequestFiles(ctx context.Context, repo string, number int) iter.Seq2[*ChangedFile, error]
 }
 

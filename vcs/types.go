@@ -65,7 +65,7 @@ type TreeEntry struct {
 	Path string `json:"path"`
 	// Name is the last element of Path.
 	Name string    `json:"name"`
-	Type EntryType `json:"type"`
+	Type EntryType `json:"type"` // File, directory, symbolic link or submodule.
 	// SHA is the host's blob or tree ID where it gives one.
 	SHA string `json:"sha,omitempty"`
 	// Size is the file size in bytes where the host tells it, else -1.
@@ -89,15 +89,15 @@ const (
 type PullRequest struct {
 	// Number is the number shown in the web UI (GitLab's IID).
 	Number      int    `json:"number"`
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
+	Title       string `json:"title"`                 // The title.
+	Description string `json:"description,omitempty"` // The Markdown description.
 	// Author is the login (user name) of the pull request's author.
 	Author string           `json:"author"`
-	State  PullRequestState `json:"state"`
+	State  PullRequestState `json:"state"` // Open, closed or merged.
 	// SourceBranch is the branch with the changes; TargetBranch the one
 	// they merge into. Both are short names, without refs/heads/.
 	SourceBranch string `json:"sourceBranch"`
-	TargetBranch string `json:"targetBranch"`
+	TargetBranch string `json:"targetBranch"` // The branch it merges into.
 	// HeadSHA is the source branch's commit the pull request shows;
 	// ReadChangedFiles reads files there.
 	HeadSHA string `json:"headSha"`
@@ -138,7 +138,7 @@ type ChangedFile struct {
 	Path string `json:"path"`
 	// PreviousPath is the path before a rename.
 	PreviousPath string     `json:"previousPath,omitempty"`
-	Status       FileStatus `json:"status"`
+	Status       FileStatus `json:"status"` // How the file changed.
 	// SHA is the blob ID of the new content where the host gives it.
 	SHA string `json:"sha,omitempty"`
 }
@@ -151,8 +151,8 @@ type Comment struct {
 	Body string `json:"body"`
 	// Author is the login of the comment's author.
 	Author    string    `json:"author"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt"` // When the comment was written.
+	UpdatedAt time.Time `json:"updatedAt"` // When it was last edited.
 	// WebURL links to the comment where the host gives a link.
 	WebURL string `json:"webUrl,omitempty"`
 }

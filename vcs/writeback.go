@@ -40,7 +40,7 @@ const (
 
 // FileChange is one file of a commit.
 type FileChange struct {
-	Action FileAction `json:"action"`
+	Action FileAction `json:"action"` // What to do with the file.
 	// Path is relative to the repository root: no leading slash, no "."
 	// or ".." segments, no empty segments.
 	Path string `json:"path"`
@@ -84,7 +84,7 @@ type PullRequestOptions struct {
 	// SourceBranch holds the changes; TargetBranch receives them. Short
 	// names, both required and different.
 	SourceBranch string
-	TargetBranch string
+	TargetBranch string // The branch to merge into.
 	// Draft opens the pull request as a draft: GitHub's, Bitbucket's and
 	// Azure DevOps' draft flag, GitLab's "Draft: " title prefix.
 	Draft bool
@@ -118,13 +118,13 @@ type StatusOptions struct {
 
 // CommitStatus is a status on a commit.
 type CommitStatus struct {
-	Key         string      `json:"key"`
-	State       StatusState `json:"state"`
-	Description string      `json:"description,omitempty"`
-	TargetURL   string      `json:"targetUrl,omitempty"`
+	Key         string      `json:"key"`                   // Names the status among the commit's statuses.
+	State       StatusState `json:"state"`                 // Pending, success, failure or error.
+	Description string      `json:"description,omitempty"` // A short sentence shown next to the status.
+	TargetURL   string      `json:"targetUrl,omitempty"`   // A link to details.
 	// CreatedAt and UpdatedAt are the host's times, where it gives them.
 	CreatedAt time.Time `json:"createdAt,omitzero"`
-	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"` // When the host last changed it.
 }
 
 // CheckBranchName returns an ErrInvalidArgument error for a branch name Git

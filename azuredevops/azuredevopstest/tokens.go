@@ -28,10 +28,10 @@ const (
 
 // User is a member of the organization.
 type User struct {
-	ID          string
-	UniqueName  string
-	DisplayName string
-	Role        Role
+	ID          string // The user's GUID.
+	UniqueName  string // The sign-in name, e.g. an email.
+	DisplayName string // The name shown in the UI.
+	Role        Role   // The role in every project; 0: none.
 }
 
 // PAT scopes the fake knows, as Azure names them.
@@ -64,7 +64,7 @@ var implied = map[string][]string{
 
 // PATOptions describe a personal access token.
 type PATOptions struct {
-	Name string
+	Name string // The token's name, as listed in the user settings.
 	// Scopes the token carries.
 	Scopes []string
 	// Organization limits the token to one organization; empty means All

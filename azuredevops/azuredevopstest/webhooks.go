@@ -47,11 +47,11 @@ type subscriptionRec struct {
 // Subscription is a stored service-hook subscription, as tests inspect it
 // (the password unmasked).
 type Subscription struct {
-	ID              string
-	Status          string
-	EventType       string
-	PublisherInputs map[string]string
-	ConsumerInputs  map[string]string
+	ID              string            // The subscription's GUID.
+	Status          string            // "enabled", "onProbation", "disabledBy…"
+	EventType       string            // e.g. "git.pullrequest.merged"
+	PublisherInputs map[string]string // ProjectId, repository, branch, ….
+	ConsumerInputs  map[string]string // Url, basicAuthUsername, basicAuthPassword, ….
 }
 
 // Subscriptions returns every subscription of the organization.

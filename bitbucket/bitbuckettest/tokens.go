@@ -115,11 +115,11 @@ func (p Permission) rank() int {
 
 // User is an Atlassian account.
 type User struct {
-	AccountID   string
-	UUID        string
-	Nickname    string
-	DisplayName string
-	Email       string
+	AccountID   string // The Atlassian account ID.
+	UUID        string // The Bitbucket UUID, in braces.
+	Nickname    string // The public name, used in URLs.
+	DisplayName string // The full name.
+	Email       string // The Atlassian account email: the Basic user name of API tokens.
 }
 
 type token struct {

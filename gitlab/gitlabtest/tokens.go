@@ -32,7 +32,7 @@ const (
 type User struct {
 	// ID is the user's numeric ID; Username the login.
 	ID       int
-	Username string
+	Username string // The login.
 	// Name is the display name.
 	Name string
 	// Bot marks the bot users of project and group access tokens.

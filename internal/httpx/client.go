@@ -55,7 +55,7 @@ func Bearer(req *http.Request, _ *Credentials, token string, _ bool) {
 
 // Options configure NewClient.
 type Options struct {
-	Kind vcs.Kind
+	Kind vcs.Kind // The provider, for errors.
 	// Config supplies the CA bundle, the base HTTP client, the user agent
 	// and the clock.
 	Config vcs.Config
@@ -65,7 +65,7 @@ type Options struct {
 	AuthHosts []string
 	// Credentials and Authorize attach the token.
 	Credentials *Credentials
-	Authorize   Authorizer
+	Authorize   Authorizer // Adds the credentials to each request.
 	// NoRedirects makes the client return 3xx answers instead of
 	// following them (Azure DevOps redirects bad tokens to a sign-in
 	// page).

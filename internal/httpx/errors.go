@@ -19,9 +19,9 @@ var requestIDHeaders = []string{"X-GitHub-Request-Id", "X-Request-Id", "X-Reques
 
 // Errors maps answers and failures to *vcs.Error for one provider.
 type Errors struct {
-	Kind  vcs.Kind
-	Creds *Credentials
-	Now   func() time.Time
+	Kind  vcs.Kind         // The provider the errors name.
+	Creds *Credentials     // The credentials to redact from messages.
+	Now   func() time.Time // The clock expiry is judged by.
 }
 
 // FromResponse maps a non-2xx answer to a *vcs.Error. body is the (possibly

@@ -24,11 +24,11 @@ const DefaultMaxJSONBytes = 32 << 20
 
 // Client sends requests to one API root.
 type Client struct {
-	HTTP *http.Client
+	HTTP *http.Client // Sends the requests (retries, limits, credentials).
 	// BaseURL is the API root; relative paths are resolved against it
 	// (it must end in "/").
 	BaseURL *url.URL
-	Errors  httpx.Errors
+	Errors  httpx.Errors // Maps failed answers to *vcs.Error.
 	// Check, when set, inspects every answer before the status check and
 	// may turn it into an error (Azure DevOps answers a bad token with a
 	// 203 sign-in page).
@@ -39,24 +39,24 @@ type Client struct {
 
 // Request describes one call.
 type Request struct {
-	Op     string
-	Method string
+	Op     string // The operation, for errors (e.g. "GetRepository").
+	Method string // The HTTP method; empty means GET.
 	// Path is relative to BaseURL, or an absolute URL (a host's "next"
 	// link). Path segments must already be escaped.
 	Path   string
-	Query  url.Values
-	Header http.Header
+	Query  url.Values  // The query parameters.
+	Header http.Header // Extra request headers.
 	// Body is sent as JSON when non-nil.
 	Body any
 	// RawBody, when non-nil, is sent as it is with ContentType instead of
 	// a JSON Body (Bitbucket's multipart commit upload).
 	RawBody     []byte
-	ContentType string
+	ContentType string // The body's type; empty means JSON.
 }
 
 // Raw is an out value for Do that receives the body bytes as they are.
 type Raw struct {
-	Bytes []byte
+	Bytes []byte // The answer's body.
 	// Limit caps the body; 0 means the transport's cap.
 	Limit int64
 }
@@ -181,11 +181,14 @@ func (c *Client) SameHost(op, link string) error {
 // as the expected JSON. Prefix holds its first bytes, so that a provider can
 // tell a sign-in page (it starts with "<") from malformed JSON.
 type NotJSONError struct {
-	Prefix []byte
-	Err    error
+	Prefix []byte // The first bytes of the answer.
+	Err    error  // The decoding error.
 }
 
+// Error says the answer was not JSON, with its first bytes.
 func (e *NotJSONError) Error() string { return "decoding the answer: " + e.Err.Error() }
+
+// Unwrap returns the decoding error.
 func (e *NotJSONError) Unwrap() error { return e.Err }
 
 // IsHTML reports whether the answer looks like an HTML page.

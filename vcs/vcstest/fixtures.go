@@ -19,28 +19,28 @@ import (
 // real payload file and the provider-neutral values a parser must derive
 // from it. Null values in the index are empty here.
 type WebhookFixture struct {
-	File     string   `json:"file"`
-	Provider vcs.Kind `json:"provider"`
+	File     string   `json:"file"`     // The payload's file name.
+	Provider vcs.Kind `json:"provider"` // The host that sent it.
 	// EventHeader is the host's event name: the X-GitHub-Event,
 	// X-Gitlab-Event or X-Event-Key header, or Azure DevOps' eventType.
 	EventHeader    string `json:"event_header"`
-	Kind           string `json:"kind"`
-	Action         string `json:"action"`
-	Merged         bool   `json:"merged"`
-	Repository     string `json:"repository"`
-	Number         int    `json:"number"`
-	SourceBranch   string `json:"source_branch"`
-	TargetBranch   string `json:"target_branch"`
-	HeadSHA        string `json:"head_sha"`
-	MergeCommitSHA string `json:"merge_commit_sha"`
+	Kind           string `json:"kind"`             // The event kind the parser must report.
+	Action         string `json:"action"`           // The action the parser must report.
+	Merged         bool   `json:"merged"`           // Whether the event is a merge.
+	Repository     string `json:"repository"`       // The repository's full path.
+	Number         int    `json:"number"`           // The pull request number.
+	SourceBranch   string `json:"source_branch"`    // The pull request's source branch.
+	TargetBranch   string `json:"target_branch"`    // The target branch (or the pushed branch).
+	HeadSHA        string `json:"head_sha"`         // The head commit.
+	MergeCommitSHA string `json:"merge_commit_sha"` // The merge commit, where the payload has it.
 	// Ref, Created, Deleted, Forced and Changes are what a push must
 	// report (see vcs.Event); Draft whether a pull request is a draft.
 	Ref     string          `json:"ref"`
-	Created bool            `json:"created"`
-	Deleted bool            `json:"deleted"`
-	Forced  bool            `json:"forced"`
-	Changes []vcs.RefChange `json:"changes"`
-	Draft   bool            `json:"draft"`
+	Created bool            `json:"created"` // A push created the ref.
+	Deleted bool            `json:"deleted"` // A push deleted the ref.
+	Forced  bool            `json:"forced"`  // A push was forced.
+	Changes []vcs.RefChange `json:"changes"` // How many refs the push changed.
+	Draft   bool            `json:"draft"`   // The pull request is a draft.
 }
 
 // LoadWebhookFixtures reads dir/index.json and returns the entries for

@@ -93,7 +93,7 @@ type Fixture struct {
 	// CloseBranch is the closable pull request's source branch, with
 	// CloseChanges.
 	CloseBranch  string
-	CloseChanges map[string]*string
+	CloseChanges map[string]*string // The changes on CloseBranch.
 	// ExtraRepos more repositories the token can see, so that listing
 	// takes several pages.
 	ExtraRepos int
@@ -186,6 +186,8 @@ func expectedChanges(f Fixture) []vcs.ChangedFile {
 // returning the webhook deliveries it made. Fake adapters implement
 // Trigger with them.
 type Triggers struct {
+	// Opened, Closed and Merged open (or redeliver the opening of),
+	// close without merging, and merge a pull request.
 	Opened, Closed, Merged func(repo string, number int) ([]*http.Request, error)
 }
 
