@@ -182,7 +182,7 @@ func deleteWebhooks(ctx context.Context, p Provider, repo string, hooks []*Webho
 
 // EnsureResult is what EnsureWebhook did.
 type EnsureResult struct {
-	Webhook *Webhook
+	Webhook *Webhook // The webhook as the host now has it.
 	// Created is true when this call created the webhook that remains.
 	Created bool
 	// Duplicates are further webhooks for the same URL that were found
@@ -242,7 +242,7 @@ const DefaultReadConcurrency = 64
 // request's head. Content is nil for removed files.
 type ChangedFileContent struct {
 	ChangedFile
-	Content []byte
+	Content []byte // The file at the pull request's head; nil for a removed file.
 }
 
 // ReadChangedFilesOptions tune ReadChangedFiles.

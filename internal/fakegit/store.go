@@ -46,11 +46,11 @@ func NewStore(now func() time.Time) *Store {
 
 // Repo describes a repository.
 type Repo struct {
-	ID            int
-	FullPath      string
-	DefaultBranch string
-	Private       bool
-	Created       time.Time
+	ID            int       // The numeric ID.
+	FullPath      string    // "owner/name" as created
+	DefaultBranch string    // The default branch.
+	Private       bool      // Not public.
+	Created       time.Time // When created.
 }
 
 type commit struct {
@@ -77,65 +77,65 @@ type repo struct {
 
 // PullRequest is a pull request's stored state.
 type PullRequest struct {
-	Number       int
-	Title        string
-	Description  string
-	Author       string
-	SourceBranch string
-	TargetBranch string
+	Number       int    // Unique in the repository.
+	Title        string // The title.
+	Description  string // The description.
+	Author       string // The author's login.
+	SourceBranch string // The branch with the changes.
+	TargetBranch string // The branch merged into.
 	// BaseSHA is the merge base of the source and target branches when
 	// the pull request was opened.
 	BaseSHA string
 	// HeadSHA follows the source branch while the pull request is open.
 	HeadSHA  string
-	MergeSHA string
-	State    string // "open", "closed", "merged"
-	Created  time.Time
-	Updated  time.Time
-	MergedAt time.Time
-	ClosedAt time.Time
+	MergeSHA string    // The merge commit, once merged.
+	State    string    // "open", "closed", "merged"
+	Created  time.Time // When opened.
+	Updated  time.Time // When last changed.
+	MergedAt time.Time // When merged.
+	ClosedAt time.Time // When closed or merged.
 	// Draft marks a draft pull request (SetDraft).
 	Draft bool
 }
 
 // Change is one file a pull request changes.
 type Change struct {
-	Path    string
-	OldPath string
+	Path    string // The path after the change.
+	OldPath string // The path before a rename.
 	Status  string // "added", "modified", "removed", "renamed"
 	BlobSHA string // of the new content ("" when removed)
-	OldSHA  string
-	Content []byte
-	Old     []byte
+	OldSHA  string // of the old content ("" when added)
+	Content []byte // The new content.
+	Old     []byte // The old content.
 }
 
 // Comment is a pull request comment.
 type Comment struct {
-	ID      int
-	Author  string
-	Body    string
-	Created time.Time
-	Updated time.Time
+	ID      int       // Unique in the repository.
+	Author  string    // The author's login.
+	Body    string    // The text.
+	Created time.Time // When written.
+	Updated time.Time // When last edited.
 }
 
 // Hook is a repository webhook. Extra holds host-specific settings.
 type Hook struct {
-	ID      int
-	URL     string
-	Secret  string
-	Events  []string
-	Active  bool
-	Created time.Time
-	Extra   map[string]string
+	ID      int               // Unique in the repository.
+	URL     string            // Receives the deliveries.
+	Secret  string            // Signs the deliveries.
+	Events  []string          // The host's event names.
+	Active  bool              // False: no deliveries.
+	Created time.Time         // When created.
+	Extra   map[string]string // Host-specific settings.
 }
 
 // Entry is one entry of a tree listing.
 type Entry struct {
-	Path string
-	Name string
+	Path string // The full path.
+	Name string // The last path element.
 	Type string // "file" or "dir"
-	Size int
-	SHA  string
+	Size int    // In bytes, for files.
+	SHA  string // The blob or tree SHA.
 }
 
 // BlobSHA returns Git's object ID of a blob with content b.

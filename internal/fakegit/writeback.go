@@ -181,21 +181,24 @@ func (r *repo) moveBranch(branch, sha string, now time.Time) {
 
 // FileChange is one file of CommitChanges: Content nil deletes the file.
 type FileChange struct {
-	Path string
+	Path string // The file's path.
 	// Action is "create", "update" or "delete"; checked only when
 	// CommitChanges is strict.
 	Action  string
-	Content []byte
+	Content []byte // The new content; nil deletes the file.
 }
 
 // ChangeError names the file a strict commit refused and why.
 type ChangeError struct {
-	Path   string
+	Path   string // The file refused.
 	Reason string // "exists", "missing", "changed"
-	Err    error
+	Err    error  // The store error it matches.
 }
 
+// Error names the file and the reason.
 func (e *ChangeError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Reason) }
+
+// Unwrap returns the store error.
 func (e *ChangeError) Unwrap() error { return e.Err }
 
 // CommitOptions guard CommitChanges.
@@ -266,14 +269,14 @@ func (s *Store) CommitChanges(full, branch string, changes []FileChange, o Commi
 // Status is a commit status as a fake stores it; each fake keeps its
 // host's state names and decides whether a new one replaces an old one.
 type Status struct {
-	ID          int
-	Key         string
-	State       string
-	Description string
-	URL         string
-	Author      string
-	Created     time.Time
-	Updated     time.Time
+	ID          int       // Unique in the store.
+	Key         string    // The status's context or name.
+	State       string    // The host's state name.
+	Description string    // The short sentence.
+	URL         string    // The target link.
+	Author      string    // The login that set it.
+	Created     time.Time // When first set.
+	Updated     time.Time // When last set.
 }
 
 // SetStatus records a status on the commit sha (full or abbreviated).
