@@ -20,6 +20,7 @@ type hookOptions struct {
 	SigningToken          *string `json:"signing_token,omitempty"`
 	MergeRequestsEvents   *bool   `json:"merge_requests_events,omitempty"`
 	PushEvents            *bool   `json:"push_events,omitempty"`
+	TagPushEvents         *bool   `json:"tag_push_events,omitempty"`
 	EnableSSLVerification *bool   `json:"enable_ssl_verification,omitempty"`
 }
 
@@ -47,6 +48,7 @@ func hookBody(opts vcs.WebhookOptions) *hookOptions {
 		SigningToken:          gl.Ptr(SigningToken(opts.Secret)),
 		MergeRequestsEvents:   gl.Ptr(mr),
 		PushEvents:            gl.Ptr(push),
+		TagPushEvents:         gl.Ptr(push), // a tag push is a push on every other host
 		EnableSSLVerification: gl.Ptr(true),
 	}
 }

@@ -277,7 +277,7 @@ func TestWritesSendJSONBodies(t *testing.T) {
 	signing := gitlab.SigningToken("s3cret")
 	hook := func(url string) string {
 		return `{"url":"` + url + `","token":"s3cret","signing_token":"` + signing +
-			`","merge_requests_events":true,"push_events":false,"enable_ssl_verification":true}`
+			`","merge_requests_events":true,"push_events":false,"tag_push_events":false,"enable_ssl_verification":true}`
 	}
 	const project = "/api/v4/projects/acme%2Fplatform%2Fdb-migrations"
 	want := []string{

@@ -91,10 +91,11 @@ func (s *Server) MergePullRequest(repo string, id int) ([]*http.Request, error) 
 	pr.closedBy = s.defaultUser
 	who := s.defaultUser.DisplayName
 	pr.systemThread(s, s.defaultUser, who+" set the pull request status to Completed")
-	var d []delivery
-	d = append(d, s.prEvent(pr, EventPullRequestMerged, fmt.Sprintf("%s has created a pull request merge commit", who))...)
-	d = append(d, s.prEvent(pr, EventPullRequestUpdated, fmt.Sprintf("%s completed pull request %d (%s)", who, pr.ID, before.Title))...)
-	d = append(d, s.pushEvent(pr.repo, st.TargetBranch, heads[st.TargetBranch], st.MergeSHA)...)
+	d := s.completion(map[string][]delivery{
+		EventPullRequestMerged:  s.prEvent(pr, EventPullRequestMerged, fmt.Sprintf("%s has created a pull request merge commit", who)),
+		EventPullRequestUpdated: s.prEvent(pr, EventPullRequestUpdated, fmt.Sprintf("%s completed pull request %d (%s)", who, pr.ID, before.Title)),
+		EventPush:               s.pushEvent(pr.repo, st.TargetBranch, heads[st.TargetBranch], st.MergeSHA),
+	})
 	s.mu.Unlock()
 	return s.deliver(d), nil
 }

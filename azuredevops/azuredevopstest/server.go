@@ -114,6 +114,8 @@ type Server struct {
 	nextThread   int
 	subs         []*subscriptionRec
 	notification int
+	// completionOrder: see SetCompletionOrder.
+	completionOrder []string
 }
 
 // Option configures New.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -373,27 +372,7 @@ func (s *Server) prEvent(pr *prInfo, eventType, message string) []delivery {
 	return s.fire(pr.repo, eventType, st.TargetBranch, message, s.prJSON(pr))
 }
 
-// pushEvent builds the deliveries of a push. Callers hold mu.
+// pushEvent builds the deliveries of a push of branch. Callers hold mu.
 func (s *Server) pushEvent(ri *repoInfo, branch, oldSHA, newSHA string) []delivery {
-	if oldSHA == "" {
-		oldSHA = strings.Repeat("0", 40)
-	}
-	u := s.defaultUser
-	s.notification++ // push IDs
-	resource := map[string]any{
-		"commits": []any{map[string]any{
-			"commitId": newSHA,
-			"author":   map[string]any{"name": u.DisplayName, "email": u.UniqueName, "date": azTime(s.Now())},
-			"comment":  "Update " + branch,
-			"url":      s.commitJSON(ri, newSHA)["url"],
-		}},
-		"refUpdates": []any{map[string]any{"name": "refs/heads/" + branch, "oldObjectId": oldSHA, "newObjectId": newSHA}},
-		"repository": s.repoJSON(ri),
-		"pushedBy":   identityJSON(u),
-		"pushId":     s.notification,
-		"date":       azTime(s.Now()),
-		"url":        s.baseURL() + ri.project.ID + "/_apis/git/repositories/" + ri.ID + "/pushes/" + strconv.Itoa(s.notification),
-	}
-	msg := u.DisplayName + " pushed updates to branch " + branch + " of repository " + ri.Name + "."
-	return s.fire(ri, EventPush, branch, msg, resource)
+	return s.refsPushEvent(ri, refUpdate{name: "refs/heads/" + branch, old: oldSHA, new: newSHA})
 }

@@ -278,26 +278,8 @@ func (s *Server) deliverPull(full string, number int, eventKey string) []*http.R
 }
 
 func (s *Server) deliverPush(full, branch, oldSHA, newSHA string, created bool, actor *User) []*http.Request {
-	repo, err := s.store.Repo(full)
-	if err != nil {
-		return nil
-	}
-	ref := func(sha string) any {
-		if sha == "" {
-			return nil
-		}
-		return map[string]any{"type": "branch", "name": branch, "target": map[string]any{"type": "commit", "hash": sha}}
-	}
 	if created {
 		oldSHA = ""
 	}
-	change := map[string]any{
-		"new": ref(newSHA), "old": ref(oldSHA), "created": created, "closed": false, "forced": false, "truncated": false,
-		"commits": []any{map[string]any{"type": "commit", "hash": newSHA}},
-	}
-	return s.deliver(full, "repo:push", map[string]any{
-		"actor":      userJSON(actor),
-		"repository": s.repoJSON(repo),
-		"push":       map[string]any{"changes": []any{change}},
-	})
+	return s.deliverChanges(full, actor, refChange{kind: "branch", name: branch, before: oldSHA, after: newSHA})
 }

@@ -274,13 +274,5 @@ func (s *Server) deliverPullRequest(repo string, pr fakegit.PullRequest, action,
 }
 
 func (s *Server) deliverPush(repo, branch, before, after, sender string) []*http.Request {
-	body, _ := json.Marshal(map[string]any{
-		"ref":        "refs/heads/" + branch,
-		"before":     before,
-		"after":      after,
-		"repository": s.repoPayload(repo),
-		"sender":     s.userJSON(sender),
-		"compare":    s.web.String() + repo + "/compare/" + before[:12] + "..." + after[:12],
-	})
-	return s.deliver(repo, "push", body)
+	return s.deliverRefPush(repo, refPush{ref: "refs/heads/" + branch, before: before, after: after, message: "Merge into " + branch}, sender)
 }

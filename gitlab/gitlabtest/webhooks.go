@@ -342,7 +342,7 @@ func (s *Server) mergeRequestAttributes(repo fakegit.Repo, pr fakegit.PullReques
 			"timestamp": pr.Updated.UTC().Format(time.RFC3339), "url": web + "/-/commit/" + pr.HeadSHA,
 			"author": map[string]string{"name": pr.Author, "email": pr.Author + "@example.test"},
 		},
-		"work_in_progress": false, "draft": false,
+		"work_in_progress": isDraft(pr), "draft": isDraft(pr),
 	}
 }
 
@@ -380,25 +380,10 @@ func (s *Server) deliverMergeRequest(repoPath string, iid int, action, oldrev st
 
 // deliverPush sends a Push Hook for branch moving from before to after.
 func (s *Server) deliverPush(repoPath, branch, before, after string) []*http.Request {
-	repo, err := s.store.Repo(repoPath)
-	if err != nil {
-		return nil
+	if strings.Trim(before, "0") == "" {
+		before = ""
 	}
-	web := s.webURL(repo.FullPath)
-	body, _ := json.Marshal(map[string]any{
-		"object_kind": "push", "event_name": "push", "before": before, "after": after,
-		"ref": "refs/heads/" + branch, "ref_protected": branch == repo.DefaultBranch, "checkout_sha": after,
-		"message": nil, "user_id": 0, "user_name": "gitlabtest", "user_username": "gitlabtest",
-		"user_email": "", "user_avatar": nil, "project_id": repo.ID, "project": s.hookProject(repo),
-		"commits": []any{map[string]any{
-			"id": after, "message": "update " + branch + "\n", "title": "update " + branch,
-			"timestamp": s.Now().UTC().Format(time.RFC3339), "url": web + "/-/commit/" + after,
-			"author": map[string]string{"name": "gitlabtest", "email": "gitlabtest@example.test"},
-			"added":  []string{}, "modified": []string{}, "removed": []string{},
-		}},
-		"total_commits_count": 1, "push_options": map[string]any{}, "repository": s.hookRepository(repo),
-	})
-	return s.deliver(repoPath, "push_events", "Push Hook", body)
+	return s.deliverRefPush(repoPath, "refs/heads/"+branch, before, after)
 }
 
 // deliverNote sends a Note Hook for a comment on a merge request.

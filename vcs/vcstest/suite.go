@@ -43,6 +43,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Branches", s.testBranches)
 	t.Run("WriteBackBadInput", s.testWriteBackBadInput)
 	t.Run("WriteBack", s.testWriteBack)
+	t.Run("Refs", s.testRefs)
+	t.Run("MergeOnce", s.testMergeOnce)
 }
 
 type suite struct {
