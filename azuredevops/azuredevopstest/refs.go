@@ -25,17 +25,6 @@ type refUpdate struct {
 	old, new string
 }
 
-// Push commits files to branch (created from the default branch when
-// new; a nil content deletes the file) and delivers git.push and
-// git.pullrequest.updated for every active pull request from branch.
-func (s *Server) Push(repo, branch string, files map[string]*string) (string, []*http.Request, error) {
-	sha, ds, err := s.commit(repo, branch, files)
-	if err != nil {
-		return "", nil, err
-	}
-	return sha, s.deliver(ds), nil
-}
-
 // PushTag creates the lightweight tag at branch's head and delivers the
 // git.push of refs/tags/tag.
 func (s *Server) PushTag(repo, tag, branch string) ([]*http.Request, error) {

@@ -10,6 +10,7 @@ import (
 	_ "github.com/gitprovider/gitprovider/azuredevops" // registers the driver
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
 	"github.com/gitprovider/gitprovider/vcs"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
 // TestCompletionOrder: a completion's three deliveries come in the order
@@ -23,13 +24,13 @@ func TestCompletionOrder(t *testing.T) {
 	} {
 		fake := azuredevopstest.New()
 		const repo = "Fabrikam/db"
-		if _, err := fake.CreateRepo(repo, "main", map[string]string{"README.md": "x"}); err != nil {
+		if err := fake.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{"README.md": "x"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fake.CommitFiles(repo, "feature", map[string]*string{"a.sql": new("SELECT 1;")}); err != nil {
+		if _, _, err := fake.Push(repo, "feature", map[string]*string{"a.sql": new("SELECT 1;")}); err != nil {
 			t.Fatal(err)
 		}
-		pr, err := fake.OpenPullRequest(repo, "feature", "main", "t", "", "")
+		pr, _, err := fake.OpenPullRequest(repo, vcstest.PullRequestOptions{Source: "feature", Title: "t"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,14 +21,6 @@ type refChange struct {
 	forced        bool
 }
 
-// Push commits files to branch (created from the default branch when
-// new; a nil content deletes the file) and delivers repo:push (created
-// true for a new branch) and pullrequest:updated for every open pull
-// request from branch.
-func (s *Server) Push(repo, branch string, files map[string]*string) (string, []*http.Request, error) {
-	return s.PushWithTags(repo, branch, files)
-}
-
 // PushTag creates the lightweight tag at branch's head and delivers the
 // repo:push of the tag.
 func (s *Server) PushTag(repo, tag, branch string) ([]*http.Request, error) {

@@ -19,26 +19,6 @@ import (
 // and the push examples of @octokit/webhooks-examples. It sends no push
 // event for tags when more than three tags are pushed at once.
 
-// Push commits files to branch (created from the default branch when
-// new; a nil content deletes the file) and delivers what GitHub sends: a
-// push event (created true for a new branch) and a pull_request
-// "synchronize" for every open pull request from branch. The repository's
-// owner is the sender.
-func (s *Server) Push(repo, branch string, files map[string]*string) (string, []*http.Request, error) {
-	branches, err := s.store.Branches(repo)
-	if err != nil {
-		return "", nil, err
-	}
-	before := branches[branch] // "" for a new branch
-	sha, err := s.store.Commit(repo, branch, files)
-	if err != nil {
-		return "", nil, err
-	}
-	owner := ownerOf(repo)
-	out := s.deliverRefPush(repo, refPush{ref: "refs/heads/" + branch, before: before, after: sha, message: "Update " + branch, files: files}, owner)
-	return sha, append(out, s.synchronize(repo, branch, owner)...), nil
-}
-
 // PushTag creates the lightweight tag at branch's head and delivers the
 // push of refs/tags/tag (created true, base_ref the branch).
 func (s *Server) PushTag(repo, tag, branch string) ([]*http.Request, error) {
@@ -134,6 +114,9 @@ type refPush struct {
 
 // deliverRefPush sends GitHub's push event for one ref.
 func (s *Server) deliverRefPush(repo string, p refPush, sender string) []*http.Request {
+	if strings.Trim(p.before, "0") == "" {
+		p.before = ""
+	}
 	before, after := p.before, p.after
 	if before == "" {
 		before = fakegit.ZeroSHA

@@ -23,24 +23,6 @@ import (
 // PushEventHooksLimit is GitLab's default push_event_hooks_limit.
 const PushEventHooksLimit = 3
 
-// Push commits files to branch (created from the default branch when
-// new; a nil content deletes the file) and returns the commit and the
-// deliveries: a Push Hook and a Merge Request Hook "update" for every open
-// merge request from branch.
-func (s *Server) Push(repo, branch string, files map[string]*string) (string, []*http.Request, error) {
-	branches, err := s.store.Branches(repo)
-	if err != nil {
-		return "", nil, err
-	}
-	before := branches[branch]
-	sha, err := s.store.Commit(repo, branch, files)
-	if err != nil {
-		return "", nil, err
-	}
-	out := s.deliverRefPush(repo, "refs/heads/"+branch, before, sha)
-	return sha, append(out, s.updateMergeRequests(repo, branch, before)...), nil
-}
-
 // PushTag creates the lightweight tag at branch's head and delivers a Tag
 // Push Hook.
 func (s *Server) PushTag(repo, tag, branch string) ([]*http.Request, error) {
