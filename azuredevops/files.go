@@ -106,6 +106,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if clean == "" {
 		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "file path is empty")
 	}
+	if f := p.files.Get(repo, clean, ref); f != nil {
+		return f, nil // a file at a commit SHA never changes: no request
+	}
 	var raw rest.Raw
 	err = withVersion(ref, func(v version) error {
 		q := url.Values{"path": {"/" + clean}, "$format": {"octetStream"}, "download": {"false"}, "resolveLfs": {"true"}}
@@ -120,7 +123,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if err != nil {
 		return nil, err
 	}
-	return &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}, nil
+	return p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}), nil
 }
 
 type gitItem struct {

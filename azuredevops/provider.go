@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -158,6 +159,8 @@ type Provider struct {
 	creds *httpx.Credentials
 	errs  httpx.Errors
 	rc    *rest.Client
+	// files keeps files read at a full commit SHA (internal/filecache).
+	files *filecache.Cache
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -175,7 +178,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{cfg: cfg, inst: inst, creds: httpx.NewCredentials(cfg)}
+	p := &Provider{cfg: cfg, inst: inst, creds: httpx.NewCredentials(cfg), files: filecache.New(0)}
 	p.errs = httpx.Errors{Kind: vcs.KindAzureDevOps, Creds: p.creds, Now: cfg.Now}
 	hosts := []string{inst.BaseURL.Host}
 	if inst.Services() {

@@ -121,9 +121,16 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if clean == "" {
 		return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "file path is empty")
 	}
+	if f := p.files.Get(repo, clean, ref); f != nil {
+		return f, nil // a file at a commit never changes: no request
+	}
 	commit, err := p.resolveRef(ctx, op, repoAPI, repo, ref)
 	if err != nil {
 		return nil, err
+	}
+	if f := p.files.Get(repo, clean, commit); f != nil {
+		f.Ref = ref
+		return f, nil // a file at a commit never changes: no request
 	}
 	raw := rest.Raw{Limit: MaxFileSize}
 	resp, err := p.client.do(ctx, rest.Request{
@@ -140,7 +147,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if isListing(resp.Header.Get("Content-Type"), raw.Bytes, clean) {
 		return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "%q is a directory, not a file; use ListDirectory", clean)
 	}
-	return &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}, nil
+	return p.files.Put(repo, clean, commit, &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}), nil
 }
 
 func refName(ref string) string {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -36,6 +37,8 @@ type Provider struct {
 	creds  *httpx.Credentials
 	errs   httpx.Errors
 	client *client
+	// files keeps files read at a full commit SHA (internal/filecache).
+	files *filecache.Cache
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -76,7 +79,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{api: api, creds: creds, errs: errs}
+	p := &Provider{api: api, creds: creds, errs: errs, files: filecache.New(0).AllowAbbreviated(12)}
 	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: api, Errors: errs}, creds: creds}
 	return p, nil
 }

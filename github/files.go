@@ -39,6 +39,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if clean == "" {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "file path is empty")
 	}
+	if f := p.files.Get(repo, clean, ref); f != nil {
+		return f, nil // a file at a commit SHA never changes: no request
+	}
 	u := "repos/" + owner + "/" + name + "/contents/" + rest.PathEscape(clean)
 	if ref != "" {
 		u += "?ref=" + url.QueryEscape(ref)
@@ -79,7 +82,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 			return nil, err
 		}
 	}
-	return &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}, nil
+	return p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}), nil
 }
 
 // ListDirectory lists dir at ref through the Git trees API, which, unlike

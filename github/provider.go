@@ -9,6 +9,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
+	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -29,6 +30,8 @@ type Provider struct {
 	api    *url.URL // API root, ending in "/"
 	web    *url.URL // web root, for remediation links
 	errs   httpx.Errors
+	// files keeps files read at a full commit SHA (internal/filecache).
+	files *filecache.Cache
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -53,7 +56,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web}
+	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web, files: filecache.New(0)}
 	p.errs = httpx.Errors{Kind: vcs.KindGitHub, Creds: p.creds, Now: cfg.Now}
 	hc, err := httpx.NewClient(httpx.Options{
 		Kind:        vcs.KindGitHub,

@@ -60,6 +60,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if clean == "" {
 		return nil, vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "file path is empty")
 	}
+	if f := p.files.Get(repo, clean, ref); f != nil {
+		return f, nil // a file at a commit SHA never changes: no request
+	}
 	// lfs=true returns an LFS-tracked file's content rather than its
 	// pointer (GitLab 15.6+; older versions ignore it).
 	opt := &gl.GetRawFileOptions{LFS: gl.Ptr(true)}
@@ -93,7 +96,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if err := httpx.CheckBlob(kind, op, clean, sha, content); err != nil && !p.lfsContent(ctx, id, sha, content) {
 		return nil, err
 	}
-	return &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}, nil
+	return p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}), nil
 }
 
 // lfsContent reports whether blob is a Git LFS pointer (at most 1 KB)

@@ -16,6 +16,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -44,6 +45,8 @@ type Provider struct {
 	creds  *httpx.Credentials
 	errs   httpx.Errors
 	client *gl.Client
+	// files keeps files read at a full commit SHA (internal/filecache).
+	files *filecache.Cache
 }
 
 // New builds a provider from cfg. cfg.URL is the instance URL: empty or
@@ -94,6 +97,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, vcs.Errorf(kind, "New", vcs.ErrInvalidConfig, "building the GitLab client: %v", err)
 	}
 	return &Provider{
+		files:  filecache.New(0),
 		web:    web,
 		api:    api,
 		creds:  creds,
