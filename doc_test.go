@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -156,5 +157,42 @@ func itoa(n int) string {
 		if n == 0 {
 			return string(b[i:])
 		}
+	}
+}
+
+// TestReadmeTestingSectionIsTheExample checks that the README's first Go
+// block under "Testing your own server" is Example_testingYourServer, line
+// for line, so that it compiles and runs.
+func TestReadmeTestingSectionIsTheExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Testing your own server")
+	if !ok {
+		t.Fatal("README has no testing section")
+	}
+	_, block, ok := strings.Cut(section, "```go\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("the testing section has no Go block")
+	}
+	example, err := os.ReadFile("example_hosts_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(example), "func Example_testingYourServer() {\n")
+	body, _, _ = strings.Cut(body, "\t// Output:")
+	trim := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	if got, want := trim(block), trim(body); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("README's testing example differs from Example_testingYourServer:\nREADME:\n%s\nExample:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

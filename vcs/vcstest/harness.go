@@ -2,11 +2,15 @@
 // fake host, in the manner of gocloud.dev's drivertest: one set of
 // scenarios, so that every host behaves the same through vcs.Provider.
 //
-// A provider package's test adapts its fake to Fake and calls Run:
+// Each fake host gives its Harness, so the suite runs in one line, from
+// any module:
 //
 //	func TestConformance(t *testing.T) {
-//		vcstest.Run(t, vcstest.Harness{Kind: vcs.KindGitHub, New: newFake})
+//		vcstest.Run(t, githubtest.Harness())
 //	}
+//
+// The fakes share a test kit, Host, for a server's own tests: the same
+// methods for the same actions on every host (see Host).
 package vcstest
 
 import (
