@@ -186,7 +186,11 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		hook.Grant, hook.Remediation = vcs.Missing, adminFix(rep.User, repo)
 		hook.Detail += "; the user is not a repository admin"
 	}
+	// The body is required by the operation's description (a host that
+	// validates the body before the permission would answer 422 to {});
+	// the comment cannot exist, so nothing is written.
 	comment = p.probe(ctx, comment, probeSpec{method: http.MethodPatch, path: base + "issues/comments/0", absent: true,
+		body: map[string]string{"body": "gitprovider access check"},
 		perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write (or Issues: Read and write)")})
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
 	return rep, nil
@@ -215,14 +219,16 @@ type probeSpec struct {
 	// means the permission check passed.
 	absent    bool
 	perm, fix string
+	// body is a PATCH probe's body when {} would not be a valid one.
+	body any
 }
 
 // probe sends s and judges the permission by GitHub's answer: 2xx (and
 // 409, an empty repository) and, for an absent object, 404 mean granted;
 // a 403 that is not a rate limit means missing; anything else is unknown.
 func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, s probeSpec) vcs.PermissionCheck {
-	var body any
-	if s.method == http.MethodPatch {
+	body := s.body
+	if body == nil && s.method == http.MethodPatch {
 		body = struct{}{}
 	}
 	probed := "probed " + s.method + " /" + strings.SplitN(s.path, "?", 2)[0]

@@ -126,7 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(r)
-	s.handler.ServeHTTP(w, r)
+	serveObserved(s.handler, w, r)
 }
 
 // enter counts a request as in flight until the returned func is called.
@@ -161,6 +161,7 @@ func (s *Server) respond(req *http.Request) (*http.Response, error) {
 	s.record(req)
 	// Serve a copy so the handler may read the body freely.
 	r := req.Clone(req.Context())
+	var reqBody []byte
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
 		if err != nil {
@@ -168,12 +169,14 @@ func (s *Server) respond(req *http.Request) (*http.Response, error) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		r.ContentLength = int64(len(b))
+		reqBody = b
 	} else {
 		r.Body = http.NoBody // as a server's handler always has a body
 	}
 	r.RequestURI = req.URL.RequestURI()
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, r)
+	observeExchange(req, reqBody, rec)
 	resp := rec.Result()
 	resp.Request = req
 	resp.ContentLength = int64(rec.Body.Len())
@@ -321,6 +324,7 @@ func (o *Outbox) SetClient(c *http.Client) {
 // returns a copy of the delivery with a fresh body, for the caller to
 // read, serve or send.
 func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
+	observeDelivery(req, body)
 	rec := recorded{req: req, body: append([]byte(nil), body...)}
 	o.mu.Lock()
 	client := o.client

@@ -1,0 +1,81 @@
+package apispec
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+func escapedPath(u *url.URL) string { return u.EscapedPath() }
+
+// GitHub checks GitHub.com (api.github.com), GHE.com (api.<tenant>.ghe.com,
+// described by the GitHub Enterprise Cloud description) and GHES (any
+// other host, under /api/v3).
+func GitHub() *Checker {
+	return &Checker{
+		Host:    "GitHub",
+		Lenient: []string{"response", "delivery"},
+		APIs: []API{
+			{Desc: "github/api.github.com.json", Match: func(u *url.URL) (string, bool) {
+				return escapedPath(u), strings.EqualFold(u.Host, "api.github.com")
+			}},
+			{Desc: "github/ghec.json", Match: func(u *url.URL) (string, bool) {
+				h := strings.ToLower(u.Hostname())
+				return escapedPath(u), strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com")
+			}},
+			{Desc: "github/ghes-3.19.json", Match: func(u *url.URL) (string, bool) {
+				p, ok := strings.CutPrefix(escapedPath(u), "/api/v3")
+				return p, ok
+			}},
+		},
+		Hook: func(req *http.Request, body []byte) (string, string) {
+			event := req.Header.Get("X-GitHub-Event")
+			if event == "" {
+				return "", ""
+			}
+			var probe struct {
+				Action     string `json:"action"`
+				Repository struct {
+					URL string `json:"url"`
+				} `json:"repository"`
+			}
+			_ = json.Unmarshal(body, &probe)
+			name := strings.ReplaceAll(event, "_", "-")
+			if probe.Action != "" {
+				name += "-" + strings.ReplaceAll(probe.Action, "_", "-")
+			}
+			desc := "github/api.github.com.json"
+			u, _ := url.Parse(probe.Repository.URL)
+			switch {
+			case req.Header.Get("X-GitHub-Enterprise-Host") != "" || (u != nil && strings.HasPrefix(u.Path, "/api/v3/")):
+				desc = "github/ghes-3.19.json"
+			case u != nil && strings.HasSuffix(strings.ToLower(u.Hostname()), ".ghe.com"):
+				desc = "github/ghec.json"
+			}
+			return desc, name
+		},
+	}
+}
+
+// Bitbucket checks Bitbucket Cloud (api.bitbucket.org/2.0).
+func Bitbucket() *Checker {
+	return &Checker{
+		Host:    "Bitbucket",
+		Lenient: []string{"response", "delivery"},
+		APIs: []API{{Desc: "bitbucket/bitbucket.json", Match: func(u *url.URL) (string, bool) {
+			p, ok := strings.CutPrefix(escapedPath(u), "/2.0")
+			return p, ok && strings.EqualFold(u.Host, "api.bitbucket.org")
+		}}},
+		Hook: func(req *http.Request, _ []byte) (string, string) {
+			key := req.Header.Get("X-Event-Key")
+			if key == "" {
+				return "", ""
+			}
+			if strings.HasPrefix(key, "pullrequest:") && !strings.HasPrefix(key, "pullrequest:comment") {
+				key = "pullrequest"
+			}
+			return "bitbucket/bitbucket.json", key
+		},
+	}
+}
