@@ -137,7 +137,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		{SecurityNamespaceID: NamespaceServiceHooks, Token: hooksToken, Permissions: PermHooksEditSubscriptions},
 	}}
 	var res permissionEvaluationBatch
-	_, err = p.do(ctx, call{Op: op, Method: "POST", URL: "_apis/security/permissionevaluationbatch", Preview: "preview.1", Body: batch}, &res)
+	_, err = p.do(ctx, call{Op: op, Method: "POST", URL: "_apis/security/permissionevaluationbatch", Body: batch}, &res)
 	switch {
 	case errors.Is(err, vcs.ErrUnauthorized):
 		return nil, err
@@ -267,10 +267,10 @@ func (p *Provider) checkAllOrganizations(ctx context.Context, rep *vcs.AccessRep
 	const op = "CheckAccess"
 	base := "https://" + VSSPSHost + "/_apis/"
 	var prof profile
-	resp, err := p.do(ctx, call{Op: op, URL: base + "profile/profiles/me", Preview: "preview.3"}, &prof)
+	resp, err := p.do(ctx, call{Op: op, URL: base + "profile/profiles/me"}, &prof)
 	if err == nil {
 		var accts collection[account]
-		_, err = p.do(ctx, call{Op: op, URL: base + "accounts", Query: url.Values{"memberId": {prof.ID}}, Preview: "preview.1"}, &accts)
+		_, err = p.do(ctx, call{Op: op, URL: base + "accounts", Query: url.Values{"memberId": {prof.ID}}}, &accts)
 		switch {
 		case err != nil:
 			rep.Notes = append(rep.Notes, "the organizations of the token's user could not be listed: "+err.Error())

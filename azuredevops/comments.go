@@ -142,15 +142,19 @@ func (p *Provider) ListComments(ctx context.Context, repo string, number int) ([
 	return out, nil
 }
 
+// newComment and newThread send Azure's enums by name ("text",
+// "active"), as the description's CommentType and CommentThreadStatus
+// spell them; the host also takes their numbers, which its own request
+// examples send.
 type newComment struct {
 	ParentCommentID int    `json:"parentCommentId"`
 	Content         string `json:"content"`
-	CommentType     int    `json:"commentType"`
+	CommentType     string `json:"commentType"`
 }
 
 type newThread struct {
 	Comments []newComment `json:"comments"`
-	Status   int          `json:"status"`
+	Status   string       `json:"status"`
 }
 
 // CreateComment opens a new thread with body as its only comment (comment
@@ -170,7 +174,7 @@ func (p *Provider) CreateComment(ctx context.Context, repo string, number int, b
 	if err := checkBody(op, body); err != nil {
 		return nil, err
 	}
-	req := newThread{Comments: []newComment{{ParentCommentID: 0, Content: body, CommentType: 1}}, Status: 1}
+	req := newThread{Comments: []newComment{{ParentCommentID: 0, Content: body, CommentType: "text"}}, Status: "active"}
 	var t prThread
 	if _, err := p.do(ctx, call{Op: op, Method: "POST", URL: p.threadsPath(r, number), Body: req, Scope: scopeCodeWrite,
 		Permission: "the service user needs Contribute to pull requests on the repository (Project settings > Repositories > Security)"}, &t); err != nil {

@@ -111,7 +111,9 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	}
 	var raw rest.Raw
 	err = withVersion(ref, func(v version) error {
-		q := url.Values{"path": {"/" + clean}, "$format": {"octetStream"}, "download": {"false"}, "resolveLfs": {"true"}}
+		// Accept: application/octet-stream asks for the bytes; $format is
+		// documented for "json" and "zip" only, so it is not sent.
+		q := url.Values{"path": {"/" + clean}, "download": {"false"}, "resolveLfs": {"true"}}
 		v.set(q)
 		raw = rest.Raw{Limit: maxFileSize}
 		_, err := p.do(ctx, call{Op: op, URL: r.gitPath("items"), Query: q, Accept: "application/octet-stream", Scope: scopeCodeRead}, &raw)
@@ -137,7 +139,7 @@ type gitItem struct {
 // items API does not page a listing). The answer holds the directory
 // itself, which is dropped. Azure gives no sizes in a listing: Size is -1.
 //
-// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?scopePath=&recursionLevel=OneLevel|Full&versionDescriptor.version=&versionDescriptor.versionType=
+// Azure DevOps API docs: GET {org}/{project}/_apis/git/repositories/{repo}/items?scopePath=&recursionLevel=oneLevel|full&versionDescriptor.version=&versionDescriptor.versionType=
 func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, recursive bool) ([]*vcs.TreeEntry, error) {
 	const op = "ListDirectory"
 	if err := vcs.CheckFileArgs(vcs.KindAzureDevOps, op, dir, ref); err != nil {
@@ -148,9 +150,9 @@ func (p *Provider) ListDirectory(ctx context.Context, repo, dir, ref string, rec
 		return nil, err
 	}
 	scope := "/" + strings.Trim(dir, "/")
-	level := "OneLevel"
+	level := "oneLevel" // VersionControlRecursionType, as the description spells it
 	if recursive {
-		level = "Full"
+		level = "full"
 	}
 	var items collection[gitItem]
 	err = withVersion(ref, func(v version) error {

@@ -193,7 +193,10 @@ func (s *Server) serveItems(q *request, ri *repoInfo) {
 			q.json(http.StatusOK, m)
 			return
 		}
-		if strings.EqualFold(q.query("$format"), "octetStream") {
+		// Bytes of a folder (unconfirmed how the host words it for the
+		// Accept header; it refuses $format=octetStream so).
+		if strings.EqualFold(q.query("$format"), "octetStream") ||
+			(q.query("$format") == "" && strings.Contains(q.r.Header.Get("Accept"), "application/octet-stream")) {
 			q.fail(http.StatusBadRequest, "GitItemIsFolderException", "The item '/%s' is a folder; list it with scopePath and recursionLevel.", clean)
 			return
 		}

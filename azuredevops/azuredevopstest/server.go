@@ -459,17 +459,6 @@ func (s *Server) checkVersion(q *request) bool {
 	return true
 }
 
-// needPreview answers 400 unless the request asked for the preview
-// version of an endpoint that is in preview.
-func (q *request) needPreview() bool {
-	if q.preview {
-		return true
-	}
-	num, _, _ := strings.Cut(q.version, "-")
-	q.fail(http.StatusBadRequest, "VssInvalidPreviewVersionException", "The requested version \"%s\" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: \"%s-preview\"", num, num)
-	return false
-}
-
 // route dispatches an organization request.
 func (s *Server) route(q *request) {
 	m, segs := q.r.Method, q.segs

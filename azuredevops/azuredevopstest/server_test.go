@@ -41,7 +41,7 @@ func TestAPIVersions(t *testing.T) {
 		{s.URL() + "/_apis/connectionData", 400, "No api-version"},
 		{s.URL() + "/_apis/connectionData?api-version=7.2", 400, "out of range"},
 		{s.URL() + "/_apis/connectionData?api-version=7.1", 200, ""},
-		{"https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1", 400, "-preview"},
+		{"https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1", 200, ""},
 		{"https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1-preview.3", 200, ""},
 		{"https://dev.azure.com/other-org/_apis/connectionData?api-version=7.1", 404, "organization"},
 		{"https://fabrikam.visualstudio.com/DefaultCollection/_apis/projects?api-version=7.1", 200, ""},
@@ -68,7 +68,7 @@ func TestAPIVersions(t *testing.T) {
 // (refused as the anonymous identity).
 func TestAccountWideRefusals(t *testing.T) {
 	s := azuredevopstest.New()
-	profile := "https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1-preview.3"
+	profile := "https://" + azuredevopstest.VSSPSHost + "/_apis/profile/profiles/me?api-version=7.1"
 	user := ""
 	for _, tc := range []struct {
 		name    string
@@ -117,7 +117,8 @@ func TestServeHTTPWithHTTPTest(t *testing.T) {
 	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeCode}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/fabrikam/P/_apis/git/repositories/r/items?path=/a.sql&$format=octetStream&api-version=7.1", nil)
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/fabrikam/P/_apis/git/repositories/r/items?path=/a.sql&api-version=7.1", nil)
+	req.Header.Set("Accept", "application/octet-stream")
 	req.SetBasicAuth("", pat)
 	resp, err := ts.Client().Do(req)
 	if err != nil {

@@ -269,8 +269,11 @@ func (s *Server) serveConnectionData(q *request) {
 	})
 }
 
+// serveProfile is GET _apis/profile/profiles/{id}, released at 7.1 (7.0
+// on Server) per the published description; a -preview version is
+// accepted too, as Azure accepts one for any released resource.
 func (s *Server) serveProfile(q *request, id string) {
-	if !q.needPreview() || !q.scope(ScopeProfile) {
+	if !q.scope(ScopeProfile) {
 		return
 	}
 	if id != "me" && !strings.EqualFold(id, q.user.ID) {
@@ -283,8 +286,9 @@ func (s *Server) serveProfile(q *request, id string) {
 	})
 }
 
+// serveAccounts is GET _apis/accounts, released like profiles.
 func (s *Server) serveAccounts(q *request) {
-	if !q.needPreview() || !q.scope(ScopeProfile) {
+	if !q.scope(ScopeProfile) {
 		return
 	}
 	member, owner := q.query("memberId"), q.query("ownerId")
@@ -389,10 +393,8 @@ type evaluation struct {
 // each evaluation is true when the user's role (narrowed by the PAT's
 // scopes, a simplification of the fake) has every bit on an existing
 // token.
+// It is released at 7.1 (7.0 on Server) per the published description.
 func (s *Server) servePermissionEvaluation(q *request) {
-	if !q.needPreview() {
-		return
-	}
 	var body struct {
 		AlwaysAllowAdministrators bool         `json:"alwaysAllowAdministrators"`
 		Evaluations               []evaluation `json:"evaluations"`

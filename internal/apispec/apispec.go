@@ -94,7 +94,7 @@ func Load(name string) (*Description, error) {
 	}
 	d := &Description{Name: name, Doc: doc}
 	for tmpl, item := range doc.Paths.Map() {
-		re, names, lits := compile(tmpl)
+		re, names, lits := compile(tmpl, strings.HasPrefix(name, "azuredevops/"))
 		for m, op := range item.Operations() {
 			d.routes = append(d.routes, route{template: tmpl, method: m, re: re, names: names, literals: lits, op: op, item: item})
 		}
@@ -110,12 +110,23 @@ func Load(name string) (*Description, error) {
 
 var paramRe = regexp.MustCompile(`\{[^}]+\}`)
 
+// greedy are the parameters that hold a file path, a ref name or a
+// revision range, which may contain slashes; as a template's last
+// parameter they match the rest of the path.
+var greedy = map[string]bool{"path": true, "ref": true, "branch": true, "name": true, "basehead": true, "spec": true}
+
 // compile turns a path template into a regexp over the escaped path. A
-// parameter matches one escaped segment, except a last one, which also
-// matches the rest of the path (file paths, branch names with slashes).
-func compile(tmpl string) (*regexp.Regexp, []string, int) {
+// parameter matches one escaped segment, except a last greedy one, which
+// also matches the rest of the path (file paths, branch names with
+// slashes).
+func compile(tmpl string, fold bool) (*regexp.Regexp, []string, int) {
 	var b strings.Builder
 	var names []string
+	if fold {
+		// Azure DevOps routes ignore case (the description itself
+		// spells both "pullrequests" and "pullRequests").
+		b.WriteString("(?i)")
+	}
 	b.WriteString("^")
 	last := 0
 	locs := paramRe.FindAllStringIndex(tmpl, -1)
@@ -125,8 +136,8 @@ func compile(tmpl string) (*regexp.Regexp, []string, int) {
 		lits += len(lit)
 		b.WriteString(regexp.QuoteMeta(lit))
 		names = append(names, tmpl[loc[0]+1:loc[1]-1])
-		if i == len(locs)-1 && loc[1] == len(tmpl) {
-			b.WriteString("(.+?)")
+		if i == len(locs)-1 && loc[1] == len(tmpl) && greedy[names[len(names)-1]] {
+			b.WriteString("(.*?)") // may be empty: a directory listing of the root
 		} else {
 			b.WriteString("([^/]+?)")
 		}

@@ -79,3 +79,69 @@ func Bitbucket() *Checker {
 		},
 	}
 }
+
+// AzureDevOps checks Azure DevOps Services (dev.azure.com/{org},
+// {org}.visualstudio.com and app.vssps.visualstudio.com, described at
+// api-version 7.1) and Azure DevOps Server (any other host, described at
+// 7.0; its collection URL takes the place of the organization, under the
+// server's /tfs virtual directory when it has one).
+func AzureDevOps() *Checker {
+	return &Checker{
+		Host:    "Azure DevOps",
+		Lenient: []string{"response", "delivery"},
+		APIs: []API{
+			{Desc: "azuredevops/services-7.1.json", Match: func(u *url.URL) (string, bool) {
+				h := strings.ToLower(u.Hostname())
+				switch {
+				case h == "dev.azure.com" || h == "app.vssps.visualstudio.com":
+					return escapedPath(u), true
+				case strings.HasSuffix(h, ".visualstudio.com"):
+					org := strings.TrimSuffix(h, ".visualstudio.com")
+					p := escapedPath(u)
+					if rest, ok := cutPrefixFold(p, "/DefaultCollection"); ok {
+						p = rest
+					}
+					return "/" + org + p, true
+				}
+				return "", false
+			}},
+			{Desc: "azuredevops/server-7.0.json", Match: func(u *url.URL) (string, bool) {
+				p := escapedPath(u)
+				if rest, ok := cutPrefixFold(p, "/tfs/"); ok {
+					p = "/" + rest
+				}
+				return p, true
+			}},
+		},
+		Hook: func(_ *http.Request, body []byte) (string, string) {
+			var probe struct {
+				EventType string `json:"eventType"`
+				Resource  struct {
+					URL string `json:"url"`
+				} `json:"resource"`
+			}
+			if json.Unmarshal(body, &probe) != nil || probe.EventType == "" {
+				return "", ""
+			}
+			name := probe.EventType
+			if strings.HasPrefix(name, "git.pullrequest.") {
+				name = "git.pullrequest"
+			}
+			desc := "azuredevops/server-7.0.json"
+			if u, err := url.Parse(probe.Resource.URL); err == nil {
+				h := strings.ToLower(u.Hostname())
+				if h == "dev.azure.com" || strings.HasSuffix(h, ".visualstudio.com") {
+					desc = "azuredevops/services-7.1.json"
+				}
+			}
+			return desc, name
+		},
+	}
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}

@@ -92,6 +92,7 @@ func load(path string) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // Azure's files start with a BOM
 	var probe struct {
 		Swagger string `json:"swagger"`
 	}
@@ -236,6 +237,7 @@ func trim(src, testdata string, o output) (obj, error) {
 			}
 		}
 	}
+	strip(out["paths"]) // first: examples hold $refs to files
 	walk(out["paths"])
 	strip(out)
 	return out, nil
@@ -261,6 +263,7 @@ func keepRef(docs []obj, comps obj, ref string, walk func(any)) {
 		c, _ := d["components"].(obj)
 		k, _ := c[kind].(obj)
 		if v, ok := k[name]; ok {
+			strip(v)
 			dst[name] = v
 			walk(v)
 			return
@@ -274,6 +277,11 @@ func strip(v any) {
 	switch x := v.(type) {
 	case obj:
 		for _, k := range []string{"description", "summary", "example", "examples", "externalDocs", "x-github", "x-octokit", "x-ms-docs-override-version", "x-ms-vss-method", "x-ms-vss-resource", "x-ms-vss-area", "x-ms-preview", "x-ms-examples"} {
+			if k == "description" && x["name"] == "api-version" {
+				// Azure DevOps states the api-version value only in
+				// this prose (fixups.go turns it into an enum).
+				continue
+			}
 			if k == "description" || k == "summary" {
 				// A property may be named "description" or "summary": only
 				// drop the string prose.
