@@ -161,7 +161,7 @@ func TestExpiredPATSignInPage(t *testing.T) {
 
 func TestBadCredentialAnswers(t *testing.T) {
 	f, _ := newFixture(t)
-	unknown := "x" + f.Token(vcstest.TokenFull)[1:]
+	unknown := "1" + f.Token(vcstest.TokenFull)[1:] // "1" is outside the fake's base32 alphabet, so never the real token
 	for _, c := range []struct {
 		name   string
 		mode   azuredevopstest.BadCredentialAnswer
