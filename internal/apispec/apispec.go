@@ -48,7 +48,8 @@ var files embed.FS
 
 // Description is one trimmed API description with its routes.
 type Description struct {
-	Name   string // file name under testdata, e.g. "github/api.github.com.json"
+	Name string // file name under testdata, e.g. "github/api.github.com.json"
+	// Doc is the description, with the fix-ups applied.
 	Doc    *openapi3.T
 	routes []route
 }
@@ -185,7 +186,9 @@ type API struct {
 
 // Checker checks the exchanges and deliveries of one host's fakes.
 type Checker struct {
+	// Host names the host in violations and reports.
 	Host string
+	// APIs are the host's URL forms, tried in order.
 	APIs []API
 	// Hook names the description and webhook operation
 	// ("/x-webhooks/<name>") a delivery is described by; "" when the
@@ -425,7 +428,7 @@ func flatten(err error) []string {
 
 // Report is what a Checker saw.
 type Report struct {
-	Host       string
+	Host       string         // the Checker's Host
 	Operations map[string]int // "description METHOD template" (or "webhook name") -> exchanges
 	Requests   int            // requests validated
 	Responses  int            // responses validated
@@ -443,6 +446,7 @@ func (c *Checker) Report() Report {
 	return Report{Host: c.Host, Operations: maps.Clone(c.seen), Requests: c.requests, Responses: c.responses, Deliveries: c.deliveries, Fixups: maps.Clone(c.fixupsUsed), Violations: v, Lenient: l}
 }
 
+// String lists the report: counts, operations, fix-ups used, violations.
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apispec %s: %d operations, %d requests validated, %d responses validated, %d deliveries validated, %d violations, %d lenient\n",

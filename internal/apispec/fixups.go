@@ -15,7 +15,9 @@ type Fixup struct {
 	// "" for every description) the fix-up applies to.
 	Desc string
 	// Op limits Ignore to one operation ("METHOD /template"); "" for all.
-	Op     string
+	Op string
+	// Reason says what is wrong with the description and why the
+	// correction is right, citing the host's docs or examples.
 	Reason string
 	// Patch corrects the loaded description.
 	Patch func(doc *openapi3.T) error
@@ -218,4 +220,94 @@ func init() {
 			return kind == "request" && strings.Contains(err, `parameter "path" in path has an error: value is required but missing`)
 		},
 	})
+}
+
+func init() {
+	Fixups = append(Fixups,
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "Azure DevOps reads enum names without regard to case, and the description's own examples spell them so (Pushes - Create sends " +
+				"\"contentType\": \"rawtext\" and \"base64encoded\" where the enum says rawText and base64Encoded): every string enum also takes its values in lower case",
+			Patch: func(doc *openapi3.T) error {
+				walkSchemas(doc, func(s *openapi3.Schema) {
+					if len(s.Enum) == 0 {
+						return
+					}
+					seen := map[any]bool{}
+					for _, v := range s.Enum {
+						seen[v] = true
+					}
+					for _, v := range s.Enum {
+						if str, ok := v.(string); ok && !seen[strings.ToLower(str)] {
+							s.Enum = append(s.Enum, strings.ToLower(str))
+							seen[strings.ToLower(str)] = true
+						}
+					}
+				})
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "Change.item is typed string, but it is the generic Change<T>'s T: a GitItem object for git changes; the description's own examples send " +
+				"{\"item\": {\"path\": \"/readme.md\"}} (Pushes - Create) and answer objects: item is an object",
+			Patch: func(doc *openapi3.T) error {
+				ch := doc.Components.Schemas["Change"]
+				if ch == nil || ch.Value == nil || ch.Value.Properties["item"] == nil {
+					return nil // not referenced by the trimmed operations
+				}
+				ch.Value.Properties["item"] = &openapi3.SchemaRef{Value: openapi3.NewObjectSchema()}
+				return nil
+			},
+		},
+	)
+}
+
+// walkSchemas calls f once for every schema reachable from doc.
+func walkSchemas(doc *openapi3.T, f func(*openapi3.Schema)) {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(r *openapi3.SchemaRef)
+	walk = func(r *openapi3.SchemaRef) {
+		if r == nil || r.Value == nil || seen[r.Value] {
+			return
+		}
+		s := r.Value
+		seen[s] = true
+		f(s)
+		for _, p := range s.Properties {
+			walk(p)
+		}
+		walk(s.Items)
+		walk(s.Not)
+		if s.AdditionalProperties.Schema != nil {
+			walk(s.AdditionalProperties.Schema)
+		}
+		for _, l := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, x := range l {
+				walk(x)
+			}
+		}
+	}
+	for _, s := range doc.Components.Schemas {
+		walk(s)
+	}
+	for _, p := range doc.Components.Parameters {
+		if p.Value != nil {
+			walk(p.Value.Schema)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value != nil {
+					walk(p.Value.Schema)
+				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					walk(mt.Schema)
+				}
+			}
+		}
+	}
 }

@@ -12,18 +12,24 @@ import (
 type Exchange struct {
 	// Request is the request as the client sent it (its Body is consumed;
 	// RequestBody holds what it carried).
-	Request     *http.Request
+	Request *http.Request
+	// RequestBody is what the request carried.
 	RequestBody []byte
-	Status      int
-	Header      http.Header
-	Body        []byte
+	// Status is the fake's answer's status.
+	Status int
+	// Header is the answer's header.
+	Header http.Header
+	// Body is the answer's body.
+	Body []byte
 }
 
 // An Observer sees every exchange a fake answers and every webhook
 // delivery it makes. The API-description checks (internal/apispec)
 // install one for a whole test binary.
 type Observer interface {
+	// Exchange sees one request a fake answered, after it answered.
 	Exchange(Exchange)
+	// Delivery sees one webhook delivery, before it is sent.
 	Delivery(req *http.Request, body []byte)
 }
 
