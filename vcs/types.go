@@ -161,7 +161,8 @@ type Comment struct {
 type WebhookEvent string
 
 // Webhook events. Pull request events cover opened, updated, merged and
-// closed.
+// closed; push events cover branch and tag pushes (on GitLab, push and
+// tag push events).
 const (
 	WebhookEventPullRequest WebhookEvent = "pull_request"
 	WebhookEventPush        WebhookEvent = "push"
