@@ -19,6 +19,10 @@ const (
 	scopeWritePullRequest = "write:pullrequest:bitbucket"
 	scopeReadWebhook      = "read:webhook:bitbucket"
 	scopeWriteWebhook     = "write:webhook:bitbucket"
+	// scopeDeleteWebhook is what DELETE …/hooks/{uid} requires (the
+	// published description's x-atlassian-oauth2-scopes); write does not
+	// imply it.
+	scopeDeleteWebhook = "delete:webhook:bitbucket"
 	// scopeAdminRepository is what access tokens need, beside the webhook
 	// scope, to manage webhooks: their "Repositories: Admin" permission
 	// covers "list and edit the repository webhooks" (Atlassian's access
@@ -35,6 +39,7 @@ var scopeLabels = map[string]string{
 	scopeWritePullRequest: "Pull requests: Write (pullrequest:write)",
 	scopeReadWebhook:      "Webhooks: Read and write (webhook)",
 	scopeWriteWebhook:     "Webhooks: Read and write (webhook)",
+	scopeDeleteWebhook:    "Webhooks: Read and write (webhook)",
 	scopeAdminRepository:  "Repositories: Admin (repository:admin)",
 }
 
@@ -49,6 +54,7 @@ var satisfiedBy = map[string][]string{
 	scopeWritePullRequest: {scopeWritePullRequest, "pullrequest:write"},
 	scopeReadWebhook:      {scopeReadWebhook, "webhook"},
 	scopeWriteWebhook:     {scopeWriteWebhook, "webhook"},
+	scopeDeleteWebhook:    {scopeDeleteWebhook, "webhook"},
 	scopeAdminRepository:  {scopeAdminRepository, "repository:admin"},
 }
 
@@ -293,7 +299,7 @@ func (p *Provider) checkRead(rep *vcs.AccessReport, denied bool, accepted string
 func (p *Provider) checkWebhook(rep *vcs.AccessReport, accessToken bool, role string, roleKnown bool) vcs.PermissionCheck {
 	c := vcs.PermissionCheck{Permission: vcs.PermCreateWebhook}
 	if rep.Scopes != nil {
-		if missing := missingScopes(rep.Scopes, scopeReadWebhook, scopeWriteWebhook); len(missing) > 0 {
+		if missing := missingScopes(rep.Scopes, scopeReadWebhook, scopeWriteWebhook, scopeDeleteWebhook); len(missing) > 0 {
 			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
 			return c
 		}
@@ -315,15 +321,21 @@ func (p *Provider) checkWebhook(rep *vcs.AccessReport, accessToken bool, role st
 	case rep.Scopes == nil:
 		c.Grant, c.Detail = vcs.Granted, "repository permission: admin (the host reported no scopes)"
 	default:
-		c.Grant, c.Detail = vcs.Granted, "repository permission: admin; scopes "+scopeReadWebhook+", "+scopeWriteWebhook
+		c.Grant, c.Detail = vcs.Granted, "repository permission: admin; scopes "+scopeReadWebhook+", "+scopeWriteWebhook+", "+scopeDeleteWebhook
 	}
 	return c
 }
 
+// checkComment judges commenting. Creating, editing and deleting a pull
+// request comment take read:pullrequest:bitbucket, not write (the published
+// description's scopes for …/pullrequests/{id}/comments, and Atlassian's
+// scope reference: "read:pullrequest:bitbucket: Allows viewing of pull
+// requests, plus the ability to comment on pull requests"; the OAuth
+// "pullrequest" scope likewise lets its holder "comment on pull requests").
 func (p *Provider) checkComment(rep *vcs.AccessReport, accessToken bool, role string, roleKnown, readDenied bool) vcs.PermissionCheck {
 	c := vcs.PermissionCheck{Permission: vcs.PermWriteComment}
 	if rep.Scopes != nil {
-		if missing := missingScopes(rep.Scopes, scopeWritePullRequest); len(missing) > 0 {
+		if missing := missingScopes(rep.Scopes, scopeReadPullRequest); len(missing) > 0 {
 			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, missing)
 			return c
 		}
@@ -331,16 +343,16 @@ func (p *Provider) checkComment(rep *vcs.AccessReport, accessToken bool, role st
 	readHint := "give " + rep.User + " at least Read permission on " + rep.Repository + " (Repository settings → Repository permissions)"
 	switch {
 	case accessToken:
-		c.Grant, c.Detail = vcs.Granted, "access token with "+scopeWritePullRequest
+		c.Grant, c.Detail = vcs.Granted, "access token with "+scopeReadPullRequest
 		if rep.Scopes == nil {
-			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeLabels[scopeWritePullRequest]
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the access token has "+scopeLabels[scopeReadPullRequest]
 		}
 	case roleKnown && role == "" && readDenied:
 		c.Grant, c.Detail, c.Remediation = vcs.Missing, "no permission on the repository", readHint
 	case !roleKnown:
-		c.Grant, c.Detail = vcs.Granted, "scope "+scopeWritePullRequest+"; anyone who can read the repository may comment"
+		c.Grant, c.Detail = vcs.Granted, "scope "+scopeReadPullRequest+"; anyone who can read the repository may comment"
 	default:
-		c.Grant, c.Detail = vcs.Granted, "repository permission: "+roleOrNone(role)+"; scope "+scopeWritePullRequest
+		c.Grant, c.Detail = vcs.Granted, "repository permission: "+roleOrNone(role)+"; scope "+scopeReadPullRequest
 	}
 	return c
 }

@@ -23,7 +23,7 @@ const pageLen = "100"
 const apiTokenURL = "https://id.atlassian.com/manage-profile/security/api-tokens"
 
 // workflowScopes are the API token scopes the gitprovider workflow needs.
-var workflowScopes = []string{scopeReadRepository, scopeReadPullRequest, scopeWritePullRequest, scopeReadWebhook, scopeWriteWebhook}
+var workflowScopes = []string{scopeReadRepository, scopeReadPullRequest, scopeWritePullRequest, scopeReadWebhook, scopeWriteWebhook, scopeDeleteWebhook}
 
 // client is the thin Bitbucket REST client: JSON through internal/rest,
 // Bitbucket's "next"-URL pagination, and remediation hints on errors.

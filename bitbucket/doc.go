@@ -31,9 +31,14 @@
 //
 //   - read repository: scopes read:repository:bitbucket and
 //     read:pullrequest:bitbucket (and at least Read permission);
-//   - create webhook: read:webhook:bitbucket and write:webhook:bitbucket,
-//     and Admin permission on the repository (access tokens: the scopes);
-//   - write comment: write:pullrequest:bitbucket.
+//   - create webhook: read:webhook:bitbucket, write:webhook:bitbucket and
+//     delete:webhook:bitbucket (DELETE …/hooks/{uid} takes it, and write
+//     does not imply it), and Admin permission on the repository (access
+//     tokens: the scopes);
+//   - write comment: read:pullrequest:bitbucket (the published
+//     description's scope for creating and editing comments; Atlassian's
+//     scope reference: "viewing of pull requests, plus the ability to
+//     comment").
 //
 // Two more scopes help an API token: read:user:bitbucket lets CheckAccess
 // name the account (GET /user), and ListRepositories needs the user's

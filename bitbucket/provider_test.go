@@ -351,20 +351,49 @@ func TestRepositoryRoleDecidesWebhooks(t *testing.T) {
 	}
 }
 
+// A token made with the webhook read and write scopes but not
+// delete:webhook:bitbucket cannot delete a webhook (the published
+// description's scope for DELETE …/hooks/{uid}); CheckAccess says so and the
+// refusal's hint names the scope.
 func TestMissingScopeHint(t *testing.T) {
 	srv, _ := newTestProvider(t)
-	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: []string{bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest}})
+	scopes := slices.DeleteFunc(slices.Clone(bitbuckettest.FullScopes), func(s string) bool { return s == bitbuckettest.ScopeDeleteWebhook })
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: scopes})
 	p := open(t, srv.Config(tok))
-	_, err := p.CreateComment(context.Background(), testRepo, 1, "hi")
-	ve := asVCSError(t, err, vcs.ErrPermissionDenied)
-	if !strings.Contains(ve.Hint, "write:pullrequest:bitbucket") || ve.StatusCode != http.StatusForbidden {
-		t.Errorf("missing scope error: %v", err)
-	}
-	rep, err := p.CheckAccess(context.Background(), testRepo)
+	ctx := context.Background()
+	h, err := p.CreateWebhook(ctx, testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := rep.Check(vcs.PermWriteComment); c.Grant != vcs.Missing || !strings.Contains(c.Remediation, "write:pullrequest:bitbucket") || !strings.Contains(c.Remediation, "Atlassian API token") {
+	err = p.DeleteWebhook(ctx, testRepo, h.ID)
+	ve := asVCSError(t, err, vcs.ErrPermissionDenied)
+	if !strings.Contains(ve.Hint, "delete:webhook:bitbucket") || ve.StatusCode != http.StatusForbidden {
+		t.Errorf("missing scope error: %v (hint %q)", err, ve.Hint)
+	}
+	rep, err := p.CheckAccess(ctx, testRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Check(vcs.PermCreateWebhook); c.Grant != vcs.Missing || !strings.Contains(c.Remediation, "delete:webhook:bitbucket") || !strings.Contains(c.Remediation, "Atlassian API token") {
+		t.Errorf("webhook check = %+v", c)
+	}
+}
+
+// Commenting takes read:pullrequest:bitbucket: a token without
+// write:pullrequest:bitbucket comments, and CheckAccess grants it.
+func TestCommentNeedsReadPullRequestOnly(t *testing.T) {
+	srv, _ := newTestProvider(t)
+	tok, _ := srv.IssueToken(botEmail, vcstest.TokenOptions{Scopes: []string{bitbuckettest.ScopeReadRepository, bitbuckettest.ScopeReadPullRequest, bitbuckettest.ScopeReadUser}})
+	p := open(t, srv.Config(tok))
+	ctx := context.Background()
+	if _, err := p.CreateComment(ctx, testRepo, 1, "hi"); err != nil {
+		t.Fatalf("CreateComment with read:pullrequest: %v", err)
+	}
+	rep, err := p.CheckAccess(ctx, testRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Check(vcs.PermWriteComment); c.Grant != vcs.Granted {
 		t.Errorf("comment check = %+v", c)
 	}
 }

@@ -136,7 +136,7 @@ type commentRequest struct {
 
 // POST /2.0/repositories/{ws}/{slug}/pullrequests/{id}/comments {"content": {"raw": …}}
 func (s *Server) handleCreateComment(w http.ResponseWriter, r *http.Request) {
-	repo, pr, p, _, ok := s.pullFor(w, r, ScopeWritePullRequest)
+	repo, pr, p, _, ok := s.pullFor(w, r, ScopeReadPullRequest) // commenting takes read:pullrequest (the description's scopes)
 	if !ok {
 		return
 	}
@@ -215,7 +215,7 @@ func (s *Server) handleGetComment(w http.ResponseWriter, r *http.Request) {
 // PUT /2.0/repositories/{ws}/{slug}/pullrequests/{id}/comments/{cid}: only
 // the comment's author may edit it.
 func (s *Server) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
-	repo, n, c, p, ok := s.commentFor(w, r, ScopeWritePullRequest)
+	repo, n, c, p, ok := s.commentFor(w, r, ScopeReadPullRequest)
 	if !ok {
 		return
 	}
@@ -241,7 +241,7 @@ func (s *Server) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /2.0/repositories/{ws}/{slug}/pullrequests/{id}/comments/{cid}
 func (s *Server) handleDeleteComment(w http.ResponseWriter, r *http.Request) {
-	repo, _, c, p, ok := s.commentFor(w, r, ScopeWritePullRequest)
+	repo, _, c, p, ok := s.commentFor(w, r, ScopeReadPullRequest)
 	if !ok {
 		return
 	}

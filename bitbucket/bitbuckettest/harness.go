@@ -95,8 +95,10 @@ func newHarnessFake(t testing.TB, f vcstest.Fixture, oauth bool, opts []Option) 
 	fk := &harnessFake{Server: s, pr: pr, closable: closable, tokens: map[vcstest.TokenProfile]string{}}
 	full, noRead, noWebhook, noComment := FullScopes,
 		without(FullScopes, ScopeReadRepository, ScopeReadPullRequest),
-		without(FullScopes, ScopeReadWebhook, ScopeWriteWebhook),
-		without(FullScopes, ScopeWritePullRequest)
+		without(FullScopes, ScopeReadWebhook, ScopeWriteWebhook, ScopeDeleteWebhook),
+		// Commenting takes read:pullrequest, so a token that cannot
+		// comment cannot read pull requests either.
+		without(FullScopes, ScopeReadPullRequest, ScopeWritePullRequest)
 	create := func(user string, scopes []string, expires time.Time) (string, error) {
 		return s.IssueToken(user, vcstest.TokenOptions{Scopes: scopes, ExpiresAt: expires})
 	}
@@ -107,7 +109,7 @@ func newHarnessFake(t testing.TB, f vcstest.Fixture, oauth bool, opts []Option) 
 		full, noRead, noWebhook, noComment = FullOAuthScopes,
 			[]string{"webhook", "account"},
 			[]string{"pullrequest:write", "account"},
-			[]string{"pullrequest", "webhook", "account"}
+			[]string{"repository", "webhook", "account"} // "pullrequest" lets its holder comment
 		create = s.CreateOAuthToken
 		writeBack = full // pullrequest:write implies repository:write
 	}

@@ -103,10 +103,10 @@ func (s *Server) IssueToken(user string, o vcstest.TokenOptions) (string, error)
 			drop = append(drop, ScopeReadRepository, ScopeReadPullRequest)
 		}
 		if o.Lacks(vcs.PermCreateWebhook) {
-			drop = append(drop, ScopeReadWebhook, ScopeWriteWebhook)
+			drop = append(drop, ScopeReadWebhook, ScopeWriteWebhook, ScopeDeleteWebhook)
 		}
 		if o.Lacks(vcs.PermWriteComment) {
-			drop = append(drop, ScopeWritePullRequest)
+			drop = append(drop, ScopeReadPullRequest, ScopeWritePullRequest) // commenting takes read:pullrequest
 		}
 		scopes = slices.DeleteFunc(slices.Clone(FullScopes), func(sc string) bool { return slices.Contains(drop, sc) })
 	}

@@ -48,7 +48,10 @@ const (
 	ScopeWritePullRequest = "write:pullrequest:bitbucket"
 	ScopeReadWebhook      = "read:webhook:bitbucket"
 	ScopeWriteWebhook     = "write:webhook:bitbucket"
-	ScopeReadUser         = "read:user:bitbucket"
+	// ScopeDeleteWebhook is what DELETE …/hooks/{uid} requires (the
+	// published description's scopes for that operation).
+	ScopeDeleteWebhook = "delete:webhook:bitbucket"
+	ScopeReadUser      = "read:user:bitbucket"
 	// ScopeReadWorkspace is what the fake requires for GET
 	// /2.0/user/workspaces. Bitbucket's reference does not name the API
 	// token scope of that endpoint (unconfirmed); read:workspace:bitbucket
@@ -61,7 +64,7 @@ const (
 // repository and pull requests, manage webhooks, write comments.
 // read:user:bitbucket names the account in CheckAccess and
 // read:workspace:bitbucket lets ListRepositories find the workspaces.
-var FullScopes = []string{ScopeReadRepository, ScopeReadPullRequest, ScopeWritePullRequest, ScopeReadWebhook, ScopeWriteWebhook, ScopeReadUser, ScopeReadWorkspace}
+var FullScopes = []string{ScopeReadRepository, ScopeReadPullRequest, ScopeWritePullRequest, ScopeReadWebhook, ScopeWriteWebhook, ScopeDeleteWebhook, ScopeReadUser, ScopeReadWorkspace}
 
 // FullAccessTokenScopes are the permissions a repository, project or
 // workspace access token needs for the workflow, by the scope names access
@@ -87,6 +90,7 @@ var implied = map[string][]string{
 	ScopeWritePullRequest: {ScopeWritePullRequest, "pullrequest:write"},
 	ScopeReadWebhook:      {ScopeReadWebhook, "webhook"},
 	ScopeWriteWebhook:     {ScopeWriteWebhook, "webhook"},
+	ScopeDeleteWebhook:    {ScopeDeleteWebhook, "webhook"},
 	ScopeReadUser:         {ScopeReadUser, "account"},
 	ScopeReadWorkspace:    {ScopeReadWorkspace, "account"},
 }

@@ -207,9 +207,10 @@ func (s *Server) handleUpdateHook(w http.ResponseWriter, r *http.Request) {
 	fakehttp.WriteJSON(w, http.StatusOK, s.hookJSON(repo, h))
 }
 
-// DELETE /2.0/repositories/{ws}/{slug}/hooks/{uid}
+// DELETE /2.0/repositories/{ws}/{slug}/hooks/{uid} takes
+// delete:webhook:bitbucket alone (the published description's scopes).
 func (s *Server) handleDeleteHook(w http.ResponseWriter, r *http.Request) {
-	repo, ok := s.hookAdmin(w, r, ScopeReadWebhook, ScopeWriteWebhook)
+	repo, ok := s.hookAdmin(w, r, ScopeDeleteWebhook)
 	if !ok {
 		return
 	}
