@@ -815,3 +815,26 @@ func (b *bodyRecorder) find(method string) []byte {
 	}
 	return nil
 }
+
+// Bitbucket takes webhook secrets of at most 128 characters (the
+// description's webhook_subscription.secret maxLength): a longer one is
+// refused before any request.
+func TestWebhookSecretTooLong(t *testing.T) {
+	srv, p := newTestProvider(t)
+	before := srv.Requests()
+	for _, secret := range []string{strings.Repeat("s", 129), strings.Repeat("é", 129)} {
+		_, err := p.CreateWebhook(context.Background(), testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: secret})
+		ve := asVCSError(t, err, vcs.ErrInvalidArgument)
+		if !strings.Contains(ve.Hint, "128") || strings.Contains(err.Error(), secret) {
+			t.Errorf("error %v (hint %q): want the limit named and the secret left out", err, ve.Hint)
+		}
+		_, err = p.UpdateWebhook(context.Background(), testRepo, "{00000000-0000-4000-8000-000000000001}", vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: secret})
+		asVCSError(t, err, vcs.ErrInvalidArgument)
+	}
+	if n := srv.Requests() - before; n != 0 {
+		t.Errorf("%d requests sent for a secret Bitbucket would refuse", n)
+	}
+	if _, err := p.CreateWebhook(context.Background(), testRepo, vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: strings.Repeat("é", 128)}); err != nil {
+		t.Errorf("a 128-character secret: %v", err)
+	}
+}

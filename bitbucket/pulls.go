@@ -51,9 +51,14 @@ func (s *prSide) hash() string {
 // pullRequest is Bitbucket's pull request object, in the REST API and in
 // webhook payloads alike.
 type pullRequest struct {
-	ID          int      `json:"id"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
+	ID    int    `json:"id"`
+	Title string `json:"title"`
+	// Description is the legacy field; the description's pull request
+	// schema defines the text as summary.raw, which is read first.
+	Description string `json:"description"`
+	Summary     struct {
+		Raw string `json:"raw"`
+	} `json:"summary"`
 	State       string   `json:"state"` // OPEN, MERGED, DECLINED, SUPERSEDED
 	Author      *account `json:"author"`
 	Source      prSide   `json:"source"`
@@ -85,9 +90,18 @@ func (pr *pullRequest) mergeHash() string {
 	return pr.MergeCommit.Hash
 }
 
+// description is summary.raw, or the legacy description when a payload
+// has no summary.
+func (pr *pullRequest) description() string {
+	if pr.Summary.Raw != "" {
+		return pr.Summary.Raw
+	}
+	return pr.Description
+}
+
 func (pr *pullRequest) toVCS() *vcs.PullRequest {
 	return &vcs.PullRequest{
-		Number: pr.ID, Title: pr.Title, Description: pr.Description, Author: pr.Author.name(), State: pr.state(),
+		Number: pr.ID, Title: pr.Title, Description: pr.description(), Author: pr.Author.name(), State: pr.state(),
 		SourceBranch: pr.Source.Branch.Name, TargetBranch: pr.Destination.Branch.Name,
 		HeadSHA: pr.Source.hash(), BaseSHA: pr.Destination.hash(), MergeCommitSHA: pr.mergeHash(),
 		WebURL: pr.Links.HTML.Href, UpdatedAt: pr.UpdatedOn,

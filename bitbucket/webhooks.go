@@ -2,10 +2,12 @@ package bitbucket
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -57,6 +59,10 @@ func (h *hook) toVCS() *vcs.Webhook {
 	return out
 }
 
+// maxSecretLength is the longest webhook secret Bitbucket takes: the
+// published description's webhook_subscription.secret has maxLength 128.
+const maxSecretLength = 128
+
 // hookRequest is the body of a create or update: every field is sent, so
 // an update replaces them all.
 type hookRequest struct {
@@ -70,6 +76,11 @@ type hookRequest struct {
 func newHookRequest(op string, opts vcs.WebhookOptions) (*hookRequest, error) {
 	if err := vcs.ValidateWebhookOptions(opts); err != nil {
 		return nil, &vcs.Error{Provider: vcs.KindBitbucket, Op: op, Kind: vcs.ErrInvalidArgument, Err: err}
+	}
+	if n := utf8.RuneCountInString(opts.Secret); n > maxSecretLength {
+		return nil, &vcs.Error{Provider: vcs.KindBitbucket, Op: op, Kind: vcs.ErrInvalidArgument,
+			Err:  fmt.Errorf("the webhook secret has %d characters; Bitbucket takes at most %d", n, maxSecretLength),
+			Hint: fmt.Sprintf("use a secret of at most %d characters", maxSecretLength)}
 	}
 	req := &hookRequest{Description: hookDescription, URL: opts.URL, Active: !opts.Inactive, Secret: opts.Secret}
 	for _, e := range vcs.WebhookEvents(opts) {

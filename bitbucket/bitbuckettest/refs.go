@@ -138,6 +138,9 @@ func (s *Server) deliverChanges(full string, actor *User, changes ...refChange) 
 			"links":   map[string]any{"commits": map[string]any{"href": api + "/commits?include=" + c.after}},
 		})
 	}
+	if actor == nil {
+		actor = s.pusher(full)
+	}
 	return s.deliver(full, "repo:push", map[string]any{
 		"actor":      userJSON(actor),
 		"repository": s.repoJSON(repo),

@@ -338,7 +338,11 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, items [
 		page = n
 	}
 	start, end := fakehttp.Bounds(page, per, len(items))
-	body := map[string]any{"pagelen": per, "page": page, "size": len(items), "values": items[start:end]}
+	values := items[start:end]
+	if values == nil {
+		values = []T{} // an empty page is [], never null
+	}
+	body := map[string]any{"pagelen": per, "page": page, "size": len(items), "values": values}
 	link := func(p int) string {
 		u, _ := url.Parse(baseURL(r))
 		u.Path, u.RawPath = r.URL.Path, r.URL.RawPath

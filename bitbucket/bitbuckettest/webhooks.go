@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
@@ -114,6 +115,10 @@ func (h *hookRequest) validate() map[string]any {
 		if !slices.Contains(HookEvents, e) {
 			fields["events"] = []string{"Invalid event: " + e}
 		}
+	}
+	// The description's webhook_subscription.secret: maxLength 128.
+	if sec, _ := h.secret(); utf8.RuneCountInString(sec) > 128 {
+		fields["secret"] = []string{"Ensure this field has no more than 128 characters."}
 	}
 	if len(fields) == 0 {
 		return nil
@@ -276,6 +281,25 @@ func (s *Server) deliverPull(full string, number int, eventKey string) []*http.R
 		"repository":  s.repoJSON(repo),
 		"pullrequest": s.prJSON(repo, pr),
 	})
+}
+
+// pusher is who a push made through the test kit is by (a push always has
+// an actor): the first account with write or admin permission on the
+// repository, else the first account, else the workspace itself.
+func (s *Server) pusher(full string) *User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	perms := s.perms[strings.ToLower(full)]
+	for _, u := range s.users {
+		if p := perms[u.AccountID]; p == PermissionWrite || p == PermissionAdmin {
+			return u
+		}
+	}
+	if len(s.users) > 0 {
+		return s.users[0]
+	}
+	ws, _, _ := strings.Cut(full, "/")
+	return &User{AccountID: "workspace:" + ws, UUID: "{00000000-0000-4000-8000-000000000000}", Nickname: ws, DisplayName: ws}
 }
 
 func (s *Server) deliverPush(full, branch, oldSHA, newSHA string, created bool, actor *User) []*http.Request {

@@ -311,3 +311,90 @@ func walkSchemas(doc *openapi3.T, f func(*openapi3.Schema)) {
 		}
 	}
 }
+
+func init() {
+	Fixups = append(Fixups,
+		Fixup{
+			Desc: "bitbucket/",
+			Reason: "Bitbucket tags its objects with \"type\" (the description's base \"object\": \"the common type element that identifies an object's type\"), " +
+				"also inside inline schemas that forbid additional properties: its own examples answer comment content with \"type\": \"rendered\" and pull request " +
+				"endpoints with \"commit\": {\"type\": \"commit\", …}. Every schema that forbids additional properties also takes a string \"type\"",
+			Patch: func(doc *openapi3.T) error {
+				walkSchemas(doc, func(s *openapi3.Schema) {
+					if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has && s.Properties["type"] == nil {
+						if s.Properties == nil {
+							s.Properties = openapi3.Schemas{}
+						}
+						s.Properties["type"] = &openapi3.SchemaRef{Value: openapi3.NewStringSchema()}
+					}
+				})
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "bitbucket/",
+			Reason: "Bitbucket writes an absent reference or text as null, not by leaving the property out (an open pull request's merge_commit and closed_by, " +
+				"an added file's diffstat \"old\", a build status's refname; as in its event payloads). The description marks no property nullable: " +
+				"every property that is not a list may be null (unconfirmed per property from this machine)",
+			Patch: func(doc *openapi3.T) error {
+				walkSchemas(doc, func(s *openapi3.Schema) {
+					for _, p := range s.Properties {
+						if p.Value != nil && (p.Value.Type == nil || !p.Value.Type.Is("array")) {
+							if p.Ref != "" {
+								// A $ref cannot carry nullable: wrap it.
+								v := &openapi3.Schema{AllOf: openapi3.SchemaRefs{{Ref: p.Ref, Value: p.Value}}, Nullable: true}
+								*p = openapi3.SchemaRef{Value: v}
+								continue
+							}
+							p.Value.Nullable = true
+						}
+					}
+				})
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "bitbucket/",
+			Reason: "Bitbucket's 403 for a missing scope carries error.detail as an object {\"required\": […], \"granted\": […]} where the description says string " +
+				"(real answers quoted in gildas/bitbucket-cli#56 and backstage/backstage#22383: \"detail\": {\"required\": [\"account\"], \"granted\": [\"team\"]}); detail may be either",
+			Patch: func(doc *openapi3.T) error {
+				e := doc.Components.Schemas["error"]
+				if e == nil || e.Value == nil || e.Value.Properties["error"] == nil || e.Value.Properties["error"].Value == nil {
+					return errMissing("components.schemas.error.error")
+				}
+				inner := e.Value.Properties["error"].Value
+				inner.Properties["detail"] = &openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+					{Value: openapi3.NewStringSchema()}, {Value: openapi3.NewObjectSchema()}}}}
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "bitbucket/",
+			Op:   "GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}",
+			Reason: "for a file, \"Get file or directory contents\" answers the raw bytes with the file's own media type (its text: \"the response is the raw file " +
+				"contents\"), while the description lists application/json only: any Content-Type is accepted for a 200",
+			Ignore: func(kind string, status int, err string) bool {
+				return kind == "response" && status == 200 && strings.Contains(err, "response header Content-Type has unexpected value")
+			},
+		},
+	)
+}
+
+func init() {
+	Fixups = append(Fixups, Fixup{
+		Desc: "bitbucket/",
+		Reason: "POST …/src answers 409 when the given parent is not the branch's head (its own text: \"When this is not the case, a 409 is returned\"), " +
+			"a status its responses do not list: 409 is added with the error body",
+		Patch: func(doc *openapi3.T) error {
+			item := doc.Paths.Value("/repositories/{workspace}/{repo_slug}/src")
+			e := doc.Components.Schemas["error"]
+			if item == nil || item.Post == nil || e == nil {
+				return errMissing("POST /repositories/{workspace}/{repo_slug}/src")
+			}
+			if item.Post.Responses.Status(409) == nil {
+				item.Post.Responses.Set("409", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("added by fix-up").WithJSONSchemaRef(e)})
+			}
+			return nil
+		},
+	})
+}

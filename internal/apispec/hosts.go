@@ -61,8 +61,7 @@ func GitHub() *Checker {
 // Bitbucket checks Bitbucket Cloud (api.bitbucket.org/2.0).
 func Bitbucket() *Checker {
 	return &Checker{
-		Host:    "Bitbucket",
-		Lenient: []string{"response", "delivery"},
+		Host: "Bitbucket",
 		APIs: []API{{Desc: "bitbucket/bitbucket.json", Match: func(u *url.URL) (string, bool) {
 			p, ok := strings.CutPrefix(escapedPath(u), "/2.0")
 			return p, ok && strings.EqualFold(u.Host, "api.bitbucket.org")
