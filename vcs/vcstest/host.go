@@ -100,6 +100,9 @@ type Host interface {
 	// FailNext makes the next n API requests answer status with the
 	// host's error body and, when retryAfter > 0, a Retry-After header.
 	FailNext(n, status int, retryAfter time.Duration)
+	// RefHost: tag pushes, branch deletion, force pushes, pushes of a
+	// branch and tags together, drafts (see RefHost).
+	RefHost
 }
 
 // Role is a user's role on a repository, in portable terms. Each fake
