@@ -133,7 +133,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 		return f, nil // a file at a commit never changes: no request
 	}
 	raw := rest.Raw{Limit: MaxFileSize}
-	resp, err := p.client.do(ctx, rest.Request{
+	_, err = p.client.do(ctx, rest.Request{
 		Op: op, Method: http.MethodGet, Path: repoAPI + "/src/" + url.PathEscape(commit) + "/" + rest.PathEscape(clean),
 		Header: http.Header{"Accept": {"*/*"}},
 	}, &raw)
@@ -144,7 +144,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 		}
 		return nil, err
 	}
-	if isListing(resp.Header.Get("Content-Type"), raw.Bytes, clean) {
+	if isListing(raw.Bytes, clean) {
 		return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "%q is a directory, not a file; use ListDirectory", clean)
 	}
 	return p.files.Put(repo, clean, commit, &vcs.File{Path: clean, Ref: ref, Content: raw.Bytes}), nil
@@ -160,11 +160,10 @@ func refName(ref string) string {
 // isListing tells a src directory listing of dir from the raw bytes of a
 // file (a JSON file is served as application/json too): a listing is a
 // non-empty page of commit_file / commit_directory entries whose paths lie
-// below dir (git has no empty directories).
-func isListing(contentType string, body []byte, dir string) bool {
-	if !strings.Contains(contentType, "json") {
-		return false
-	}
+// below dir (git has no empty directories). The shape decides, not the
+// Content-Type, which a proxy may change (the fault matrix's
+// wrong-content-type cell).
+func isListing(body []byte, dir string) bool {
 	var pg paged[srcEntry]
 	if json.Unmarshal(body, &pg) != nil || pg.Pagelen == nil || len(pg.Values) == 0 {
 		return false
@@ -242,7 +241,7 @@ func (p *Provider) listDir(ctx context.Context, op, repoAPI, commit, dir string)
 			return nil, err
 		}
 		// Only the first answer can be a file's bytes instead of a listing.
-		if len(seen) == 0 && !isListing(resp.Header.Get("Content-Type"), raw.Bytes, dir) {
+		if len(seen) == 0 && !isListing(raw.Bytes, dir) {
 			return nil, vcs.Errorf(vcs.KindBitbucket, op, vcs.ErrInvalidArgument, "%q is a file, not a directory; use ReadFile", dir)
 		}
 		var pg paged[srcEntry]

@@ -24,6 +24,11 @@ const HookURL = "https://bytebase.example.test/hook/gitprovider"
 // Run runs every conformance scenario against fresh fakes from h.
 func Run(t *testing.T, h Harness) {
 	s := &suite{h: h}
+	// The fault matrix (faults.go) runs once per provider, not again for
+	// each configuration variant.
+	if _, done := faultsRun.LoadOrStore(h.Kind, true); !done {
+		t.Run("Faults", s.testFaults)
+	}
 	t.Run("Open", s.testOpen)
 	t.Run("CheckAccess", s.testCheckAccess)
 	t.Run("MissingPermissions", s.testMissingPermissions)
