@@ -89,6 +89,9 @@ func (c Config) Validate() error {
 		if why := badSegments(u.Path, true); why != "" {
 			return bad("URL %q path %s", redactURL(c.URL), why)
 		}
+		if err := checkKnownHost(c.Kind, u, c.URL); err != nil {
+			return err
+		}
 	}
 	if c.CABundle != "" {
 		if !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CABundle)) {
