@@ -114,8 +114,8 @@ func (e Errors) FromError(op string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		out.Kind = nil
-	case IsTLSError(err):
-		out.Hint = "the server's TLS certificate is not trusted: add the instance's CA certificate (PEM) to the provider's CA bundle"
+	default:
+		out.Hint = transportHint(err)
 	}
 	return out
 }
