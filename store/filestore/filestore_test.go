@@ -9,6 +9,12 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	_ "github.com/gitprovider/gitprovider" // every provider, for vcs.Open
+	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
+	"github.com/gitprovider/gitprovider/github/githubtest"
+	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+
 	"github.com/gitprovider/gitprovider/store/filestore"
 	"github.com/gitprovider/gitprovider/vcs"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
@@ -119,4 +125,23 @@ func TestMalformedRow(t *testing.T) {
 	if err != nil || len(aside) != 1 || aside[0].LastError == "" {
 		t.Fatalf("SetAside: %+v, %v; want the malformed row", aside, err)
 	}
+}
+
+// TestReplicas runs the several-replica scenario with the three replicas
+// in one process sharing one file (filestore serves one process).
+func TestReplicas(t *testing.T) {
+	for _, h := range []vcstest.Host{githubtest.New(), gitlabtest.New(), bitbuckettest.New(), azuredevopstest.New()} {
+		t.Run(string(h.Kind()), func(t *testing.T) {
+			s := open(t, filepath.Join(t.TempDir(), "events.db"))
+			defer s.Close()
+			vcstest.RunReplicas(t, h, vcstest.SharedStore(s))
+		})
+	}
+}
+
+// BenchmarkRecord: handlers record into one file (each write fsynced).
+func BenchmarkRecord(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "events.db"))
+	defer s.Close()
+	vcstest.BenchmarkRecord(b, 3, vcstest.SharedStore(s))
 }

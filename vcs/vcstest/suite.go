@@ -51,6 +51,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("WriteBack", s.testWriteBack)
 	t.Run("Refs", s.testRefs)
 	t.Run("MergeOnce", s.testMergeOnce)
+	t.Run("Replicas", s.testReplicas)
 }
 
 type suite struct {
