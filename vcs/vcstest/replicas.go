@@ -57,6 +57,7 @@ type ReplicaCounts struct {
 	Cancelled bool
 }
 
+// String gives the counts on one line, as the closing notes quote them.
 func (c ReplicaCounts) String() string {
 	return fmt.Sprintf("merges %d, processed %d, lost %d, twice %d (callback failures %d, resent %d, redelivered %d, undeliverable %d, reconciled %d)",
 		c.Merges, c.Processed, c.Lost, c.Twice, c.Failures, c.Resent, c.Redelivered, c.DeliveryErrors, c.Reconciled)
