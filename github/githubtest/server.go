@@ -222,6 +222,8 @@ func (s *Server) routes() http.Handler {
 	handle("PATCH /repos/{owner}/{repo}/hooks/{id}", s.handleEditHook)
 	handle("DELETE /repos/{owner}/{repo}/hooks/{id}", s.handleDeleteHook)
 	s.writeBackRoutes(handle)
+	handle("GET /repos/{owner}/{repo}/hooks/{id}/deliveries", s.handleListDeliveries)
+	handle("POST /repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts", s.handleRedeliver)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
 	})

@@ -250,7 +250,11 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 		if err != nil {
 			continue
 		}
-		out = append(out, s.kit.Deliver(req, body))
+		var act struct {
+			Action string `json:"action"`
+		}
+		_ = json.Unmarshal(body, &act)
+		out = append(out, s.kit.SendLogged(req, body, strconv.Itoa(h.ID), header["X-GitHub-Delivery"][0], event, act.Action))
 	}
 	return out
 }

@@ -326,6 +326,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.handleHooks(w, r, c, seg[1])
 	case (get || m == http.MethodPut || m == http.MethodDelete) && match(4, "projects", "*", "hooks"):
 		s.handleHook(w, r, c, seg[1], seg[3])
+	case get && match(5, "projects", "*", "hooks", "*", "events"):
+		s.handleHookEvents(w, r, c, seg[1], seg[3])
+	case m == http.MethodPost && match(7, "projects", "*", "hooks", "*", "events", "*", "resend"):
+		s.handleHookEventResend(w, r, c, seg[1], seg[3], seg[5])
 	default:
 		if !s.serveWriteBack(w, r, c, seg) {
 			fakehttp.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})

@@ -285,7 +285,7 @@ func (s *Server) deliver(repo, flag, event string, body []byte) []*http.Request 
 		if err != nil {
 			continue
 		}
-		out = append(out, s.kit.Deliver(req, body))
+		out = append(out, s.kit.SendLogged(req, body, strconv.Itoa(h.ID), delivery, hookTrigger(flag), ""))
 	}
 	return out
 }

@@ -324,28 +324,49 @@ func (o *Outbox) SetClient(c *http.Client) {
 // returns a copy of the delivery with a fresh body, for the caller to
 // read, serve or send.
 func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
+	r, _ := o.Send(req, body)
+	return r
+}
+
+// Outcome is what became of a delivery: whether it was sent (a client
+// is set), the receiver's status code (0 when it did not answer) and the
+// failure, a transport error or an answer of 300 or more.
+type Outcome struct {
+	Sent       bool
+	StatusCode int
+	Err        error
+	Duration   time.Duration
+}
+
+// Send is Deliver that also returns the delivery's outcome.
+func (o *Outbox) Send(req *http.Request, body []byte) (*http.Request, Outcome) {
 	observeDelivery(req, body)
 	rec := recorded{req: req, body: append([]byte(nil), body...)}
 	o.mu.Lock()
 	client := o.client
 	o.sent = append(o.sent, rec)
 	o.mu.Unlock()
+	var out Outcome
 	if client != nil {
+		out.Sent = true
+		start := time.Now()
 		resp, err := client.Do(rec.fresh())
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
+			out.StatusCode = resp.StatusCode
 			if resp.StatusCode >= 300 {
 				err = fmt.Errorf("webhook receiver answered %s", resp.Status)
 			}
 		}
+		out.Duration, out.Err = time.Since(start), err
 		if err != nil {
 			o.mu.Lock()
 			o.errs = append(o.errs, err)
 			o.mu.Unlock()
 		}
 	}
-	return rec.fresh()
+	return rec.fresh(), out
 }
 
 // Sent returns the deliveries made so far, oldest first, each a copy

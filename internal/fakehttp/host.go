@@ -14,6 +14,7 @@ type Host struct {
 	clock    Clock
 	server   *Server
 	outbox   Outbox
+	log      deliveryLog
 	pageSize atomic.Int64
 }
 
