@@ -232,9 +232,10 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 		if !h.Active || !subscribed(h, event) {
 			continue
 		}
+		guid := fmt.Sprintf("%08x-0000-4000-8000-%012d", s.nextID(), h.ID)
 		header := http.Header{
 			"X-GitHub-Event":                         {event},
-			"X-GitHub-Delivery":                      {fmt.Sprintf("%08x-0000-4000-8000-%012d", s.nextID(), h.ID)},
+			"X-GitHub-Delivery":                      {guid},
 			"X-GitHub-Hook-ID":                       {strconv.Itoa(h.ID)},
 			"X-GitHub-Hook-Installation-Target-Type": {"repository"},
 			"X-GitHub-Hook-Installation-Target-ID":   {strconv.Itoa(repoID)},
@@ -254,7 +255,7 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 			Action string `json:"action"`
 		}
 		_ = json.Unmarshal(body, &act)
-		out = append(out, s.kit.SendLogged(req, body, strconv.Itoa(h.ID), header["X-GitHub-Delivery"][0], event, act.Action))
+		out = append(out, s.kit.SendLogged(req, body, strconv.Itoa(h.ID), guid, event, act.Action))
 	}
 	return out
 }
