@@ -19,8 +19,9 @@ type WebhookDelivery struct {
 	// Idempotency-Key, or X-Gitlab-Event-UUID before GitLab sent one).
 	DeliveryID string `json:"deliveryId,omitempty"`
 	// Event is the host's event name ("pull_request",
-	// "merge_request_hooks"); Action the host's action where it tells.
-	Event  string `json:"event,omitempty"`
+	// "merge_request_hooks").
+	Event string `json:"event,omitempty"`
+	// Action is the host's action name, where the log tells (GitHub).
 	Action string `json:"action,omitempty"`
 	// StatusCode is the receiver's HTTP answer; 0 when it gave none
 	// (unreachable, timed out).

@@ -20,10 +20,12 @@ type LoggedDelivery struct {
 	GUID string
 	// Event and Action are the host's event and action names.
 	Event, Action string
-	// URL, Header and Body are what was sent.
-	URL    string
+	// URL is where the attempt was sent.
+	URL string
+	// Header is the attempt's request headers.
 	Header http.Header
-	Body   []byte
+	// Body is the attempt's payload.
+	Body []byte
 	// At is when the attempt was made, by the fake's clock.
 	At time.Time
 	// Redelivery is true for an attempt made by Resend.

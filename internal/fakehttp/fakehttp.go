@@ -332,10 +332,15 @@ func (o *Outbox) Deliver(req *http.Request, body []byte) *http.Request {
 // is set), the receiver's status code (0 when it did not answer) and the
 // failure, a transport error or an answer of 300 or more.
 type Outcome struct {
-	Sent       bool
+	// Sent is true when a webhook client was set and the delivery was
+	// sent with it.
+	Sent bool
+	// StatusCode is the receiver's answer, 0 when none.
 	StatusCode int
-	Err        error
-	Duration   time.Duration
+	// Err is a transport error or an answer of 300 or more.
+	Err error
+	// Duration is how long the receiver took.
+	Duration time.Duration
 }
 
 // Send is Deliver that also returns the delivery's outcome.
