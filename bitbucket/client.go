@@ -178,7 +178,8 @@ func (c *client) noUserHint(err error) {
 		return
 	}
 	const msg = "repository, project and workspace access tokens are not linked to a user, so Bitbucket cannot list their workspaces " +
-		"(it removed the cross-workspace repository list, CHANGE-2770): list one workspace with (*bitbucket.Provider).ListWorkspaceRepositories, " +
+		"(it removed the cross-workspace repository list, CHANGE-2770): give the provider the workspace's URL, https://bitbucket.org/WORKSPACE, " +
+		"or list one workspace with (*bitbucket.Provider).ListWorkspaceRepositories, " +
 		"or use an Atlassian API token with the account's email address as the username"
 	if strings.Contains(ve.Hint, "lacks the scope") {
 		return // a missing scope, named by Bitbucket: that is the fix

@@ -39,6 +39,10 @@ type Provider struct {
 	client *client
 	// files keeps files read at a full commit SHA (internal/filecache).
 	files *filecache.Cache
+	// workspace is the workspace the instance URL names
+	// (https://bitbucket.org/WORKSPACE), if any: ListRepositories lists
+	// it alone.
+	workspace string
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -79,7 +83,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{api: api, creds: creds, errs: errs, files: filecache.New(0).AllowAbbreviated(12)}
+	p := &Provider{api: api, creds: creds, errs: errs, files: filecache.New(0).AllowAbbreviated(12), workspace: urlWorkspace(cfg.URL)}
 	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: api, Errors: errs}, creds: creds}
 	return p, nil
 }
@@ -102,9 +106,13 @@ func authorize(req *http.Request, c *httpx.Credentials, token string, oauth bool
 //	https://bitbucket.org[/]            the web UI, as admins usually paste it
 //	https://www.bitbucket.org[/]
 //	https://api.bitbucket.org[/2.0][/]  the API root
+//	https://bitbucket.org/WORKSPACE[/REPO]  a workspace (or repository) page:
+//	                                    ListRepositories then lists that
+//	                                    workspace alone, which is how
+//	                                    access tokens list repositories
 //
-// Anything else (another host, http://, a path such as a workspace URL,
-// API 1.0, Bitbucket Data Center / Server) is vcs.ErrInvalidConfig.
+// Anything else (another host, http://, a deeper path, API 1.0,
+// Bitbucket Data Center / Server) is vcs.ErrInvalidConfig.
 func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 	if instance == "" {
 		return mustURL(apiRoot), mustURL(webRoot), nil
@@ -114,7 +122,7 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 		host := strings.ToLower(u.Host)
 		p := strings.TrimSuffix(u.Path, "/")
 		switch {
-		case (host == "bitbucket.org" || host == "www.bitbucket.org") && p == "",
+		case (host == "bitbucket.org" || host == "www.bitbucket.org") && (p == "" || workspacePath(p) != ""),
 			host == apiHost && (p == "" || p == "/2.0"):
 			return mustURL(apiRoot), mustURL(webRoot), nil
 		}
@@ -124,6 +132,30 @@ func ParseInstanceURL(instance string) (api, web *url.URL, err error) {
 	}
 	return nil, nil, vcs.Errorf(vcs.KindBitbucket, "Config", vcs.ErrInvalidConfig,
 		"URL %q is not Bitbucket Cloud: only Bitbucket Cloud is supported; leave the URL empty or use https://bitbucket.org (Bitbucket Data Center / Server is a different product with a different API)", vcs.RedactURL(instance))
+}
+
+// workspacePath returns the workspace of a web path "/WORKSPACE" or
+// "/WORKSPACE/REPO", or "" for any other path.
+func workspacePath(p string) string {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	if len(parts) > 2 {
+		return ""
+	}
+	for _, s := range parts {
+		if !segmentRE.MatchString(s) {
+			return ""
+		}
+	}
+	return parts[0]
+}
+
+// urlWorkspace returns the workspace an accepted instance URL names.
+func urlWorkspace(instance string) string {
+	u, err := url.Parse(strings.TrimSpace(instance))
+	if err != nil || (strings.ToLower(u.Host) != "bitbucket.org" && strings.ToLower(u.Host) != "www.bitbucket.org") {
+		return ""
+	}
+	return workspacePath(u.Path)
 }
 
 func mustURL(s string) *url.URL {

@@ -59,7 +59,7 @@ func TestParseInstanceURL(t *testing.T) {
 	for _, u := range []string{
 		"", "https://bitbucket.org", "https://bitbucket.org/", "https://BITBUCKET.org", "https://www.bitbucket.org",
 		"https://api.bitbucket.org", "https://api.bitbucket.org/", "https://api.bitbucket.org/2.0", "https://api.bitbucket.org/2.0/",
-		" https://bitbucket.org ",
+		" https://bitbucket.org ", "https://bitbucket.org/acme-team", "https://bitbucket.org/acme-team/db-migrations/",
 	} {
 		api, web, err := bitbucket.ParseInstanceURL(u)
 		if err != nil {
@@ -71,7 +71,7 @@ func TestParseInstanceURL(t *testing.T) {
 		}
 	}
 	for _, u := range []string{
-		"https://bitbucket.example.com", "http://bitbucket.org", "https://bitbucket.org/acme-team",
+		"https://bitbucket.example.com", "http://bitbucket.org", "https://bitbucket.org/acme-team/db/src",
 		"https://api.bitbucket.org/1.0", "https://api.bitbucket.org/2.0/repositories", "https://github.com",
 		"https://bitbucket.example.com/rest/api/1.0", "https://bitbucket.org?x=1", "https://bitbucket.org#x",
 		"bitbucket.org", "://bad",

@@ -63,14 +63,30 @@ type workspaceAccess struct {
 // Atlassian removed the cross-workspace GET /2.0/repositories in 2026
 // (CHANGE-2770); the user's workspaces come from GET /user/workspaces
 // instead. Repository, project and workspace access tokens have no user,
-// so Bitbucket cannot list their workspaces: for them ListRepositories
-// fails, and ListWorkspaceRepositories lists a workspace the caller names.
+// so Bitbucket cannot list their workspaces: give such a provider the
+// workspace's URL, https://bitbucket.org/WORKSPACE, and ListRepositories
+// lists the repositories of that workspace the token reaches (Bitbucket
+// narrows the workspace's list to them), as it does for any credential
+// when the URL names a workspace. ListWorkspaceRepositories lists a
+// workspace the caller names.
 //
 // Bitbucket API docs: GET /user/workspaces?pagelen=100, then
 // GET /repositories/{workspace}?role=member&pagelen=100 for each
-// workspace, each followed through its pages' "next" URLs.
+// workspace, each followed through its pages' "next" URLs. With a
+// workspace URL: GET /repositories/{workspace}?pagelen=100 alone, with
+// role=member for an Atlassian API token (Bearer tokens, which may be
+// access tokens that are no member of anything, go without the role
+// filter; that the role filter would hide an access token's repositories
+// is unconfirmed, so it is not risked).
 func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Repository, error] {
 	const op = "ListRepositories"
+	if p.workspace != "" {
+		q := url.Values{}
+		if p.creds.Username() != "" {
+			q.Set("role", "member")
+		}
+		return p.repoSeq(ctx, op, "repositories/"+p.workspace, q)
+	}
 	return func(yield func(*vcs.Repository, error) bool) {
 		for ws, err := range list[workspaceAccess](ctx, p.client, op, "user/workspaces", nil) {
 			if err != nil {

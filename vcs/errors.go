@@ -27,7 +27,15 @@ var (
 	// ErrUnauthorized: the host did not accept the credentials.
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrTokenExpired: the token has expired. It matches ErrUnauthorized
-	// too.
+	// too. It is returned on the first call where the host's answer
+	// says so (GitLab: "Token is expired"), and on every host once the
+	// provider learned the token's expiry from an earlier answer
+	// (CheckAccess, or any answer carrying it) and that time has passed.
+	// GitHub ("Bad credentials"), Bitbucket ("Token is invalid, expired,
+	// or not supported") and Azure DevOps (a 401 or a sign-in page)
+	// answer an expired token exactly as a revoked or mistyped one, so
+	// there a token first seen after its expiry is ErrUnauthorized; the
+	// hint says to check its expiry.
 	ErrTokenExpired error = &sentinel{"token expired", ErrUnauthorized}
 	// ErrPermissionDenied: the credentials are valid but lack a scope,
 	// permission or role.

@@ -51,7 +51,7 @@ func (e Errors) FromStatus(op string, resp *http.Response, message string) *vcs.
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		ve.Kind = vcs.ErrUnauthorized
-		ve.Hint = "the host rejected the token: check that it was copied whole and is not revoked, or update the provider with a new token"
+		ve.Hint = "the host rejected the token: check that it was copied whole, is not revoked and has not expired, or update the provider with a new token"
 		if exp := e.Creds.knownExpiry(); !exp.IsZero() && !now.Before(exp) {
 			ve.Kind = vcs.ErrTokenExpired
 			ve.Hint = "the token expired at " + exp.UTC().Format(time.RFC3339) + "; create a new one and update the provider with it"
