@@ -73,6 +73,16 @@ type permissionEvaluationBatch struct {
 // evaluates the service user's permissions; the POST only reads and is
 // never retried.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	return p.CheckAccessFor(ctx, repo)
+}
+
+// CheckAccessFor is CheckAccess plus the write-back permissions asked for
+// in extra (vcs.WriteBackPermissions), evaluated in the same permission
+// batch: Contribute and Create branch (write_contents), Contribute to pull
+// requests (open_pull_request), Contribute (write_status). A PAT's scopes
+// stay undisclosed: the verdicts say which scope it also needs (Code (Read
+// & write); Code (Status) for statuses).
+func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs.Permission) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	ref, err := parseRepo(op, repo)
 	if err != nil {
@@ -120,6 +130,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 			{Permission: vcs.PermWriteComment, Grant: vcs.Unknown, Remediation: "fix read access first: the repository must be readable to check pull request permissions"},
 		}
 		rep.Checks[1] = reachCheck(reach, rep.Checks[1])
+		rep.Checks = append(rep.Checks, writeChecks(extra, repo, nil)...)
 		return rep, nil
 	case err != nil:
 		return nil, err
@@ -136,6 +147,11 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		{SecurityNamespaceID: NamespaceServiceHooks, Token: hooksToken, Permissions: PermHooksViewSubscriptions},
 		{SecurityNamespaceID: NamespaceServiceHooks, Token: hooksToken, Permissions: PermHooksEditSubscriptions},
 	}}
+	if len(extra) > 0 {
+		batch.Evaluations = append(batch.Evaluations,
+			permissionEvaluation{SecurityNamespaceID: NamespaceGitRepositories, Token: repoToken, Permissions: PermGitGenericContribute},
+			permissionEvaluation{SecurityNamespaceID: NamespaceGitRepositories, Token: repoToken, Permissions: PermGitCreateBranch})
+	}
 	var res permissionEvaluationBatch
 	_, err = p.do(ctx, call{Op: op, Method: "POST", URL: "_apis/security/permissionevaluationbatch", Body: batch}, &res)
 	switch {
@@ -170,7 +186,58 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 	}
 	hook = reachCheck(reach, hook)
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+	var evaluated []bool
+	if err == nil && len(res.Evaluations) == len(batch.Evaluations) {
+		for _, e := range res.Evaluations {
+			evaluated = append(evaluated, e.Value)
+		}
+	}
+	rep.Checks = append(rep.Checks, writeChecks(extra, repo, evaluated)...)
 	return rep, nil
+}
+
+// PermGitCreateBranch is the Git repositories namespace's Create branch
+// bit.
+const PermGitCreateBranch = 16
+
+// writeChecks turns the evaluated permission batch (nil: not evaluated)
+// into the write-back verdicts asked for in extra. The batch's order:
+// Contribute to pull requests, two service hook bits, Contribute, Create
+// branch.
+func writeChecks(extra []vcs.Permission, repo string, evaluated []bool) []vcs.PermissionCheck {
+	security := "Project settings > Repositories > Security; Contributors have it"
+	var out []vcs.PermissionCheck
+	for _, x := range extra {
+		c := vcs.PermissionCheck{Permission: x}
+		var ok bool
+		var what, scope string
+		switch x {
+		case vcs.PermWriteContents:
+			what, scope = "Contribute and Create branch", scopeCodeWrite
+			ok = len(evaluated) == 5 && evaluated[3] && evaluated[4]
+		case vcs.PermOpenPullRequest:
+			what, scope = "Contribute to pull requests", scopeCodeWrite
+			ok = len(evaluated) == 5 && evaluated[0]
+		case vcs.PermWriteStatus:
+			what, scope = "Contribute", scopeCodeStatus
+			ok = len(evaluated) == 5 && evaluated[3]
+		default:
+			c.Grant, c.Detail = vcs.Unknown, "not a permission this provider checks"
+			out = append(out, c)
+			continue
+		}
+		fix := fmt.Sprintf("give the PAT the %s scope and the service user %s on %s (%s)", scope, what, repo, security)
+		switch {
+		case evaluated == nil:
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the permission evaluation did not answer", fix
+		case ok:
+			c.Grant, c.Detail = vcs.Granted, "the service user has "+what+" on the repository (the PAT also needs the "+scope+" scope, which Azure DevOps does not disclose)"
+		default:
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "no "+what+" permission on the repository", fix
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // reachCheck folds what the account-wide calls told about the PAT's

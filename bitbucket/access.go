@@ -113,6 +113,13 @@ func parseScopes(h string) []string {
 // Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}, GET /user,
 // GET /repositories/{workspace}?role=admin|contributor|member&q=full_name="{workspace}/{repo_slug}"
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	return p.CheckAccessFor(ctx, repo)
+}
+
+// CheckAccessFor is CheckAccess plus the write-back permissions asked for
+// in extra (vcs.WriteBackPermissions), judged by scope and repository
+// permission without more requests (see writeChecks).
+func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs.Permission) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	repoAPI, err := repoPath(op, repo)
 	if err != nil {
@@ -167,6 +174,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		p.checkWebhook(rep, accessToken, role, roleKnown),
 		p.checkComment(rep, accessToken, role, roleKnown, readDenied),
 	}
+	rep.Checks = append(rep.Checks, p.writeChecks(rep, extra, accessToken, role, roleKnown)...)
 	return rep, nil
 }
 
@@ -362,4 +370,52 @@ func roleOrNone(role string) string {
 		return "none (public access only)"
 	}
 	return role
+}
+
+// scopeWriteRepository lets a credential create branches, commit and set
+// build statuses (Atlassian's scope pages; for statuses unconfirmed).
+const scopeWriteRepository = "write:repository:bitbucket"
+
+func init() {
+	scopeLabels[scopeWriteRepository] = "Repositories: Write (repository:write)"
+	satisfiedBy[scopeWriteRepository] = []string{scopeWriteRepository, "repository:write", "pullrequest:write", scopeAdminRepository, "repository:admin"}
+}
+
+// writeChecks judges the write-back permissions asked for in extra from
+// what CheckAccess learned, without more requests: committing, branches
+// and build statuses need write:repository:bitbucket and Write on the
+// repository; opening a pull request needs write:pullrequest:bitbucket
+// and Write (to have pushed its branch).
+func (p *Provider) writeChecks(rep *vcs.AccessReport, extra []vcs.Permission, accessToken bool, role string, roleKnown bool) []vcs.PermissionCheck {
+	var out []vcs.PermissionCheck
+	writeHint := "give " + rep.User + " Write permission on " + rep.Repository + " (Repository settings → Repository permissions)"
+	for _, x := range extra {
+		c := vcs.PermissionCheck{Permission: x}
+		scope := scopeWriteRepository
+		switch x {
+		case vcs.PermOpenPullRequest:
+			scope = scopeWritePullRequest
+		case vcs.PermWriteContents, vcs.PermWriteStatus:
+		default:
+			c.Grant, c.Detail = vcs.Unknown, "not a permission this provider checks"
+			out = append(out, c)
+			continue
+		}
+		switch {
+		case rep.Scopes != nil && len(missingScopes(rep.Scopes, scope)) > 0:
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "scopes: "+strings.Join(rep.Scopes, ", "), scopeRemedy(rep, []string{scope})
+		case rep.Scopes == nil:
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "the host reported no scopes", "make sure the token has "+scopeLabels[scope]
+		case accessToken:
+			c.Grant, c.Detail = vcs.Granted, "access token with "+scope
+		case !roleKnown:
+			c.Grant, c.Detail, c.Remediation = vcs.Unknown, "repository role unknown", writeHint
+		case role != "admin" && role != "write":
+			c.Grant, c.Detail, c.Remediation = vcs.Missing, "repository permission: "+roleOrNone(role), writeHint
+		default:
+			c.Grant, c.Detail = vcs.Granted, "repository permission: "+role+"; scope "+scope
+		}
+		out = append(out, c)
+	}
+	return out
 }

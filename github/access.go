@@ -66,6 +66,19 @@ func tokenKind(token string, scopesHeader, oauth bool) string {
 // document that order, so each verdict's Detail says it was probed and
 // what GitHub answered, and any other answer is reported as vcs.Unknown.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	return p.CheckAccessFor(ctx, repo)
+}
+
+// CheckAccessFor is CheckAccess plus the write-back permissions asked for
+// in extra (vcs.WriteBackPermissions). Classic and OAuth tokens are judged
+// by scope (repo, public_repo for public repositories, repo:status for
+// statuses) and the user's push access; other tokens are probed without
+// changing anything, each probe sent so that GitHub refuses it: 403 when
+// the permission is missing, a validation error (422) when it is granted:
+//   - PATCH /repos/{owner}/{repo}/git/refs/heads/{absent branch} (Contents: write)
+//   - POST /repos/{owner}/{repo}/pulls with no title (Pull requests: write)
+//   - POST /repos/{owner}/{repo}/statuses/{zero SHA} with no valid state (Commit statuses: write)
+func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs.Permission) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	owner, name, err := splitRepo(op, repo)
 	if err != nil {
@@ -127,6 +140,9 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 				{Permission: vcs.PermCreateWebhook, Grant: vcs.Missing, Detail: "repository not visible", Remediation: fix + ", and the admin:repo_hook scope"},
 				{Permission: vcs.PermWriteComment, Grant: vcs.Missing, Detail: "repository not visible", Remediation: fix},
 			}
+			for _, x := range extra {
+				rep.Checks = append(rep.Checks, vcs.PermissionCheck{Permission: x, Grant: vcs.Missing, Detail: "repository not visible", Remediation: fix})
+			}
 			return rep, nil
 		}
 		return nil, e
@@ -166,6 +182,7 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 			comment.Grant, comment.Detail = vcs.Granted, scopeDetail(rep.Scopes, "repo", "public_repo")
 		}
 		rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+		rep.Checks = append(rep.Checks, p.classicWriteChecks(rep, extra, repo, private, perms.GetPush(), perms.GetPull())...)
 		return rep, nil
 	}
 
@@ -193,7 +210,70 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		body: map[string]string{"body": "gitprovider access check"},
 		perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write (or Issues: Read and write)")})
 	rep.Checks = []vcs.PermissionCheck{read, hook, comment}
+	for _, x := range extra {
+		c := vcs.PermissionCheck{Permission: x}
+		switch x {
+		case vcs.PermWriteContents:
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPatch, path: base + "git/refs/heads/gitprovider-probe/absent", body: map[string]any{"sha": zeroSHA, "force": false},
+				invalid: true, perm: "Contents: Read and write", fix: grant("Contents: Read and write")})
+		case vcs.PermOpenPullRequest:
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "pulls", body: map[string]any{},
+				invalid: true, perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write")})
+		case vcs.PermWriteStatus:
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "statuses/" + zeroSHA, body: map[string]any{"state": "gitprovider-probe"},
+				invalid: true, perm: "Commit statuses: Read and write", fix: grant("Commit statuses: Read and write")})
+		default:
+			c.Grant, c.Detail = vcs.Unknown, "not a permission this provider checks"
+		}
+		if c.Grant == vcs.Granted && !installation && x != vcs.PermOpenPullRequest && !perms.GetPush() {
+			c.Grant, c.Remediation = vcs.Missing, "give the user "+rep.User+" write access to "+repo+" (Settings → Collaborators and teams)"
+			c.Detail += "; the user has no push access"
+		}
+		rep.Checks = append(rep.Checks, c)
+	}
 	return rep, nil
+}
+
+// zeroSHA addresses a commit that cannot exist, in probes.
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// classicWriteChecks judges the write-back permissions of a classic or
+// OAuth token by its scopes and the user's access.
+func (p *Provider) classicWriteChecks(rep *vcs.AccessReport, extra []vcs.Permission, repo string, private, push, pull bool) []vcs.PermissionCheck {
+	has := func(scopes ...string) bool { return anyScope(rep.Scopes, scopes) }
+	settings := p.tokenSettingsURL()
+	repoScope := has("repo") || (!private && has("public_repo"))
+	var out []vcs.PermissionCheck
+	for _, x := range extra {
+		c := vcs.PermissionCheck{Permission: x}
+		scopeOK, needPush, scopes := repoScope, true, []string{"repo", "public_repo"}
+		switch x {
+		case vcs.PermOpenPullRequest:
+			needPush = false
+		case vcs.PermWriteStatus:
+			scopeOK, scopes = has("repo", "repo:status"), []string{"repo", "repo:status"}
+		case vcs.PermWriteContents:
+		default:
+			c.Grant, c.Detail = vcs.Unknown, "not a permission this provider checks"
+			out = append(out, c)
+			continue
+		}
+		switch {
+		case !scopeOK:
+			c.Grant, c.Remediation = vcs.Missing, "add the "+scopes[0]+" scope at "+settings
+		case needPush && !push:
+			c.Grant, c.Remediation = vcs.Missing, "give the user "+rep.User+" write access to "+repo+" (Settings → Collaborators and teams)"
+		case !pull:
+			c.Grant, c.Remediation = vcs.Missing, "give the user "+rep.User+" access to "+repo
+		default:
+			c.Grant, c.Detail = vcs.Granted, scopeDetail(rep.Scopes, scopes...)
+			if needPush {
+				c.Detail += " and push access"
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func adminFix(user, repo string) string {
@@ -217,7 +297,12 @@ type probeSpec struct {
 	method, path string
 	// absent: the request addresses an object that cannot exist, so 404
 	// means the permission check passed.
-	absent    bool
+	absent bool
+	// invalid: the request is one GitHub refuses as invalid (422) once
+	// the permission check passed.
+	invalid bool
+	// body is sent as JSON (PATCH without one sends {}).
+	body      any
 	perm, fix string
 	// body is a PATCH probe's body when {} would not be a valid one.
 	body any
@@ -251,6 +336,8 @@ func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, s probeSpec
 		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": allowed)"
 	case status == http.StatusConflict:
 		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": answered 409, an empty repository)"
+	case status == http.StatusUnprocessableEntity && s.invalid:
+		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": GitHub refused the invalid request with 422, not 403)"
 	case status == http.StatusNotFound && s.absent:
 		c.Grant, c.Detail = vcs.Granted, s.perm+" ("+probed+": GitHub answered 404 for an object that cannot exist, not 403)"
 	case status == http.StatusForbidden && errors.Is(werr, vcs.ErrPermissionDenied):

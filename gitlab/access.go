@@ -18,6 +18,7 @@ import (
 // GitLab's role values (permissions.*.access_level).
 const (
 	roleReporter   = 20
+	roleDeveloper  = 30
 	roleMaintainer = 40
 	roleAdmin      = 60 // not a GitLab level: stands for an instance administrator
 )
@@ -80,6 +81,16 @@ func (t *tokenInfo) has(scopes ...string) bool {
 // probeAPIScope). When even that tells nothing, webhook and comment
 // permissions are vcs.Unknown with a remediation that names the api scope.
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
+	return p.CheckAccessFor(ctx, repo)
+}
+
+// CheckAccessFor is CheckAccess plus the write-back permissions asked for
+// in extra (vcs.WriteBackPermissions), judged from what CheckAccess already
+// learned, without more requests: every one needs the api scope, and
+// creating branches, committing, opening merge requests and setting commit
+// statuses need at least the Developer role (a protected branch asks for
+// more, which this check does not see).
+func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs.Permission) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	id, err := projectID(op, repo)
 	if err != nil {
@@ -223,6 +234,22 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Unknown, "GitLab did not tell the token's scopes: make sure it has the api scope"))
 	default:
 		rep.Checks = append(rep.Checks, check(vcs.PermWriteComment, vcs.Granted, ""))
+	}
+	// Write-back permissions.
+	for _, x := range extra {
+		what := map[vcs.Permission]string{vcs.PermWriteContents: "creating branches and committing", vcs.PermOpenPullRequest: "opening merge requests", vcs.PermWriteStatus: "setting commit statuses"}[x]
+		switch {
+		case what == "":
+			rep.Checks = append(rep.Checks, vcs.PermissionCheck{Permission: x, Grant: vcs.Unknown, Detail: "not a permission this provider checks"})
+		case (known && !info.has("api")) || scopeDenied:
+			rep.Checks = append(rep.Checks, check(x, vcs.Missing, what+": "+apiMissing))
+		case role < roleDeveloper:
+			rep.Checks = append(rep.Checks, check(x, vcs.Missing, what+" needs at least the Developer role on the project: raise the service user's role in the project's Manage > Members, or use a project access token with the Developer (or Maintainer) role"))
+		case !known:
+			rep.Checks = append(rep.Checks, check(x, vcs.Unknown, "GitLab did not tell the token's scopes: make sure it has the api scope"))
+		default:
+			rep.Checks = append(rep.Checks, check(x, vcs.Granted, ""))
+		}
 	}
 	return rep, nil
 }

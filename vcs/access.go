@@ -2,6 +2,7 @@ package vcs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -117,6 +118,19 @@ func (r *AccessReport) String() string {
 	}
 	for _, p := range Permissions {
 		c := r.Check(p)
+		fmt.Fprintf(&b, "  %-16s %-8s", c.Permission, c.Grant)
+		if c.Detail != "" {
+			fmt.Fprintf(&b, " %s", c.Detail)
+		}
+		if c.Remediation != "" {
+			fmt.Fprintf(&b, " -> %s", c.Remediation)
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range r.Checks {
+		if slices.Contains(Permissions, c.Permission) {
+			continue
+		}
 		fmt.Fprintf(&b, "  %-16s %-8s", c.Permission, c.Grant)
 		if c.Detail != "" {
 			fmt.Fprintf(&b, " %s", c.Detail)

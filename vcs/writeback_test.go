@@ -125,3 +125,17 @@ func TestCheckStatusAndPullRequestOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckAccessForWithoutSupport(t *testing.T) {
+	_, err := vcs.CheckAccessFor(context.Background(), &fakeProvider{}, "a/b", vcs.PermWriteStatus)
+	if !errors.Is(err, vcs.ErrInvalidArgument) {
+		t.Fatalf("CheckAccessFor on a provider without it = %v, want ErrInvalidArgument", err)
+	}
+	rep := &vcs.AccessReport{Checks: []vcs.PermissionCheck{{Permission: vcs.PermWriteStatus, Grant: vcs.Granted}, {Permission: vcs.PermWriteContents, Grant: vcs.Missing, Remediation: "fix"}}}
+	if !rep.OKFor(vcs.PermWriteStatus) || rep.OKFor(vcs.WriteBackPermissions...) {
+		t.Error("OKFor is wrong")
+	}
+	if s := rep.String(); !strings.Contains(s, "write_contents") || !strings.Contains(s, "-> fix") {
+		t.Errorf("String does not show the extra checks:\n%s", s)
+	}
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Branches", s.testBranches)
 	t.Run("WriteBackBadInput", s.testWriteBackBadInput)
 	t.Run("WriteBack", s.testWriteBack)
+	t.Run("WriteBackAccess", s.testWriteBackAccess)
 	t.Run("Refs", s.testRefs)
 	t.Run("MergeOnce", s.testMergeOnce)
 	t.Run("Replicas", s.testReplicas)

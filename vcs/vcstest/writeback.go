@@ -354,3 +354,51 @@ func (s *suite) testWriteBack(t *testing.T) {
 		t.Errorf("the merged file on %s = %v, %v", fx.DefaultBranch, got, err)
 	}
 }
+
+// testWriteBackAccess: CheckAccessFor reports the write-back permissions
+// after the three default ones, granted for a write-back token and not
+// granted for a token that cannot read; CheckAccess stays at three.
+func (s *suite) testWriteBackAccess(t *testing.T) {
+	f, _ := s.fake(t)
+	p := open(t, f.Config(f.Token(TokenWriteBack)))
+	if _, ok := p.(vcs.AccessCheckerFor); !ok {
+		t.Fatalf("%T does not implement vcs.AccessCheckerFor", p)
+	}
+	rep, err := vcs.CheckAccessFor(ctx(t), p, f.Repo(), vcs.WriteBackPermissions...)
+	if err != nil {
+		t.Fatalf("CheckAccessFor: %v", err)
+	}
+	want := append(append([]vcs.Permission{}, vcs.Permissions...), vcs.WriteBackPermissions...)
+	if len(rep.Checks) != len(want) {
+		t.Fatalf("CheckAccessFor gave %d checks, want %d: %+v", len(rep.Checks), len(want), rep.Checks)
+	}
+	for i, c := range rep.Checks {
+		if c.Permission != want[i] {
+			t.Errorf("check %d is %s, want %s", i, c.Permission, want[i])
+		}
+	}
+	if !rep.OKFor(vcs.WriteBackPermissions...) {
+		t.Errorf("write-back token: write-back permissions not all granted:\n%s", rep)
+	}
+	if !strings.Contains(rep.String(), string(vcs.PermWriteStatus)) {
+		t.Errorf("report text does not show the extra checks:\n%s", rep)
+	}
+	if rep, err := p.CheckAccess(ctx(t), f.Repo()); err != nil || len(rep.Checks) != 3 {
+		t.Errorf("CheckAccess = %v, %v; want the three default checks", rep, err)
+	}
+
+	weak := open(t, f.Config(f.Token(TokenNoRead)))
+	rep, err = vcs.CheckAccessFor(ctx(t), weak, f.Repo(), vcs.WriteBackPermissions...)
+	if err != nil {
+		t.Fatalf("CheckAccessFor with a token that cannot read: %v", err)
+	}
+	for _, perm := range vcs.WriteBackPermissions {
+		c := rep.Check(perm)
+		if c.Grant == vcs.Granted {
+			t.Errorf("a token that cannot read: %s granted (%s)", perm, c.Detail)
+		}
+		if c.Grant == vcs.Missing && c.Remediation == "" {
+			t.Errorf("%s missing without a remediation", perm)
+		}
+	}
+}
