@@ -76,8 +76,8 @@ func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessRep
 // changing anything, each probe sent so that GitHub refuses it: 403 when
 // the permission is missing, a validation error (422) when it is granted:
 //   - PATCH /repos/{owner}/{repo}/git/refs/heads/{absent branch} (Contents: write)
-//   - POST /repos/{owner}/{repo}/pulls with no title (Pull requests: write)
-//   - POST /repos/{owner}/{repo}/statuses/{zero SHA} with no valid state (Commit statuses: write)
+//   - POST /repos/{owner}/{repo}/pulls from and to an absent branch (Pull requests: write)
+//   - POST /repos/{owner}/{repo}/statuses/{zero SHA} (Commit statuses: write)
 func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs.Permission) (*vcs.AccessReport, error) {
 	const op = "CheckAccess"
 	owner, name, err := splitRepo(op, repo)
@@ -214,13 +214,13 @@ func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs
 		c := vcs.PermissionCheck{Permission: x}
 		switch x {
 		case vcs.PermWriteContents:
-			c = p.probe(ctx, c, probeSpec{method: http.MethodPatch, path: base + "git/refs/heads/gitprovider-probe/absent", body: map[string]any{"sha": zeroSHA, "force": false},
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPatch, path: base + "git/refs/heads/" + probeBranch, body: map[string]any{"sha": zeroSHA, "force": false},
 				invalid: true, perm: "Contents: Read and write", fix: grant("Contents: Read and write")})
 		case vcs.PermOpenPullRequest:
-			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "pulls", body: map[string]any{},
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "pulls", body: map[string]any{"title": "gitprovider access probe", "head": probeBranch, "base": probeBranch},
 				invalid: true, perm: "Pull requests: Read and write", fix: grant("Pull requests: Read and write")})
 		case vcs.PermWriteStatus:
-			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "statuses/" + zeroSHA, body: map[string]any{"state": "gitprovider-probe"},
+			c = p.probe(ctx, c, probeSpec{method: http.MethodPost, path: base + "statuses/" + zeroSHA, body: map[string]any{"state": "pending", "context": "gitprovider/access-probe"},
 				invalid: true, perm: "Commit statuses: Read and write", fix: grant("Commit statuses: Read and write")})
 		default:
 			c.Grant, c.Detail = vcs.Unknown, "not a permission this provider checks"
@@ -234,8 +234,12 @@ func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs
 	return rep, nil
 }
 
-// zeroSHA addresses a commit that cannot exist, in probes.
-const zeroSHA = "0000000000000000000000000000000000000000"
+// zeroSHA and probeBranch address a commit and a branch that cannot
+// exist, in probes.
+const (
+	zeroSHA     = "0000000000000000000000000000000000000000"
+	probeBranch = "gitprovider-probe/absent"
+)
 
 // classicWriteChecks judges the write-back permissions of a classic or
 // OAuth token by its scopes and the user's access.
@@ -301,10 +305,8 @@ type probeSpec struct {
 	// invalid: the request is one GitHub refuses as invalid (422) once
 	// the permission check passed.
 	invalid bool
-	// body is sent as JSON (PATCH without one sends {}).
-	body      any
 	perm, fix string
-	// body is a PATCH probe's body when {} would not be a valid one.
+	// body is sent as JSON; a PATCH probe's body when {} would not be a valid one.
 	body any
 }
 
