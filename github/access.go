@@ -304,7 +304,7 @@ type probeSpec struct {
 	absent bool
 	// invalid: the request is one GitHub refuses as invalid (422) once
 	// the permission check passed.
-	invalid bool
+	invalid   bool
 	perm, fix string
 	// body is sent as JSON; a PATCH probe's body when {} would not be a valid one.
 	body any
