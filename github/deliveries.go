@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+	"time"
 
 	gh "github.com/google/go-github/v93/github"
 
@@ -34,6 +35,8 @@ func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hook string,
 	if err != nil {
 		return vcs.FailedSeq[*vcs.WebhookDelivery](err)
 	}
+	// GitHub's times have whole seconds: compare at that precision.
+	since := opts.Since.Truncate(time.Second)
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.WebhookDelivery, string, error) {
 		ds, resp, err := p.client.Repositories.ListHookDeliveries(ctx, owner, name, hid, &gh.ListCursorOptions{Cursor: cursor, PerPage: 100})
 		if err != nil {
@@ -42,7 +45,7 @@ func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hook string,
 		out := make([]*vcs.WebhookDelivery, 0, len(ds))
 		for _, d := range ds {
 			v := toDelivery(d)
-			if v.DeliveredAt.Before(opts.Since) || (opts.Failed && !v.Failed) {
+			if v.DeliveredAt.Before(since) || (opts.Failed && !v.Failed) {
 				continue
 			}
 			out = append(out, v)

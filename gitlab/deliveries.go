@@ -80,6 +80,9 @@ func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hookID strin
 		return vcs.FailedSeq[*vcs.WebhookDelivery](err)
 	}
 	path := "projects/" + gl.PathEscape(id) + "/hooks/" + strconv.FormatInt(n, 10) + "/events"
+	// Compare at whole seconds, so that a coarser created_at never leaves
+	// out an event of the same second.
+	since := opts.Since.Truncate(time.Second)
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.WebhookDelivery, string, error) {
 		page := &gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)}
 		req, err := p.client.NewRequest(http.MethodGet, path, page, []gl.RequestOptionFunc{reqCtx(ctx)})
@@ -94,7 +97,7 @@ func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hookID strin
 		out := make([]*vcs.WebhookDelivery, 0, len(events))
 		for i := range events {
 			d := events[i].toVCS()
-			if (opts.Failed && !d.Failed) || (!d.DeliveredAt.IsZero() && d.DeliveredAt.Before(opts.Since)) {
+			if (opts.Failed && !d.Failed) || (!d.DeliveredAt.IsZero() && d.DeliveredAt.Before(since)) {
 				continue
 			}
 			out = append(out, d)
