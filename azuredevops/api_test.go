@@ -22,7 +22,7 @@ func ptr(s string) *string { return &s }
 func TestReadFileRefs(t *testing.T) {
 	f, fx := newFixture(t)
 	p := open(t, f.Config(f.Token(vcstest.TokenFull)))
-	if err := f.Tag(fixtureRepo, "v1.0", fx.DefaultBranch); err != nil {
+	if _, err := f.PushTag(fixtureRepo, "v1.0", fx.DefaultBranch); err != nil {
 		t.Fatal(err)
 	}
 	// A later commit on main, so the tag and the branch differ.

@@ -508,7 +508,7 @@ func TestFilesAtRefs(t *testing.T) {
 	if _, _, err := srv.Push(testRepo, "release/2026.1", map[string]*string{"config/app.json": ptr(`{"pagelen": 10, "values": []}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Tag(testRepo, "v1.0.0", "release/2026.1"); err != nil {
+	if _, err := srv.PushTag(testRepo, "v1.0.0", "release/2026.1"); err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []string{"release/2026.1", "refs/heads/release/2026.1", "v1.0.0", "refs/tags/v1.0.0"} {

@@ -63,7 +63,7 @@ func TestListDirectorySymlinksAndSubmodules(t *testing.T) {
 
 func TestListDirectoryAtTagsAndSHAs(t *testing.T) {
 	srv, p, _ := seeded(t)
-	if err := srv.TagBranch("octo/app", "v1.0", "main"); err != nil {
+	if _, err := srv.PushTag("octo/app", "v1.0", "main"); err != nil {
 		t.Fatal(err)
 	}
 	sha, _, err := srv.Push("octo/app", "release/2.x", map[string]*string{"a/new.sql": str("new"), "a/1.sql": nil})

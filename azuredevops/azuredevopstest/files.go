@@ -42,8 +42,9 @@ func (s *Server) commit(repo, branch string, files map[string]*string) (string, 
 	return sha, out, nil
 }
 
-// Tag points tag at the head of branch.
-func (s *Server) Tag(repo, tag, branch string) error {
+// tag points tag at the head of branch, delivering nothing (PushTag
+// delivers the push).
+func (s *Server) tag(repo, tag, branch string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ri := s.repos[strings.ToLower(repo)]

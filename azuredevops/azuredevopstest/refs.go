@@ -28,7 +28,7 @@ type refUpdate struct {
 // PushTag creates the lightweight tag at branch's head and delivers the
 // git.push of refs/tags/tag.
 func (s *Server) PushTag(repo, tag, branch string) ([]*http.Request, error) {
-	if err := s.Tag(repo, tag, branch); err != nil {
+	if err := s.tag(repo, tag, branch); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -52,9 +52,6 @@ func (s *Server) SetPermission(full, user string, perm Permission) error {
 	return nil
 }
 
-// Tag points tag at the head of branch.
-func (s *Server) Tag(full, tag, branch string) error { return s.store.Tag(full, tag, branch) }
-
 func userJSON(u *User) map[string]any {
 	if u == nil {
 		return nil

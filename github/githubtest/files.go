@@ -10,11 +10,6 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-// TagBranch creates the lightweight tag tag at branch's head.
-func (s *Server) TagBranch(repo, tag, branch string) error {
-	return s.store.Tag(repo, tag, branch)
-}
-
 // SetMaxFileSize makes the contents API refuse files larger than n bytes
 // (GitHub's limit is 100 MB) with GitHub's answer: 403 and an errors[]
 // entry with code "too_large".
