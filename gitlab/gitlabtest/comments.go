@@ -30,7 +30,6 @@ func (s *Server) noteJSON(repo fakegit.Repo, pr fakegit.PullRequest, c fakegit.C
 		"author": s.userJSON(c.Author), "created_at": timeOrNil(c.Created), "updated_at": timeOrNil(c.Updated),
 		"system": s.isSystem(repo, c.ID), "noteable_id": repo.ID*1000 + pr.Number, "noteable_type": "MergeRequest",
 		"noteable_iid": pr.Number, "project_id": repo.ID, "resolvable": false, "confidential": false, "internal": false,
-		"commands_changes": map[string]any{},
 	}
 }
 

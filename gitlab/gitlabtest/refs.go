@@ -171,7 +171,7 @@ func (s *Server) deliverRefPush(repoPath, ref, before, after string) []*http.Req
 		"message": nil, "user_id": 0, "user_name": "gitlabtest", "user_username": "gitlabtest",
 		"user_email": "", "user_avatar": nil, "project_id": repo.ID, "project": s.hookProject(repo),
 		"commits": commits, "total_commits_count": len(commits), "push_options": map[string]any{},
-		"repository": s.hookRepository(repo),
+		"repository": s.pushRepository(repo),
 	})
 	return s.deliver(repoPath, flag, event, body)
 }

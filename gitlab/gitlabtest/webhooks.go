@@ -322,12 +322,27 @@ func (s *Server) hookRepository(repo fakegit.Repo) map[string]any {
 	return map[string]any{"name": p["name"], "url": p["url"], "description": "", "homepage": p["homepage"]}
 }
 
+// pushRepository is the "repository" of push and tag push events, which
+// also carries the clone URLs and visibility level (GitLab's webhook
+// events docs, "Push events").
+func (s *Server) pushRepository(repo fakegit.Repo) map[string]any {
+	p := s.hookProject(repo)
+	r := s.hookRepository(repo)
+	r["git_http_url"], r["git_ssh_url"], r["visibility_level"] = p["git_http_url"], p["git_ssh_url"], p["visibility_level"]
+	return r
+}
+
+// mergeRequestAttributes is a merge request event's object_attributes,
+// with every field GitLab's webhook events docs show in one ("Merge
+// request events"), null or zero where the fake keeps no such thing.
 func (s *Server) mergeRequestAttributes(repo fakegit.Repo, pr fakegit.PullRequest) map[string]any {
 	author := s.userJSON(pr.Author)
-	var mergeSHA any
+	var mergeSHA, mergeUser any
 	if pr.MergeSHA != "" {
 		mergeSHA = pr.MergeSHA
+		mergeUser = author["id"] // the fake does not record who merged
 	}
+	stateID := map[string]int{"open": 1, "closed": 2, "merged": 3}[pr.State]
 	web := s.webURL(repo.FullPath)
 	return map[string]any{
 		"id": repo.ID*1000 + pr.Number, "iid": pr.Number, "title": pr.Title, "description": pr.Description,
@@ -343,6 +358,13 @@ func (s *Server) mergeRequestAttributes(repo fakegit.Repo, pr fakegit.PullReques
 			"author": map[string]string{"name": pr.Author, "email": pr.Author + "@example.test"},
 		},
 		"work_in_progress": isDraft(pr), "draft": isDraft(pr),
+		"state_id": stateID, "assignee_id": nil, "assignee_ids": []int{}, "reviewer_ids": []int{},
+		"updated_by_id": nil, "last_edited_at": nil, "last_edited_by_id": nil, "milestone_id": nil,
+		"head_pipeline_id": nil, "merge_user_id": mergeUser, "merge_error": nil,
+		"merge_params": map[string]any{"force_remove_source_branch": "0"}, "merge_when_pipeline_succeeds": false,
+		"blocking_discussions_resolved": true, "first_contribution": false, "labels": []any{},
+		"time_estimate": 0, "total_time_spent": 0, "time_change": 0,
+		"human_time_estimate": nil, "human_total_time_spent": nil, "human_time_change": nil,
 	}
 }
 

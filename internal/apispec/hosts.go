@@ -144,3 +144,29 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	}
 	return s, false
 }
+
+// GitLab checks GitLab.com and self-managed instances (under a relative
+// URL root too) against the hand-written description in testdata/gitlab
+// (see SOURCE there: the published one could not be brought onto this
+// machine).
+func GitLab() *Checker {
+	return &Checker{
+		Host: "GitLab",
+		APIs: []API{{Desc: "gitlab/gitlab.json", Match: func(u *url.URL) (string, bool) {
+			p := escapedPath(u)
+			if i := strings.Index(p, "/api/v4/"); i >= 0 {
+				return p[i:], true
+			}
+			if strings.HasSuffix(p, "/oauth/token/info") {
+				return "/oauth/token/info", true
+			}
+			return p, true
+		}}},
+		Hook: func(req *http.Request, _ []byte) (string, string) {
+			if ev := req.Header.Get("X-Gitlab-Event"); ev != "" {
+				return "gitlab/gitlab.json", ev
+			}
+			return "", ""
+		},
+	}
+}
