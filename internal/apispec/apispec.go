@@ -293,7 +293,7 @@ func (c *Checker) Exchange(x fakehttp.Exchange) {
 	r, params := d.find(x.Request.Method, rel)
 	if r == nil {
 		if !c.ignored(api.Desc, "", "route", x.Status, x.Request.Method+" "+rel) {
-			c.violate("route", "%s: %s %s: no operation in %s (add it to testdata/%s/trim.json and regenerate)", c.Host, x.Request.Method, rel, api.Desc, strings.Split(api.Desc, "/")[0])
+			c.violate("route", "%s: %s %s: no operation in %s (add it to the description: see internal/apispec/testdata/%s/SOURCE)", c.Host, x.Request.Method, rel, api.Desc, strings.Split(api.Desc, "/")[0])
 		}
 		return
 	}
@@ -372,7 +372,7 @@ func (c *Checker) Delivery(req *http.Request, body []byte) {
 	item := d.Doc.Paths.Value(path)
 	if item == nil || item.Post == nil {
 		if !c.ignored(desc, "", "route", 0, "webhook "+name) {
-			c.violate("delivery", "%s: delivery %q: no webhook description in %s (add it to testdata/%s/trim.json)", c.Host, name, desc, strings.Split(desc, "/")[0])
+			c.violate("delivery", "%s: delivery %q: no webhook description in %s (add it: see internal/apispec/testdata/%s/SOURCE)", c.Host, name, desc, strings.Split(desc, "/")[0])
 		}
 		return
 	}

@@ -79,6 +79,11 @@ paths={
  V4+"/projects/{id}/repository/commits/{sha}/statuses": {"get": op([idp,P("sha")]+page+[P("ref","query",False),P("name","query",False),P("all","query",False,bool_)], schema=arr(ref("CommitStatus")))},
  V4+"/projects/{id}/statuses/{sha}": {"post": op([idp,P("sha")], body=obj(["state"], state=S("string",enum=["pending","running","success","failed","canceled","skipped"]), ref=str_, name=str_, context=str_, target_url=str_, description=str_, coverage={"type":"number"}, pipeline_id=int_), ok=201, schema=ref("CommitStatus"))},
  "/oauth/token/info": {"get": op([], schema=ref("TokenInfo"))},
+ # "List project webhook events" / "Resend a project webhook event" (GitLab 17.3+, docs.gitlab.com/api/project_webhooks/)
+ V4+"/projects/{id}/hooks/{hook_id}/events": {"get": op([idp,P("hook_id",schema=int_)]+page+[P("status","query",False)], schema=arr(obj(["id","url","trigger","request_headers","request_data","response_headers","response_body","execution_duration","response_status"], id=int_, url=str_, trigger=str_, request_headers={"type":"object"}, request_data=str_, response_headers={"type":"object"}, response_body=str_, execution_duration={"type":"number"}, response_status=str_)))},
+ V4+"/projects/{id}/hooks/{hook_id}/events/{hook_event_id}/resend": {"post": op([idp,P("hook_id",schema=int_),P("hook_event_id",schema=int_)], ok=201, schema={"type":"object"}, extra=None)},
+ # "Get raw blob" (docs.gitlab.com/api/repositories/#raw-blob-content): the blob's bytes
+ V4+"/projects/{id}/repository/blobs/{sha}/raw": {"get": op([idp,P("sha")], extra={"responses":{"200":{"description":"the blob's bytes","content":{"*/*":{"schema":str_}}},"401":{"description":"error","content":{"application/json":{"schema":ref("Error")}}},"403":{"description":"error","content":{"application/json":{"schema":ref("Error")}}},"404":{"description":"error","content":{"application/json":{"schema":ref("Error")}}}}})},
 }
 # Webhook payloads, from https://docs.gitlab.com/user/project/integrations/webhook_events/
 hookuser=obj(["id","name","username","avatar_url"], id=int_, name=str_, username=str_, avatar_url=nstr, email=str_)
