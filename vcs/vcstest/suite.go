@@ -29,6 +29,8 @@ func Run(t *testing.T, h Harness) {
 	if _, done := faultsRun.LoadOrStore(h.Kind, true); !done {
 		t.Run("Faults", s.testFaults)
 	}
+	t.Run("HostileArguments", s.testHostileArguments)
+	t.Run("EchoedSecrets", s.testEchoedSecrets)
 	t.Run("Open", s.testOpen)
 	t.Run("CheckAccess", s.testCheckAccess)
 	t.Run("MissingPermissions", s.testMissingPermissions)
