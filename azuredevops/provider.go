@@ -161,6 +161,9 @@ type Provider struct {
 	rc    *rest.Client
 	// files keeps files read at a full commit SHA (internal/filecache).
 	files *filecache.Cache
+	// budget paces requests within the host's limits and keeps the
+	// rate-limit figures the host last reported (internal/httpx).
+	budget *httpx.Budget
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -179,6 +182,12 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{cfg: cfg, inst: inst, creds: httpx.NewCredentials(cfg), files: filecache.New(0)}
+	// Azure DevOps limits by the load a user causes (TSTUs in a sliding
+	// five-minute window), not by a request count; it says when it delays
+	// or throttles with X-RateLimit-* and Retry-After headers
+	// (https://learn.microsoft.com/en-us/azure/devops/integrate/concepts/rate-limits),
+	// so requests are paced only by the hold those headers ask for.
+	p.budget = httpx.NewBudget(httpx.BudgetOptions{}, cfg.Now)
 	p.errs = httpx.Errors{Kind: vcs.KindAzureDevOps, Creds: p.creds, Now: cfg.Now}
 	hosts := []string{inst.BaseURL.Host}
 	if inst.Services() {
@@ -186,6 +195,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 		hosts = append(hosts, VSSPSHost)
 	}
 	hc, err := httpx.NewClient(httpx.Options{
+		Budget:      p.budget,
 		Kind:        vcs.KindAzureDevOps,
 		Config:      cfg,
 		AuthHosts:   hosts,
@@ -250,3 +260,8 @@ func (driver) Open(cfg vcs.Config) (vcs.Provider, error) {
 
 // WebhookParser implements vcs.Driver.
 func (driver) WebhookParser() vcs.WebhookParser { return NewParser() }
+
+// RateLimit returns what the host last said about the rate limit the
+// provider's requests count against, and how long they waited for the
+// provider's own pacing.
+func (p *Provider) RateLimit() vcs.RateLimit { return p.budget.RateLimit() }

@@ -43,6 +43,9 @@ type Provider struct {
 	// (https://bitbucket.org/WORKSPACE), if any: ListRepositories lists
 	// it alone.
 	workspace string
+	// budget paces requests within the host's limits and keeps the
+	// rate-limit figures the host last reported (internal/httpx).
+	budget *httpx.Budget
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -73,7 +76,9 @@ func New(cfg vcs.Config) (*Provider, error) {
 	}
 	creds := httpx.NewCredentials(cfg)
 	errs := httpx.Errors{Kind: vcs.KindBitbucket, Creds: creds, Now: cfg.Now}
+	budget := httpx.NewBudget(httpx.BudgetOptions{}, cfg.Now) // see Provider.budget
 	hc, err := httpx.NewClient(httpx.Options{
+		Budget:      budget,
 		Kind:        vcs.KindBitbucket,
 		Config:      cfg,
 		AuthHosts:   []string{apiHost},
@@ -84,6 +89,12 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{api: api, creds: creds, errs: errs, files: filecache.New(0).AllowAbbreviated(12), workspace: urlWorkspace(cfg.URL)}
+	// Bitbucket Cloud limits access to repository data per hour, scaled
+	// between 1,000 and 10,000 by the workspace's size, in a rolling
+	// window (https://support.atlassian.com/bitbucket-cloud/docs/api-request-limits/):
+	// the figure is not known to a client, so requests are paced only by
+	// the hold when the host's headers say the window is spent.
+	p.budget = budget
 	p.client = &client{rest: &rest.Client{HTTP: hc, BaseURL: api, Errors: errs}, creds: creds}
 	return p, nil
 }
@@ -201,3 +212,8 @@ func repoPath(op, repo string) (string, error) {
 func checkNumber(op string, number int) error {
 	return vcs.CheckPullRequestNumber(vcs.KindBitbucket, op, number)
 }
+
+// RateLimit returns what the host last said about the rate limit the
+// provider's requests count against, and how long they waited for the
+// provider's own pacing.
+func (p *Provider) RateLimit() vcs.RateLimit { return p.budget.RateLimit() }

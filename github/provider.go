@@ -32,6 +32,9 @@ type Provider struct {
 	errs   httpx.Errors
 	// files keeps files read at a full commit SHA (internal/filecache).
 	files *filecache.Cache
+	// budget paces requests within the host's limits and keeps the
+	// rate-limit figures the host last reported (internal/httpx).
+	budget *httpx.Budget
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -58,7 +61,9 @@ func New(cfg vcs.Config) (*Provider, error) {
 	}
 	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web, files: filecache.New(0)}
 	p.errs = httpx.Errors{Kind: vcs.KindGitHub, Creds: p.creds, Now: cfg.Now}
+	p.budget = httpx.NewBudget(budgetFor(api), cfg.Now)
 	hc, err := httpx.NewClient(httpx.Options{
+		Budget:      p.budget,
 		Kind:        vcs.KindGitHub,
 		Config:      cfg,
 		AuthHosts:   []string{httpx.HostOf(api)},
@@ -348,3 +353,26 @@ func anyScope(have, want []string) bool {
 	}
 	return false
 }
+
+// budgetFor returns the pacing for the instance. GitHub's secondary rate
+// limits allow no more than 100 concurrent requests (REST and GraphQL
+// together) and 900 points a minute for REST endpoints, a GET costing 1
+// ("About secondary rate limits",
+// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+// a burst of 300 and 600 a minute keep any one minute at 900 at most, and
+// 90 in flight leave room for other clients of the same token. GitHub
+// Enterprise Server has rate limits off unless its administrator sets
+// them, so it gets only the concurrency cap (and the hold when its
+// headers say the window is spent).
+func budgetFor(api *url.URL) httpx.BudgetOptions {
+	o := httpx.BudgetOptions{MaxInFlight: 90}
+	if h := api.Hostname(); h == "api.github.com" || strings.HasSuffix(h, ".ghe.com") {
+		o.PerMinute, o.Burst = 600, 300
+	}
+	return o
+}
+
+// RateLimit returns what the host last said about the rate limit the
+// provider's requests count against, and how long they waited for the
+// provider's own pacing.
+func (p *Provider) RateLimit() vcs.RateLimit { return p.budget.RateLimit() }

@@ -47,6 +47,9 @@ type Provider struct {
 	client *gl.Client
 	// files keeps files read at a full commit SHA (internal/filecache).
 	files *filecache.Cache
+	// budget paces requests within the host's limits and keeps the
+	// rate-limit figures the host last reported (internal/httpx).
+	budget *httpx.Budget
 }
 
 // New builds a provider from cfg. cfg.URL is the instance URL: empty or
@@ -68,7 +71,9 @@ func New(cfg vcs.Config) (*Provider, error) {
 		return nil, err
 	}
 	creds := httpx.NewCredentials(cfg)
+	budget := httpx.NewBudget(budgetFor(api), cfg.Now)
 	hc, err := httpx.NewClient(httpx.Options{
+		Budget:      budget,
 		Kind:        kind,
 		Config:      cfg,
 		AuthHosts:   []string{httpx.HostOf(api)},
@@ -98,6 +103,7 @@ func New(cfg vcs.Config) (*Provider, error) {
 	}
 	return &Provider{
 		files:  filecache.New(0),
+		budget: budget,
 		web:    web,
 		api:    api,
 		creds:  creds,
@@ -379,3 +385,22 @@ func (p *Provider) refine(op string, ve *vcs.Error, body []byte) {
 		}
 	}
 }
+
+// budgetFor returns the pacing for the instance. GitLab.com allows 2,000
+// authenticated API requests a minute per user
+// (https://docs.gitlab.com/user/gitlab_com/rate_limits/): a burst of 500
+// and 1,500 a minute keep any one minute within it. A self-managed
+// instance's limits are its administrator's (off by default), so it is
+// paced only by the hold when its RateLimit-* headers say the window is
+// spent.
+func budgetFor(api *url.URL) httpx.BudgetOptions {
+	if api.Hostname() == "gitlab.com" {
+		return httpx.BudgetOptions{PerMinute: 1500, Burst: 500}
+	}
+	return httpx.BudgetOptions{}
+}
+
+// RateLimit returns what the host last said about the rate limit the
+// provider's requests count against, and how long they waited for the
+// provider's own pacing.
+func (p *Provider) RateLimit() vcs.RateLimit { return p.budget.RateLimit() }

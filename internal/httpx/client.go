@@ -81,6 +81,10 @@ type Options struct {
 	SignInHint string
 	// Retry is the retry policy; the zero value means DefaultRetry.
 	Retry RetryPolicy
+	// Budget paces the requests within the host's limits (see
+	// NewBudget); every attempt of a retried request passes it. Nil
+	// paces nothing.
+	Budget *Budget
 }
 
 var (
@@ -128,6 +132,9 @@ func NewClient(o Options) (*http.Client, error) {
 		maxBytes:  maxBytes,
 		kind:      o.Kind,
 		signIn:    o.SignInHint,
+	}
+	if o.Budget != nil {
+		rt = &budgetTransport{next: rt, budget: o.Budget}
 	}
 	policy := o.Retry
 	if policy.MaxAttempts == 0 {

@@ -62,3 +62,28 @@ func (s *suite) testRepeatReadAtCommit(t *testing.T) {
 		t.Errorf("second pass sent %d requests for %d files, want only the list's pages", n, listed)
 	}
 }
+
+// testRateLimitReported checks that the provider reports the rate limit
+// its requests count against (vcs.RateLimitReporter), with figures that
+// hold together where the host sends them.
+func (s *suite) testRateLimitReported(t *testing.T) {
+	f, _ := s.fake(t)
+	p := open(t, f.Config(f.Token(TokenFull)))
+	rr, ok := p.(vcs.RateLimitReporter)
+	if !ok {
+		t.Fatalf("%T does not report its rate limit (vcs.RateLimitReporter)", p)
+	}
+	if rl := rr.RateLimit(); rl.Limit != -1 || rl.Remaining != -1 || !rl.Observed.IsZero() {
+		t.Errorf("before any request RateLimit() = %+v, want nothing said", rl)
+	}
+	if _, err := p.GetRepository(ctx(t), f.Repo()); err != nil {
+		t.Fatal(err)
+	}
+	rl := rr.RateLimit()
+	if rl.Observed.IsZero() {
+		return // this host sends no figures on an ordinary answer
+	}
+	if rl.Limit < 0 || rl.Remaining < 0 || rl.Remaining > rl.Limit || rl.Reset.IsZero() {
+		t.Errorf("RateLimit() = %+v: want a limit, what remains of it and the reset", rl)
+	}
+}
