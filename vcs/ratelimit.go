@@ -27,5 +27,6 @@ type RateLimit struct {
 // RateLimitReporter is implemented by providers that report the rate
 // limit their requests count against.
 type RateLimitReporter interface {
+	// RateLimit returns the figures the host last reported.
 	RateLimit() RateLimit
 }
