@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -60,7 +59,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if resp.ContentLength > MaxFileSize {
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrTooLarge, "%s has %d bytes, more than GitHub's 100 MB limit", clean, resp.ContentLength)
 	}
-	content, err := io.ReadAll(io.LimitReader(resp.Body, MaxFileSize+1))
+	content, err := httpx.ReadAll(resp.Body, resp.ContentLength, MaxFileSize+1)
 	if err != nil {
 		return nil, p.errs.FromError(op, err)
 	}

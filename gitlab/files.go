@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -30,9 +31,35 @@ var maxFileSize int64 = MaxFileSize
 // errFileTooLarge stops reading a raw file past maxFileSize.
 var errFileTooLarge = errors.New("file exceeds MaxFileSize")
 
-// cappedBuffer collects a file's bytes up to maxFileSize. It is an
-// io.Writer only (no ReadFrom), so io.Copy goes through Write.
+// cappedBuffer collects a file's bytes up to maxFileSize. The GitLab
+// client copies the answer into it with io.Copy; ReadFrom reads straight
+// into the buffer (growing from 512 bytes as bytes.Buffer does), so a read
+// does not allocate io.Copy's 32 KiB transfer buffer.
 type cappedBuffer struct{ buf bytes.Buffer }
+
+// ReadFrom reads r to its end, or fails with errFileTooLarge one byte past
+// maxFileSize.
+func (b *cappedBuffer) ReadFrom(r io.Reader) (int64, error) {
+	n, err := b.buf.ReadFrom(io.LimitReader(r, maxFileSize-int64(b.buf.Len())+1))
+	if err == nil && int64(b.buf.Len()) > maxFileSize {
+		err = errFileTooLarge
+	}
+	return n, err
+}
+
+// bytes returns what was read, without the buffer's slack when it is
+// more than a quarter of the content (a small file keeps no 512-byte or
+// doubled-capacity tail alive).
+func (b *cappedBuffer) bytes() []byte {
+	content := b.buf.Bytes()
+	if content == nil {
+		return []byte{}
+	}
+	if cap(content)-len(content) > len(content)/4 {
+		return bytes.Clone(content)
+	}
+	return content
+}
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
 	if int64(b.buf.Len()+len(p)) > maxFileSize {
@@ -83,10 +110,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if err != nil {
 		return nil, p.fail(op, resp, err)
 	}
-	content := buf.buf.Bytes()
-	if content == nil {
-		content = []byte{}
-	}
+	content := buf.bytes()
 	// The raw endpoint names the blob (X-Gitlab-Blob-Id): a body cut
 	// short with a matching Content-Length, or a page in its place, does
 	// not hash to it. A Git LFS file's content is not its blob (the blob
