@@ -38,6 +38,7 @@ func (s *Server) commit(repo, branch string, files map[string]*string) (string, 
 		pr.systemThread(s, s.defaultUser, fmt.Sprintf("%s updated the pull request with a new iteration", s.defaultUser.DisplayName))
 		out = append(out, s.prEvent(pr, EventPullRequestUpdated,
 			fmt.Sprintf("%s updated the source branch of pull request %d", s.defaultUser.DisplayName, pr.ID))...)
+		out = append(out, s.speculativeMerge(pr)...)
 	}
 	return sha, out, nil
 }

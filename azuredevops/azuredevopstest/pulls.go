@@ -54,6 +54,7 @@ func (s *Server) openPullRequest(repo, source, target, title, description, autho
 	s.nextPR++
 	s.prs[pr.ID] = pr
 	d := s.prEvent(pr, EventPullRequestCreated, fmt.Sprintf("%s created pull request %d (%s)", u.DisplayName, pr.ID, title))
+	d = append(d, s.speculativeMerge(pr)...)
 	s.mu.Unlock()
 	return pr.ID, s.deliver(d), nil
 }

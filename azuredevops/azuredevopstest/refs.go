@@ -178,8 +178,30 @@ func (s *Server) updatePullRequests(ri *repoInfo, branch, sha string) []delivery
 		pr.iterTimes = append(pr.iterTimes, s.Now())
 		out = append(out, s.prEvent(pr, EventPullRequestUpdated,
 			fmt.Sprintf("%s updated the source branch of pull request %d", s.defaultUser.DisplayName, pr.ID))...)
+		out = append(out, s.speculativeMerge(pr)...)
 	}
 	return out
+}
+
+// SetSpeculativeMerges makes the fake send git.pullrequest.merged for the
+// merge Azure DevOps attempts when an active pull request is created or
+// its source branch moves: the event is "merge attempted", fired for the
+// speculative merge of every active pull request, with status active
+// (see git.pullrequest.merged in "Service hooks events"). Off by default.
+func (s *Server) SetSpeculativeMerges(on bool) {
+	s.mu.Lock()
+	s.speculative = on
+	s.mu.Unlock()
+}
+
+// speculativeMerge builds the git.pullrequest.merged of an active pull
+// request's merge attempt, when SetSpeculativeMerges is on. Callers hold
+// mu.
+func (s *Server) speculativeMerge(pr *prInfo) []delivery {
+	if !s.speculative {
+		return nil
+	}
+	return s.prEvent(pr, EventPullRequestMerged, fmt.Sprintf("Merge attempted for pull request %d", pr.ID))
 }
 
 // refsPushEvent builds the deliveries of one git.push updating refs.

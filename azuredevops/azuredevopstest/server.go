@@ -116,6 +116,8 @@ type Server struct {
 	notification int
 	// completionOrder: see SetCompletionOrder.
 	completionOrder []string
+	// speculative: see SetSpeculativeMerges.
+	speculative bool
 }
 
 // Option configures New.
