@@ -192,11 +192,10 @@ func realRun(ctx context.Context, cfg vcs.Config, repo string, pr int, write boo
 		return err
 	}
 	n := 0
+	var listErr error
 	for r, err := range p.ListRepositories(ctx) {
 		if err != nil {
-			// Some credentials cannot list (a Bitbucket access token sees
-			// one workspace); the repository checks below still tell.
-			fmt.Printf("listing repositories: %v\n", err)
+			listErr = err
 			break
 		}
 		if n < 20 {
@@ -204,7 +203,18 @@ func realRun(ctx context.Context, cfg vcs.Config, repo string, pr int, write boo
 		}
 		n++
 	}
-	fmt.Printf("%d repositories\n", n)
+	switch {
+	case listErr == nil:
+		fmt.Printf("%d repositories\n", n)
+	case errors.Is(listErr, vcs.ErrUnavailable), errors.Is(listErr, vcs.ErrUnauthorized), errors.Is(listErr, vcs.ErrInvalidConfig):
+		// The host cannot be reached or refuses the token: nothing below
+		// would work either.
+		return listErr
+	default:
+		// Some credentials cannot list (a Bitbucket access token without
+		// a workspace URL); the repository checks below still tell.
+		fmt.Printf("listing repositories: %v\n", listErr)
+	}
 	if repo == "" {
 		return nil
 	}
