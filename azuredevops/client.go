@@ -227,6 +227,7 @@ type gitRepository struct {
 	Name          string      `json:"name"`
 	Project       teamProject `json:"project"`
 	DefaultBranch string      `json:"defaultBranch"`
+	URL           string      `json:"url"` // the API's address of the repository
 	WebURL        string      `json:"webUrl"`
 	RemoteURL     string      `json:"remoteUrl"`
 	IsDisabled    bool        `json:"isDisabled"`
@@ -251,11 +252,6 @@ type gitPullRequest struct {
 	CreationDate          azTime        `json:"creationDate"`
 	ClosedDate            azTime        `json:"closedDate"`
 	Repository            gitRepository `json:"repository"`
-	Links                 struct {
-		Web struct {
-			Href string `json:"href"`
-		} `json:"web"`
-	} `json:"_links"`
 }
 
 type collection[T any] struct {

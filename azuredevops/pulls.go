@@ -79,14 +79,36 @@ func toPullRequest(pr *gitPullRequest) *vcs.PullRequest {
 	return out
 }
 
+// pullRequestWebURL builds the pull request's page from what Azure sends:
+// the repository's webUrl, else its remoteUrl (the same address, with the
+// organization as user info on dev.azure.com; the service hook samples
+// carry it), else its API url ({org}/{projectId}/_apis/git/repositories/
+// {id}, which a pull request's GET always has) with the project's and
+// repository's names; then /pullrequest/{id}. GitPullRequest has no
+// _links.web: neither its schema, nor the description's examples, nor the
+// service hook samples carry one.
 func pullRequestWebURL(pr *gitPullRequest) string {
-	if pr.Links.Web.Href != "" {
-		return pr.Links.Web.Href
+	r := &pr.Repository
+	base := r.WebURL
+	if base == "" && r.RemoteURL != "" {
+		if u, err := url.Parse(r.RemoteURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+			u.User = nil
+			base = u.String()
+		}
 	}
-	if pr.Repository.WebURL != "" {
-		return strings.TrimSuffix(pr.Repository.WebURL, "/") + "/pullrequest/" + strconv.Itoa(pr.PullRequestID)
+	if base == "" && r.URL != "" && r.Name != "" && r.Project.Name != "" {
+		if i := strings.Index(r.URL, "/_apis/"); i > 0 {
+			org := r.URL[:i] // …/{org}/{projectId}
+			if j := strings.LastIndex(org, "/"); j > 0 {
+				org = org[:j]
+			}
+			base = org + "/" + url.PathEscape(r.Project.Name) + "/_git/" + url.PathEscape(r.Name)
+		}
 	}
-	return ""
+	if base == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/pullrequest/" + strconv.Itoa(pr.PullRequestID)
 }
 
 // pullRequestsPageSize is the $top asked for per page of pull requests.

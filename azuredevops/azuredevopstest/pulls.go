@@ -178,12 +178,19 @@ func (s *Server) commitJSON(ri *repoInfo, sha string) map[string]any {
 }
 
 // prJSON is a GitPullRequest as the REST API and service hooks show it.
+// prRepoJSON is a pull request's repository as Azure answers it in a pull
+// request: id, name, url and project only (no webUrl or remoteUrl).
+func (s *Server) prRepoJSON(ri *repoInfo) map[string]any {
+	full := s.repoJSON(ri)
+	return map[string]any{"id": full["id"], "name": full["name"], "url": full["url"], "project": full["project"]}
+}
+
 func (s *Server) prJSON(pr *prInfo) map[string]any {
 	st, _ := s.store.PullRequest(pr.repo.full, pr.num)
 	status := azStatus(st.State)
 	ri := pr.repo
 	m := map[string]any{
-		"repository":            s.repoJSON(ri),
+		"repository":            s.prRepoJSON(ri),
 		"pullRequestId":         pr.ID,
 		"codeReviewId":          pr.ID,
 		"status":                status,
@@ -201,9 +208,6 @@ func (s *Server) prJSON(pr *prInfo) map[string]any {
 		"reviewers":             []any{},
 		"supportsIterations":    true,
 		"url":                   s.baseURL() + ri.project.ID + "/_apis/git/repositories/" + ri.ID + "/pullRequests/" + strconv.Itoa(pr.ID),
-		"_links": map[string]any{
-			"web": map[string]any{"href": s.gitURL(ri) + "/pullrequest/" + strconv.Itoa(pr.ID)},
-		},
 	}
 	if status == "completed" {
 		m["lastMergeCommit"] = s.commitJSON(ri, st.MergeSHA)

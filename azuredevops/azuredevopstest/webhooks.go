@@ -369,7 +369,12 @@ func (s *Server) fire(ri *repoInfo, eventType, branch string, message string, re
 // prEvent builds the deliveries of a pull request event. Callers hold mu.
 func (s *Server) prEvent(pr *prInfo, eventType, message string) []delivery {
 	st, _ := s.store.PullRequest(pr.repo.full, pr.num)
-	return s.fire(pr.repo, eventType, st.TargetBranch, message, s.prJSON(pr))
+	res := s.prJSON(pr)
+	// The service hook samples' repository also has remoteUrl.
+	if repo, ok := res["repository"].(map[string]any); ok {
+		repo["remoteUrl"] = s.repoJSON(pr.repo)["remoteUrl"]
+	}
+	return s.fire(pr.repo, eventType, st.TargetBranch, message, res)
 }
 
 // pushEvent builds the deliveries of a push of branch. Callers hold mu.

@@ -16,7 +16,25 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request, c *call) {
 		writeError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return
 	}
-	fakehttp.WriteJSON(w, http.StatusOK, s.userJSON(c.user))
+	fakehttp.WriteJSON(w, http.StatusOK, s.privateUserJSON(c.user))
+}
+
+// privateUserJSON is GET /user's answer for the token's own user: a
+// private-user, every property the description marks required, with
+// user_view_type "private" (its discriminator).
+func (s *Server) privateUserJSON(login string) map[string]any {
+	u := s.userJSON(login)
+	u["user_view_type"] = "private"
+	for k, v := range map[string]any{
+		"name": login, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
+		"public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+		"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+		"private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0, "disk_usage": 0,
+		"collaborators": 0, "two_factor_authentication": true,
+	} {
+		u[k] = v
+	}
+	return u
 }
 
 func (s *Server) userJSON(login string) map[string]any {
@@ -34,6 +52,18 @@ func (s *Server) userJSON(login string) map[string]any {
 		"avatar_url": s.web.String() + login + ".png",
 		"html_url":   s.web.String() + login,
 		"url":        s.api.String() + "users/" + login,
+		// The rest of simple-user's required properties.
+		"gravatar_id":         "",
+		"followers_url":       s.api.String() + "users/" + login + "/followers",
+		"following_url":       s.api.String() + "users/" + login + "/following{/other_user}",
+		"gists_url":           s.api.String() + "users/" + login + "/gists{/gist_id}",
+		"starred_url":         s.api.String() + "users/" + login + "/starred{/owner}{/repo}",
+		"subscriptions_url":   s.api.String() + "users/" + login + "/subscriptions",
+		"organizations_url":   s.api.String() + "users/" + login + "/orgs",
+		"repos_url":           s.api.String() + "users/" + login + "/repos",
+		"events_url":          s.api.String() + "users/" + login + "/events{/privacy}",
+		"received_events_url": s.api.String() + "users/" + login + "/received_events",
+		"user_view_type":      "public",
 	}
 }
 
@@ -71,7 +101,7 @@ func (s *Server) handleUserRepos(w http.ResponseWriter, r *http.Request, c *call
 	s.mu.Unlock()
 	page, per := s.pageParams(r)
 	start, end := fakehttp.Bounds(page, per, len(list))
-	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(list))
+	s.setLink(w, r, page, per, len(list))
 	out := make([]any, 0, end-start)
 	for _, i := range list[start:end] {
 		out = append(out, s.repoJSON(repos[i], c.user))
@@ -100,7 +130,7 @@ func (s *Server) handleInstallationRepos(w http.ResponseWriter, r *http.Request,
 	}
 	page, per := s.pageParams(r)
 	start, end := fakehttp.Bounds(page, per, len(list))
-	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(list))
+	s.setLink(w, r, page, per, len(list))
 	out := list[start:end]
 	if out == nil {
 		out = []any{}
@@ -183,7 +213,7 @@ func (s *Server) pageParams(r *http.Request) (page, per int) {
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) {
 	page, per := s.pageParams(r)
 	start, end := fakehttp.Bounds(page, per, len(items))
-	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(items))
+	s.setLink(w, r, page, per, len(items))
 	out := items[start:end]
 	if out == nil {
 		out = []any{}
@@ -199,4 +229,20 @@ func storeStatus(err error) int {
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError
+}
+
+// setLink writes GitHub's Link header for one page of a list. The handler's
+// request has lost the API root's path (/api/v3 on GHES, taken off before
+// routing): the links put it back, so that the next page is asked of the
+// API, as GitHub's own links are.
+func (s *Server) setLink(w http.ResponseWriter, r *http.Request, page, per, total int) {
+	root := strings.TrimSuffix(s.api.Path, "/")
+	r2 := r.Clone(r.Context())
+	if !strings.HasPrefix(r.URL.Path, root+"/") {
+		r2.URL.Path = root + r.URL.Path
+		if r.URL.RawPath != "" {
+			r2.URL.RawPath = root + r.URL.RawPath
+		}
+	}
+	fakehttp.SetLinkHeader(w, r2, s.api, page, per, total)
 }

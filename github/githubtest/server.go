@@ -73,6 +73,11 @@ type failure struct {
 	retryAfter   time.Duration
 }
 
+// EnterpriseVersion is the GHES version an Enterprise fake reports in its
+// deliveries' X-GitHub-Enterprise-Version (the newest release described by
+// the API description the tests check it against).
+const EnterpriseVersion = "3.19.0"
+
 // Option configures New.
 type Option func(*Server)
 

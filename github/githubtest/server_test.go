@@ -124,3 +124,49 @@ func TestMergeDeliversSignedWebhook(t *testing.T) {
 		t.Errorf("merged event lacks SHAs or delivery ID: %+v", got[2])
 	}
 }
+
+// On GHES the Link header's pages stay under /api/v3, and deliveries name
+// the instance (X-GitHub-Enterprise-Host and -Version).
+func TestEnterpriseLinksAndDeliveryHeaders(t *testing.T) {
+	s := githubtest.New(githubtest.Enterprise("ghe.example.test"))
+	for _, name := range []string{"octo/a", "octo/b"} {
+		if err := s.CreateRepository(name, vcstest.RepositoryOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Grant(name, "bot", vcstest.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := s.AddToken(githubtest.Token{User: "bot", Scopes: []string{"repo", "admin:repo_hook"}})
+	req, _ := http.NewRequest(http.MethodGet, "https://ghe.example.test/api/v3/user/repos?per_page=1", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if link := resp.Header.Get("Link"); !strings.Contains(link, "https://ghe.example.test/api/v3/user/repos?") {
+		t.Errorf("Link = %q, want the next page under /api/v3", link)
+	}
+	p, err := vcs.Open(s.Config(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreateWebhook(context.Background(), "octo/a", vcs.WebhookOptions{URL: "https://ci.example.test/h", Secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Push("octo/a", "feature", map[string]*string{"x.sql": new("SELECT 1;")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.OpenPullRequest("octo/a", vcstest.PullRequestOptions{Source: "feature", Title: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	d := s.Deliveries()
+	if len(d) == 0 {
+		t.Fatal("no delivery")
+	}
+	last := d[len(d)-1]
+	if last.Header.Get("X-GitHub-Enterprise-Host") != "ghe.example.test" || last.Header.Get("X-GitHub-Enterprise-Version") != githubtest.EnterpriseVersion {
+		t.Errorf("delivery headers %v, want the Enterprise host and version", last.Header)
+	}
+}

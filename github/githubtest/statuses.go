@@ -91,7 +91,7 @@ func (s *Server) handleCombinedStatus(w http.ResponseWriter, r *http.Request, c 
 	}
 	page, per := s.pageParams(r)
 	start, end := fakehttp.Bounds(page, per, len(latest))
-	fakehttp.SetLinkHeader(w, r, s.api, page, per, len(latest))
+	s.setLink(w, r, page, per, len(latest))
 	list := make([]any, 0, end-start)
 	for _, st := range latest[start:end] {
 		list = append(list, s.statusJSON(st))

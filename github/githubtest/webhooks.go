@@ -241,6 +241,13 @@ func (s *Server) deliver(repo, event string, body []byte) []*http.Request {
 			"X-GitHub-Hook-Installation-Target-ID":   {strconv.Itoa(repoID)},
 			"User-Agent":                             {"GitHub-Hookshot/fake"},
 		}
+		if s.api.Path == "/api/v3/" {
+			// GHES names itself on every delivery (docs.github.com,
+			// enterprise-server: "Webhook events and payloads",
+			// delivery headers).
+			header.Set("X-GitHub-Enterprise-Version", EnterpriseVersion)
+			header.Set("X-GitHub-Enterprise-Host", s.api.Hostname())
+		}
 		if h.Secret != "" {
 			header.Set("X-Hub-Signature-256", "sha256="+signature.HMACSHA256Hex(h.Secret, body))
 			m := hmac.New(sha1.New, []byte(h.Secret))
