@@ -107,10 +107,15 @@ func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs
 		if t, ok := parseExpiry(resp.Header.Get(expiryHeader)); ok {
 			rep.ExpiresAt = &t
 		}
+	case installation && p.app != nil && errors.Is(p.wrap(op, err), vcs.ErrPermissionDenied):
+		rep.User = fmt.Sprintf("GitHub App %d, installation %d", p.app.appID, p.app.installationID)
+		perms, selection := p.app.installation()
+		rep.Notes = append(rep.Notes, "installation permissions: "+installationPermissions(perms)+"; repositories: "+selection,
+			"installation tokens expire after one hour; the provider renews them from the app's key")
 	case installation && errors.Is(p.wrap(op, err), vcs.ErrPermissionDenied):
 		// Installation tokens act as the app, which has no /user.
 		rep.User = "(GitHub App installation)"
-		rep.Notes = append(rep.Notes, "GitHub App installation tokens expire after one hour: build the provider with a TokenSource that mints new ones")
+		rep.Notes = append(rep.Notes, "GitHub App installation tokens expire after one hour: configure the app's ID, installation ID and private key (vcs.Config.GitHubApp) so the provider renews them")
 	default:
 		return nil, p.wrap(op, err)
 	}
@@ -132,6 +137,15 @@ func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs
 	r, _, err := p.client.Repositories.Get(ctx, owner, name)
 	if err != nil {
 		e := p.wrap(op, err)
+		if installation && errors.Is(e, vcs.ErrNotFound) {
+			// The installation does not cover the repository.
+			fix := "add the repository to the installation: " + p.installationSettings(owner)
+			rep.Checks = nil
+			for _, perm := range append(append([]vcs.Permission{}, vcs.Permissions...), extra...) {
+				rep.Checks = append(rep.Checks, vcs.PermissionCheck{Permission: perm, Grant: vcs.Missing, Detail: "the repository " + repo + " is not in the installation (or does not exist)", Remediation: fix})
+			}
+			return rep, nil
+		}
 		if classic && !has("repo") && (errors.Is(e, vcs.ErrNotFound) || errors.Is(e, vcs.ErrPermissionDenied)) {
 			// Without the repo scope a private repository is invisible.
 			fix := "add the repo scope at " + settings + " (or check that the repository " + repo + " exists)"
@@ -188,7 +202,7 @@ func (p *Provider) CheckAccessFor(ctx context.Context, repo string, extra ...vcs
 
 	grant := func(perm string) string {
 		if installation {
-			return "add the repository permission " + perm + " to the GitHub App (its settings → Permissions & events) and approve it for the installation on " + repo
+			return "grant " + perm + " in the GitHub App's settings (Permissions & events → Repository permissions) and approve the change for the installation: " + p.installationSettings(owner)
 		}
 		return "edit the token at " + settings + " and grant " + perm + " on " + repo
 	}
@@ -348,4 +362,29 @@ func (p *Provider) probe(ctx context.Context, c vcs.PermissionCheck, s probeSpec
 		c.Grant, c.Detail, c.Remediation = vcs.Unknown, probed+": the answer does not tell ("+werr.Error()+")", s.fix
 	}
 	return c
+}
+
+// installationSettings is where an owner adds repositories to the app's
+// installation or approves its permissions.
+func (p *Provider) installationSettings(owner string) string {
+	id := "INSTALLATION_ID"
+	if p.app != nil {
+		id = fmt.Sprint(p.app.installationID)
+	}
+	return p.web.String() + "organizations/" + owner + "/settings/installations/" + id +
+		" (for a personal account: " + p.web.String() + "settings/installations/" + id + ")"
+}
+
+// installationPermissions renders the permissions the workflow uses, as
+// the installation was granted them ("none" when not granted).
+func installationPermissions(perms map[string]string) string {
+	var parts []string
+	for _, k := range []string{"contents", "pull_requests", "repository_hooks", "statuses", "issues", "metadata"} {
+		v := perms[k]
+		if v == "" {
+			v = "none"
+		}
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ", ")
 }

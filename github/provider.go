@@ -30,6 +30,7 @@ type Provider struct {
 	api    *url.URL // API root, ending in "/"
 	web    *url.URL // web root, for remediation links
 	errs   httpx.Errors
+	app    *appTokenSource // GitHub App credentials, when configured
 	// files keeps files read at a full commit SHA (internal/filecache).
 	files *filecache.Cache
 	// budget paces requests within the host's limits and keeps the
@@ -59,7 +60,18 @@ func New(cfg vcs.Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web, files: filecache.New(0)}
+	var app *appTokenSource
+	if cfg.GitHubApp != nil {
+		base, err := httpx.BaseTransport(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if app, err = newAppTokenSource(cfg, api, web, base); err != nil {
+			return nil, err
+		}
+		cfg.TokenSource = app // installation tokens, renewed before they expire
+	}
+	p := &Provider{cfg: cfg, creds: httpx.NewCredentials(cfg), api: api, web: web, files: filecache.New(0), app: app}
 	p.errs = httpx.Errors{Kind: vcs.KindGitHub, Creds: p.creds, Now: cfg.Now}
 	p.budget = httpx.NewBudget(budgetFor(api), cfg.Now)
 	hc, err := httpx.NewClient(httpx.Options{

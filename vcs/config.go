@@ -27,6 +27,9 @@ type Config struct {
 	// Token is the access token (personal, project, repository, API token
 	// or PAT). Required unless TokenSource is set.
 	Token string `json:"token,omitempty"`
+	// GitHubApp authenticates as a GitHub App installation instead of
+	// with Token (kind github only).
+	GitHubApp *GitHubApp `json:"githubApp,omitempty"`
 	// Username goes with Token where the host authenticates with Basic
 	// credentials: the Atlassian account email for Bitbucket API tokens.
 	Username string `json:"username,omitempty"`
@@ -64,7 +67,11 @@ func (c Config) Validate() error {
 	if c.Kind == "" {
 		return bad("kind is empty; use one of %s", kindList())
 	}
-	if c.Token == "" && c.TokenSource == nil {
+	if c.GitHubApp != nil {
+		if err := c.GitHubApp.validate(c); err != nil {
+			return err
+		}
+	} else if c.Token == "" && c.TokenSource == nil {
 		return bad("token is empty; paste the service user's access token")
 	}
 	if strings.TrimSpace(c.Token) != c.Token || strings.ContainsAny(c.Token, "\r\n\t ") {
@@ -113,6 +120,8 @@ func (c Config) Now() time.Time {
 func (c Config) String() string {
 	tok := "none"
 	switch {
+	case c.GitHubApp != nil:
+		tok = fmt.Sprintf("GitHub App %d installation %d", c.GitHubApp.AppID, c.GitHubApp.InstallationID)
 	case c.TokenSource != nil:
 		tok = "token source"
 	case c.Token != "":

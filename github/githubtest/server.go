@@ -65,6 +65,7 @@ type Server struct {
 	resetAt   time.Time
 	seq       int
 	objects   objectStore // trees and blobs of the Git Data API
+	appState  appState    // GitHub Apps and their installations
 }
 
 type failure struct {
@@ -227,6 +228,7 @@ func (s *Server) routes() http.Handler {
 	handle("PATCH /repos/{owner}/{repo}/hooks/{id}", s.handleEditHook)
 	handle("DELETE /repos/{owner}/{repo}/hooks/{id}", s.handleDeleteHook)
 	s.writeBackRoutes(handle)
+	s.appRoutes(mux)
 	handle("GET /repos/{owner}/{repo}/hooks/{id}/deliveries", s.handleListDeliveries)
 	handle("POST /repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts", s.handleRedeliver)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -242,6 +242,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.creds != nil && t.authorize != nil && t.hosts[strings.ToLower(r.URL.Host)] && !downgraded(r) {
 		tok, oauth, err := t.creds.Token()
 		if err != nil {
+			var ve *vcs.Error
+			if errors.As(err, &ve) {
+				return nil, ve // the library's own source (a GitHub App's), typed and free of secrets
+			}
 			return nil, fmt.Errorf("getting a token from the token source: %s", t.creds.Redact(err.Error()))
 		}
 		if tok != "" {
