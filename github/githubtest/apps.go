@@ -135,7 +135,7 @@ func (s *Server) appFromJWT(w http.ResponseWriter, r *http.Request) (int64, bool
 		defer s.appState.mu.Unlock()
 		a := s.appState.apps[appID]
 		if a == nil {
-			return nil, errors.New("Integration not found")
+			return nil, errors.New("integration not found")
 		}
 		keys := make([]any, len(a.keys))
 		for i, k := range a.keys {
