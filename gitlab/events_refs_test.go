@@ -31,3 +31,37 @@ func TestParseUpdateOfEndedMergeRequest(t *testing.T) {
 		t.Errorf("update of an open merge request = %s", ev.Action)
 	}
 }
+
+// TestFakeUpdateOfMergedMergeRequest: the Merge Request Hook "update" the
+// fake sends for a merged merge request (a label or title changed after
+// the merge) reads as other, and the merge itself as merged.
+func TestFakeUpdateOfMergedMergeRequest(t *testing.T) {
+	s := newSeeded(t)
+	p := s.provider(t, s.tok)
+	if _, err := p.CreateWebhook(testCtx(t), s.repo, vcs.WebhookOptions{URL: hookURL, Secret: "sekret"}); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := s.srv.MergePullRequest(s.repo, s.mr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := 0
+	for _, r := range reqs {
+		if ev := serveDelivery(t, r, "sekret"); ev != nil && ev.Merged {
+			merged++
+		}
+	}
+	if merged != 1 {
+		t.Fatalf("the merge delivered %d merged events, want 1", merged)
+	}
+	reqs, err = s.srv.UpdateMergeRequest(s.repo, s.mr)
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("UpdateMergeRequest: %d deliveries, %v", len(reqs), err)
+	}
+	for _, r := range reqs {
+		ev := serveDelivery(t, r, "sekret")
+		if ev == nil || ev.Kind != vcs.EventPullRequest || ev.Action != vcs.ActionOther || ev.Merged {
+			t.Errorf("update of a merged merge request = %+v, want pull_request/other", ev)
+		}
+	}
+}

@@ -175,3 +175,13 @@ func (s *Server) deliverRefPush(repoPath, ref, before, after string) []*http.Req
 	})
 	return s.deliver(repoPath, flag, event, body)
 }
+
+// UpdateMergeRequest delivers the Merge Request Hook "update" GitLab sends
+// when a merge request's title, description or labels change, in whatever
+// state it is: also after it was merged or closed.
+func (s *Server) UpdateMergeRequest(repo string, iid int) ([]*http.Request, error) {
+	if _, err := s.store.PullRequest(repo, iid); err != nil {
+		return nil, err
+	}
+	return s.deliverMergeRequest(repo, iid, "update", ""), nil
+}
