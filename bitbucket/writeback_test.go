@@ -1,0 +1,13 @@
+package bitbucket_test
+
+import (
+	"testing"
+
+	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
+	"github.com/gitprovider/gitprovider/vcs/vcstest"
+)
+
+// BenchmarkCommitFiles reports the round trips of one three-file commit.
+func BenchmarkCommitFiles(b *testing.B) {
+	vcstest.BenchmarkCommitFiles(b, bitbuckettest.Harness(bitbuckettest.WithConfigURL("")))
+}
