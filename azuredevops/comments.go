@@ -11,10 +11,10 @@ import (
 )
 
 // MaxCommentLength is the longest comment body CreateComment and
-// UpdateComment send, in characters. Unconfirmed: Azure DevOps does not
-// document a limit for pull request comments; 150,000 characters is the
-// figure reported for its comment store, and a longer body is refused here
-// with vcs.ErrTooLarge before any request.
+// UpdateComment send, in characters. Azure DevOps documents it: the body
+// of "Pull Request Thread Comments - Create" and "- Update" says "Comments
+// can be up to 150,000 characters" (vsts-rest-api-specs, git 7.1). A longer
+// body is refused here with vcs.ErrTooLarge before any request.
 const MaxCommentLength = 150_000
 
 // checkBody refuses an empty or oversized comment body before any request.

@@ -398,3 +398,96 @@ func init() {
 		},
 	})
 }
+
+func init() {
+	Fixups = append(Fixups,
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "every Azure DevOps list answer is wrapped as {\"count\": n, \"value\": […]} (the description's own httpExamples, e.g. GET repositories, show it), " +
+				"while the description types the 200 body as the bare array: each array 200 body also takes that wrapper",
+			Patch: func(doc *openapi3.T) error {
+				for _, item := range doc.Paths.Map() {
+					for _, op := range item.Operations() {
+						for _, code := range []int{200, 201} {
+							r := op.Responses.Status(code)
+							if r == nil || r.Value == nil {
+								continue
+							}
+							for _, mt := range r.Value.Content {
+								if mt.Schema == nil || mt.Schema.Value == nil || mt.Schema.Value.Type == nil || !mt.Schema.Value.Type.Is("array") {
+									continue
+								}
+								wrapped := openapi3.NewObjectSchema().WithProperty("count", openapi3.NewIntegerSchema())
+								wrapped.Properties["value"] = mt.Schema
+								wrapped.Required = []string{"count", "value"}
+								mt.Schema = &openapi3.SchemaRef{Value: wrapped}
+							}
+						}
+					}
+				}
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "Azure writes an absent object or text as null (a thread's threadContext and identities, a subscription's subscriber, as in the description's " +
+				"own examples, e.g. \"threadContext\": null in the threads samples); the description marks nothing nullable: non-list properties may be null",
+			Patch: func(doc *openapi3.T) error {
+				walkSchemas(doc, func(s *openapi3.Schema) {
+					for _, p := range s.Properties {
+						if p.Value != nil && (p.Value.Type == nil || !p.Value.Type.Is("array")) {
+							if p.Ref != "" {
+								v := &openapi3.Schema{AllOf: openapi3.SchemaRefs{{Ref: p.Ref, Value: p.Value}}, Nullable: true}
+								*p = openapi3.SchemaRef{Value: v}
+								continue
+							}
+							p.Value.Nullable = true
+						}
+					}
+				})
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "GET …/items with Accept: application/octet-stream (or text/plain) answers the file's bytes (\"Items - Get\": \"Get Item Metadata and/or Content ... " +
+				"the content is returned as the response body\" for those Accept values); the description lists application/json only. Those media types are added for 200",
+			Patch: func(doc *openapi3.T) error {
+				item := doc.Paths.Value("/{organization}/{project}/_apis/git/repositories/{repositoryId}/items")
+				if item == nil || item.Get == nil || item.Get.Responses.Status(200) == nil {
+					return errMissing("GET …/items")
+				}
+				r := item.Get.Responses.Status(200).Value
+				for _, ct := range []string{"application/octet-stream", "text/plain"} {
+					r.Content[ct] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema())
+				}
+				return nil
+			},
+		},
+		Fixup{
+			Desc: "azuredevops/",
+			Reason: "Azure answers 203 with its HTML sign-in page (or 302 to it) to a bad or expired PAT unless the request says X-TFS-FedAuthRedirect: Suppress, and a " +
+				"DELETE of a subscription with 204 (unconfirmed: the description documents 200 only); the tests exercise both, so these statuses are not checked for a documented status",
+			Ignore: func(kind string, status int, _ string) bool {
+				return kind == "status" && (status == 203 || status == 302 || status == 204)
+			},
+		},
+	)
+}
+
+func init() {
+	Fixups = append(Fixups, Fixup{
+		Desc: "azuredevops/",
+		Reason: "Azure answers a creation with 201 (the description's own httpExamples for POST pushes, pullRequests and commit statuses answer \"201\"), " +
+			"while the operations document 200 only: a POST's 200 response is also its 201",
+		Patch: func(doc *openapi3.T) error {
+			for _, item := range doc.Paths.Map() {
+				if item.Post == nil || item.Post.Responses.Status(201) != nil || item.Post.Responses.Status(200) == nil {
+					continue
+				}
+				item.Post.Responses.Set("201", item.Post.Responses.Status(200))
+			}
+			return nil
+		},
+	})
+}

@@ -86,8 +86,7 @@ func Bitbucket() *Checker {
 // server's /tfs virtual directory when it has one).
 func AzureDevOps() *Checker {
 	return &Checker{
-		Host:    "Azure DevOps",
-		Lenient: []string{"response", "delivery"},
+		Host: "Azure DevOps",
 		APIs: []API{
 			{Desc: "azuredevops/services-7.1.json", Match: func(u *url.URL) (string, bool) {
 				h := strings.ToLower(u.Hostname())
