@@ -90,13 +90,15 @@ func list[T any](ctx context.Context, c *client, op, path string, query url.Valu
 			seq = pager.Pages(ctx, 0, func(ctx context.Context, page int) ([]T, int, int, error) {
 				pg := first
 				if page > 1 {
-					pq := url.Values{}
-					for k, v := range q {
-						pq[k] = v
-					}
+					// Page k is the first "next" URL with page=k: where
+					// the list redirected (a pull request's diffstat),
+					// the pages are asked for where it led.
+					u, _ := url.Parse(first.Next)
+					pq := u.Query()
 					pq.Set("page", strconv.Itoa(page))
+					u.RawQuery = pq.Encode()
 					pg = paged[T]{}
-					if _, err := c.get(ctx, op, path, pq, &pg); err != nil {
+					if _, err := c.get(ctx, op, u.String(), nil, &pg); err != nil {
 						return nil, 0, 0, err
 					}
 				}

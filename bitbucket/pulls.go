@@ -221,23 +221,36 @@ func (d *diffstat) toVCS() *vcs.ChangedFile {
 	return cf
 }
 
-// ListPullRequestFiles lists every file the pull request changes.
+// ListPullRequestFiles lists every file the pull request changes: it
+// collects PullRequestFiles.
+//
+// Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/diffstat
+func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+	return vcs.CollectFiles(p.PullRequestFiles(ctx, repo, number))
+}
+
+// PullRequestFiles yields the files the pull request changes as the pages
+// of its diffstat arrive (the pages after the first concurrently, where
+// the first tells the list's size).
 //
 // Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}/pullrequests/{id}/diffstat,
 // which redirects (302) to the repository diffstat of the pull request's
-// commits; the client follows the redirect and then each page's "next".
-func (p *Provider) ListPullRequestFiles(ctx context.Context, repo string, number int) ([]*vcs.ChangedFile, error) {
+// commits; the client follows the redirect and asks for the other pages
+// there.
+func (p *Provider) PullRequestFiles(ctx context.Context, repo string, number int) iter.Seq2[*vcs.ChangedFile, error] {
 	path, err := pullPath("ListPullRequestFiles", repo, number)
 	if err != nil {
-		return nil, err
+		return vcs.FailedSeq[*vcs.ChangedFile](err)
 	}
-	stats, err := listAll[diffstat](ctx, p.client, "ListPullRequestFiles", path+"/diffstat", nil)
-	if err != nil {
-		return nil, err
+	return func(yield func(*vcs.ChangedFile, error) bool) {
+		for st, err := range list[diffstat](ctx, p.client, "ListPullRequestFiles", path+"/diffstat", nil) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(st.toVCS(), nil) {
+				return
+			}
+		}
 	}
-	out := make([]*vcs.ChangedFile, len(stats))
-	for i := range stats {
-		out[i] = stats[i].toVCS()
-	}
-	return out, nil
 }
