@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -123,7 +124,7 @@ func (p *Provider) CreateBranch(ctx context.Context, repo, name, sha string) (*v
 	var res collection[refUpdateResult]
 	if _, err := p.do(ctx, call{Op: op, Method: http.MethodPost, URL: r.gitPath("refs"), Body: body, Scope: scopeCodeWrite,
 		Permission: "the service user needs Create branch on the repository (Project settings > Repositories > Security)"}, &res); err != nil {
-		if ve := asError(err); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusBadRequest) {
+		if ve := httpx.AsError(err); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusBadRequest) {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch exists already (or the commit does not): pick another name, or read it with GetBranch"
 		}

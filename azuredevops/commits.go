@@ -3,20 +3,11 @@ package azuredevops
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
-
-// asError returns err's *vcs.Error, or nil.
-func asError(err error) *vcs.Error {
-	var ve *vcs.Error
-	if errors.As(err, &ve) {
-		return ve
-	}
-	return nil
-}
 
 // gitPush is the part of Azure DevOps' GitPush this package reads.
 type gitPush struct {
@@ -67,7 +58,7 @@ func (p *Provider) CommitFiles(ctx context.Context, repo string, opts vcs.Commit
 	var push gitPush
 	if _, err := p.do(ctx, call{Op: op, Method: http.MethodPost, URL: r.gitPath("pushes"), Body: body, Scope: scopeCodeWrite,
 		Permission: "the service user needs Contribute on the repository (Project settings > Repositories > Security)"}, &push); err != nil {
-		if ve := asError(err); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusBadRequest) {
+		if ve := httpx.AsError(err); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusBadRequest) {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch moved since " + opts.BaseSHA[:12] + ", a file to add exists or a file to edit or delete does not: read the branch again (GetBranch) and retry"
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -27,7 +28,7 @@ func (p *Provider) CreatePullRequest(ctx context.Context, repo string, opts vcs.
 	var pr gitPullRequest
 	if _, err := p.do(ctx, call{Op: op, Method: http.MethodPost, URL: r.gitPath("pullrequests"), Body: body, Scope: scopeCodeWrite,
 		Permission: "the service user needs Contribute to pull requests on the repository (Project settings > Repositories > Security)"}, &pr); err != nil {
-		if ve := asError(err); ve != nil && ve.StatusCode == http.StatusConflict {
+		if ve := httpx.AsError(err); ve != nil && ve.StatusCode == http.StatusConflict {
 			ve.Hint = "an active pull request for these branches exists already"
 		}
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -87,7 +88,7 @@ func (p *Provider) CreateBranch(ctx context.Context, repo, name, sha string) (*v
 	body := map[string]any{"name": name, "target": map[string]string{"hash": sha}}
 	var b branch
 	if _, err := p.client.do(ctx, rest.Request{Op: op, Method: http.MethodPost, Path: repoAPI + "/refs/branches", Body: body}, &b); err != nil {
-		if ve := asError(err); ve != nil && ve.StatusCode == http.StatusBadRequest {
+		if ve := httpx.AsError(err); ve != nil && ve.StatusCode == http.StatusBadRequest {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch exists already (or the commit does not): pick another name, or read it with GetBranch"
 		}

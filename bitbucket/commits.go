@@ -3,24 +3,15 @@ package bitbucket
 import (
 	"bytes"
 	"context"
-	"errors"
 	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
-
-// asError returns err's *vcs.Error, or nil.
-func asError(err error) *vcs.Error {
-	var ve *vcs.Error
-	if errors.As(err, &ve) {
-		return ve
-	}
-	return nil
-}
 
 // CommitFiles writes several files to a branch in one commit, in one round
 // trip: a multipart/form-data POST to the src endpoint with one field per
@@ -69,7 +60,7 @@ func (p *Provider) CommitFiles(ctx context.Context, repo string, opts vcs.Commit
 	resp, err := p.client.do(ctx, rest.Request{Op: op, Method: http.MethodPost, Path: repoAPI + "/src",
 		RawBody: buf.Bytes(), ContentType: mw.FormDataContentType()}, nil)
 	if err != nil {
-		if ve := asError(err); ve != nil && ve.StatusCode == http.StatusConflict {
+		if ve := httpx.AsError(err); ve != nil && ve.StatusCode == http.StatusConflict {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch moved since " + opts.BaseSHA[:12] + ": read it again (GetBranch) and commit on top of its new head"
 		}

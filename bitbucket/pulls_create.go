@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -31,7 +32,7 @@ func (p *Provider) CreatePullRequest(ctx context.Context, repo string, opts vcs.
 	}
 	var pr pullRequest
 	if _, err := p.client.do(ctx, rest.Request{Op: op, Method: http.MethodPost, Path: repoAPI + "/pullrequests", Body: body}, &pr); err != nil {
-		if ve := asError(err); ve != nil && ve.StatusCode == http.StatusBadRequest {
+		if ve := httpx.AsError(err); ve != nil && ve.StatusCode == http.StatusBadRequest {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "a branch does not exist, or a pull request for these branches is open already"
 		}

@@ -7,6 +7,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -82,7 +83,7 @@ func (p *Provider) CreateBranch(ctx context.Context, repo, name, sha string) (*v
 	ref, _, err := p.client.Git.CreateRef(ctx, owner, rname, gh.CreateRef{Ref: "refs/heads/" + name, SHA: sha})
 	if err != nil {
 		e := p.wrap(op, err)
-		if ve := asError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
+		if ve := httpx.AsError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
 			ve.Hint = "the branch exists already (or the commit does not): pick another name, or read it with GetBranch"
 		}
 		return nil, e

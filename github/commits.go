@@ -3,23 +3,14 @@ package github
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v93/github"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
-
-// asError returns err's *vcs.Error, or nil.
-func asError(err error) *vcs.Error {
-	var ve *vcs.Error
-	if errors.As(err, &ve) {
-		return ve
-	}
-	return nil
-}
 
 // CommitFiles writes several files to a branch in one commit with the Git
 // Data API, in four round trips whatever the number of files (plus one per
@@ -86,7 +77,7 @@ func (p *Provider) CommitFiles(ctx context.Context, repo string, opts vcs.Commit
 	}
 	if _, _, err := p.client.Git.UpdateRef(ctx, owner, name, "heads/"+opts.Branch, gh.UpdateRef{SHA: c.GetSHA(), Force: new(false)}); err != nil {
 		e := p.wrap(op, err)
-		if ve := asError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
+		if ve := httpx.AsError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch moved since " + opts.BaseSHA[:12] + " (or is gone): read it again (GetBranch) and commit on top of its new head"
 		}

@@ -6,6 +6,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -30,7 +31,7 @@ func (p *Provider) CreatePullRequest(ctx context.Context, repo string, opts vcs.
 	pr, _, err := p.client.PullRequests.Create(ctx, owner, name, body)
 	if err != nil {
 		e := p.wrap(op, err)
-		if ve := asError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
+		if ve := httpx.AsError(e); ve != nil && ve.StatusCode == http.StatusUnprocessableEntity {
 			ve.Hint = "a pull request for these branches is open already, a branch does not exist, or the branches do not differ"
 		}
 		return nil, e

@@ -7,6 +7,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -79,7 +80,7 @@ func (p *Provider) CreateBranch(ctx context.Context, repo, name, sha string) (*v
 	b, resp, err := p.client.Branches.CreateBranch(id, &gl.CreateBranchOptions{Branch: new(name), Ref: new(sha)}, reqCtx(ctx))
 	if err != nil {
 		e := p.fail(op, resp, err)
-		if ve := asError(e); ve != nil && ve.StatusCode == http.StatusBadRequest {
+		if ve := httpx.AsError(e); ve != nil && ve.StatusCode == http.StatusBadRequest {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "the branch exists already (or the commit does not): pick another name, or read it with GetBranch"
 		}

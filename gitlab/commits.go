@@ -3,22 +3,13 @@ package gitlab
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
-
-// asError returns err's *vcs.Error, or nil.
-func asError(err error) *vcs.Error {
-	var ve *vcs.Error
-	if errors.As(err, &ve) {
-		return ve
-	}
-	return nil
-}
 
 // CommitFiles writes several files to a branch in one commit, in two round
 // trips whatever the number of files:
@@ -83,7 +74,7 @@ func (p *Provider) CommitFiles(ctx context.Context, repo string, opts vcs.Commit
 		Branch: new(opts.Branch), CommitMessage: new(opts.Message), Actions: actions}, reqCtx(ctx))
 	if err != nil {
 		e := p.fail(op, resp, err)
-		if ve := asError(e); ve != nil && ve.StatusCode == http.StatusBadRequest {
+		if ve := httpx.AsError(e); ve != nil && ve.StatusCode == http.StatusBadRequest {
 			ve.Kind = vcs.ErrConflict
 			ve.Hint = "a file to create exists already, a file to update or delete does not exist or changed since the base commit: read the branch again and retry"
 		}

@@ -7,6 +7,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -36,7 +37,7 @@ func (p *Provider) CreatePullRequest(ctx context.Context, repo string, opts vcs.
 		Title: new(title), Description: new(opts.Description), SourceBranch: new(opts.SourceBranch), TargetBranch: new(opts.TargetBranch)}, reqCtx(ctx))
 	if err != nil {
 		e := p.fail(op, resp, err)
-		if ve := asError(e); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusUnprocessableEntity) {
+		if ve := httpx.AsError(e); ve != nil && (ve.StatusCode == http.StatusConflict || ve.StatusCode == http.StatusUnprocessableEntity) {
 			ve.Hint = "a merge request for these branches is open already, or a branch does not exist"
 		}
 		return nil, e

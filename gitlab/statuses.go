@@ -8,6 +8,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -74,7 +75,7 @@ func (p *Provider) SetCommitStatus(ctx context.Context, repo, sha string, opts v
 	st, resp, err := p.client.Commits.SetCommitStatus(id, sha, o, reqCtx(ctx))
 	if err != nil {
 		e := p.fail(op, resp, err)
-		ve := asError(e)
+		ve := httpx.AsError(e)
 		if ve != nil && ve.StatusCode == http.StatusBadRequest && strings.Contains(ve.Message, "Cannot transition status") {
 			list, lresp, lerr := p.client.Commits.GetCommitStatuses(id, sha, &gl.GetCommitStatusesOptions{Name: new(opts.Key)}, reqCtx(ctx))
 			if lerr != nil {

@@ -228,3 +228,13 @@ func knownMessage(m map[string]any) string {
 	}
 	return ""
 }
+
+// AsError returns err's *vcs.Error, or nil: providers look at the host's
+// status code to tell a conflict from other refusals.
+func AsError(err error) *vcs.Error {
+	var ve *vcs.Error
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return nil
+}
