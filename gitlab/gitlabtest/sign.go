@@ -1,8 +1,6 @@
 package gitlabtest
 
 import (
-	"crypto/sha256"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,8 +15,7 @@ import (
 // X-Gitlab-Token. SignDeliveryWith adds GitLab 19's signature. Use them
 // to test a webhook handler with payloads of your own.
 func SignDelivery(r *http.Request, event string, body []byte, secret string) {
-	sum := sha256.Sum256(body)
-	id := fmt.Sprintf("%x-%x-4%x-8%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	id := signature.DeliveryUUID(body)
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("User-Agent", "GitLab/"+Version)
 	r.Header.Set("X-Gitlab-Event", event)

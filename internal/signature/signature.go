@@ -125,3 +125,11 @@ func VerifyStandardWebhook(kind vcs.Kind, id, timestamp, signatures, secret stri
 	}
 	return vcs.Errorf(kind, "VerifyWebhook", vcs.ErrInvalidSignature, "webhook-signature does not match the signing token")
 }
+
+// DeliveryUUID derives a UUID-shaped delivery ID from a body, so that the
+// fakes give the same delivery the same ID every time it is signed (a
+// replay keeps its ID, as a host's redelivery does).
+func DeliveryUUID(body []byte) string {
+	sum := sha256.Sum256(body)
+	return fmt.Sprintf("%x-%x-4%x-8%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+}
