@@ -210,11 +210,14 @@ var repoRoles = []struct{ role, permission string }{
 
 // repoPermission returns the user's permission on the repository
 // ("admin", "write", "read" or "" for none beyond public access) and
-// whether it is known. Atlassian removed GET /user/permissions/repositories
-// (CHANGE-2770) without a user-scoped replacement and answers the
-// workspace permission lists to admins only; its documented workaround is
-// the role filter of the repository list, narrowed here to the one
+// whether it is known. Atlassian deprecated GET /user/permissions/repositories
+// (CHANGE-2770) and answers the workspace permission lists to admins only;
+// the role filter of the repository list is used, narrowed here to the one
 // repository: the first role whose list holds it is the permission.
+// The published description also has the user-scoped, not deprecated
+// GET /user/workspaces/{workspace}/permissions/repositories, which could
+// answer in one request; it is not used yet (the fake does not serve it;
+// issue 11's closing note).
 func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
 	ws, _, _ := strings.Cut(fullName, "/")
 	for _, rr := range repoRoles {
