@@ -64,26 +64,44 @@ func (*Parser) Verify(header http.Header, _ []byte, secret string) error {
 }
 
 type serviceHookEvent struct {
-	ID        string          `json:"id"`
-	EventType string          `json:"eventType"`
-	Resource  json.RawMessage `json:"resource"`
+	ID        string       `json:"id"`
+	EventType string       `json:"eventType"`
+	Resource  hookResource `json:"resource"`
 }
 
-type pushResource struct {
+// hookResource is the resource of a git.push or git.pullrequest.* event,
+// decoded in the same pass as the envelope (the body is decoded once): a
+// pull request's fields beside a push's refUpdates and pushedBy (both
+// carry repository).
+type hookResource struct {
+	gitPullRequest
+	IsDraft    bool `json:"isDraft"`
 	RefUpdates []struct {
 		Name        string `json:"name"`
 		OldObjectID string `json:"oldObjectId"`
 		NewObjectID string `json:"newObjectId"`
 	} `json:"refUpdates"`
-	Repository gitRepository `json:"repository"`
-	PushedBy   identityRef   `json:"pushedBy"`
+	PushedBy identityRef `json:"pushedBy"`
 }
 
 // Parse turns a verified delivery into an Event.
 func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 	var ev serviceHookEvent
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return nil, &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not a service hook event", Err: err}
+	resErr := json.Unmarshal(body, &ev)
+	if resErr != nil {
+		// Either not a service hook event, or a resource that is not a
+		// push's or a pull request's (another event type's resource may
+		// hold other types under the same names): decode the envelope
+		// alone to tell which.
+		var env struct {
+			ID        string          `json:"id"`
+			EventType string          `json:"eventType"`
+			Resource  json.RawMessage `json:"resource"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return nil, &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not a service hook event", Err: err}
+		}
+		ev = serviceHookEvent{ID: env.ID, EventType: env.EventType}
 	}
 	if ev.EventType == "" {
 		return nil, vcs.Errorf(vcs.KindAzureDevOps, "ParseWebhook", vcs.ErrInvalidPayload, "the body has no eventType")
@@ -100,10 +118,10 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 	}
 	switch {
 	case ev.EventType == EventPush:
-		var res pushResource
-		if err := json.Unmarshal(ev.Resource, &res); err != nil {
-			return nil, bad(err)
+		if resErr != nil {
+			return nil, bad(resErr)
 		}
+		res := &ev.Resource
 		out.Kind = vcs.EventPush
 		out.Repository = repoID(&res.Repository)
 		out.Author = res.PushedBy.login()
@@ -116,10 +134,10 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 		out.SetRefChanges(changes...)
 		out.WebURL = res.Repository.WebURL
 	case strings.HasPrefix(ev.EventType, "git.pullrequest."):
-		var pr gitPullRequest
-		if err := json.Unmarshal(ev.Resource, &pr); err != nil {
-			return nil, bad(err)
+		if resErr != nil {
+			return nil, bad(resErr)
 		}
+		pr := &ev.Resource.gitPullRequest
 		out.Kind = vcs.EventPullRequest
 		out.Repository = repoID(&pr.Repository)
 		out.Number = pr.PullRequestID
@@ -130,14 +148,10 @@ func (*Parser) Parse(_ http.Header, body []byte) (*vcs.Event, error) {
 		if pr.LastMergeSourceCommit != nil {
 			out.HeadSHA = pr.LastMergeSourceCommit.CommitID
 		}
-		out.WebURL = pullRequestWebURL(&pr)
+		out.WebURL = pullRequestWebURL(pr)
 		out.HostAction = pr.Status
-		out.Action = prAction(ev.EventType, &pr)
-		var draft struct {
-			IsDraft bool `json:"isDraft"`
-		}
-		_ = json.Unmarshal(ev.Resource, &draft) // the resource parsed above
-		out.Draft = draft.IsDraft
+		out.Action = prAction(ev.EventType, pr)
+		out.Draft = ev.Resource.IsDraft
 		if out.Action == vcs.ActionMerged {
 			out.Merged = true
 			if pr.LastMergeCommit != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -133,10 +134,13 @@ type hookMergeRequest struct {
 }
 
 type hookPayload struct {
-	ObjectKind       string            `json:"object_kind"`
-	User             *hookUser         `json:"user"`
-	Project          *hookProject      `json:"project"`
-	ObjectAttributes json.RawMessage   `json:"object_attributes"`
+	ObjectKind string       `json:"object_kind"`
+	User       *hookUser    `json:"user"`
+	Project    *hookProject `json:"project"`
+	// ObjectAttributes is decoded as a merge request's in the same pass
+	// as the rest (the body is decoded once); another hook's attributes
+	// fill the fields of the same names.
+	ObjectAttributes *hookMergeRequest `json:"object_attributes"`
 	MergeRequest     *hookMergeRequest `json:"merge_request"`
 	// Push Hook fields.
 	Ref          string `json:"ref"`
@@ -168,8 +172,8 @@ var actions = map[string]vcs.Action{
 // the signature, so a replay that changes an unsigned header cannot pass
 // for a new delivery where the hook is signed.
 func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
-	var pl hookPayload
-	if err := json.Unmarshal(body, &pl); err != nil {
+	pl, attrsErr, err := decodeHook(body)
+	if err != nil {
 		return nil, &vcs.Error{Provider: kind, Op: "ParseWebhook", Kind: vcs.ErrInvalidPayload, Message: "the body is not a GitLab webhook JSON object", Err: err}
 	}
 	hostEvent := header.Get(HeaderEvent)
@@ -191,8 +195,8 @@ func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 	}
 	switch pl.ObjectKind {
 	case "merge_request":
-		var mr hookMergeRequest
-		if err := json.Unmarshal(pl.ObjectAttributes, &mr); err != nil || mr.IID == 0 {
+		mr := pl.ObjectAttributes
+		if attrsErr || mr == nil || mr.IID == 0 {
 			return nil, vcs.Errorf(kind, "ParseWebhook", vcs.ErrInvalidPayload, "merge request hook without object_attributes.iid")
 		}
 		ev.Kind = vcs.EventPullRequest
@@ -236,6 +240,30 @@ func (p *Parser) Parse(header http.Header, body []byte) (*vcs.Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// decodeHook decodes a delivery in one pass. Where object_attributes
+// holds a value of another type than a merge request's field of the same
+// name (another hook's attributes, or a broken merge request), the body is
+// decoded again without object_attributes, so that such a hook still
+// parses as before; attrsErr then says that the attributes are not a
+// merge request's.
+func decodeHook(body []byte) (pl hookPayload, attrsErr bool, err error) {
+	err = json.Unmarshal(body, &pl)
+	var te *json.UnmarshalTypeError
+	if err == nil || !errors.As(err, &te) || !strings.HasPrefix(te.Field, "object_attributes") {
+		return pl, false, err
+	}
+	var rest struct {
+		hookPayload
+		ObjectAttributes json.RawMessage `json:"object_attributes"`
+	}
+	if err := json.Unmarshal(body, &rest); err != nil {
+		return hookPayload{}, true, err
+	}
+	pl = rest.hookPayload
+	pl.ObjectAttributes = nil
+	return pl, true, nil
 }
 
 func firstOf(vals ...string) string {
