@@ -63,8 +63,15 @@ func (s *Server) handleBranch(w http.ResponseWriter, r *http.Request, c *call) {
 		writeError(w, http.StatusNotFound, "Branch not found")
 		return
 	}
+	// branch-with-protection: the full commit, links and an unprotected
+	// branch's protection ({"enabled": false, …}, as GitHub answers it).
+	tree, _ := s.store.RootTree(repo.FullPath, sha)
+	api := s.api.String() + "repos/" + repo.FullPath + "/branches/" + name
 	out := s.branchJSON(repo.FullPath, name, sha)
-	out["_links"] = map[string]string{"html": s.web.String() + repo.FullPath + "/tree/" + name}
+	out["commit"] = s.commitJSON(repo.FullPath, sha, tree)
+	out["_links"] = map[string]string{"html": s.web.String() + repo.FullPath + "/tree/" + name, "self": api}
+	out["protection_url"] = api + "/protection"
+	out["protection"] = map[string]any{"enabled": false, "required_status_checks": map[string]any{"enforcement_level": "off", "contexts": []any{}, "checks": []any{}}}
 	fakehttp.WriteJSON(w, http.StatusOK, out)
 }
 

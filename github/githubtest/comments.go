@@ -77,12 +77,15 @@ func (s *Server) handleEditComment(w http.ResponseWriter, r *http.Request, c *ca
 
 func (s *Server) commentJSON(repo string, number int, c fakegit.Comment) map[string]any {
 	return map[string]any{
-		"id":         c.ID,
-		"body":       c.Body,
-		"user":       s.userJSON(c.Author),
-		"created_at": ts(c.Created),
-		"updated_at": ts(c.Updated),
-		"html_url":   s.web.String() + repo + "/pull/" + strconv.Itoa(number) + "#issuecomment-" + strconv.Itoa(c.ID),
-		"issue_url":  s.api.String() + "repos/" + repo + "/issues/" + strconv.Itoa(number),
+		"id":                 c.ID,
+		"node_id":            "IC_" + strconv.Itoa(c.ID),
+		"url":                s.api.String() + "repos/" + repo + "/issues/comments/" + strconv.Itoa(c.ID),
+		"author_association": "CONTRIBUTOR",
+		"body":               c.Body,
+		"user":               s.userJSON(c.Author),
+		"created_at":         ts(c.Created),
+		"updated_at":         ts(c.Updated),
+		"html_url":           s.web.String() + repo + "/pull/" + strconv.Itoa(number) + "#issuecomment-" + strconv.Itoa(c.ID),
+		"issue_url":          s.api.String() + "repos/" + repo + "/issues/" + strconv.Itoa(number),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
@@ -76,17 +77,56 @@ func (s *Server) treeOf(repo, sha string) (string, map[string][]byte, error) {
 	return s.objects.putTree(files), files, nil
 }
 
+// gitCommitJSON is the git-commit object (GET/POST …/git/commits). The
+// store keeps no author or date for a commit: the author is the
+// repository's owner and the date the fake clock's, as for every commit
+// object the fake builds (commitJSON).
 func (s *Server) gitCommitJSON(repo, sha, tree, parent, message string) map[string]any {
 	base := s.api.String() + "repos/" + repo
 	parents := []any{}
 	if parent != "" {
-		parents = append(parents, map[string]string{"sha": parent, "url": base + "/git/commits/" + parent})
+		parents = append(parents, map[string]string{"sha": parent, "url": base + "/git/commits/" + parent, "html_url": s.web.String() + repo + "/commit/" + parent})
 	}
 	return map[string]any{
 		"sha": sha, "node_id": "C_" + sha[:12], "url": base + "/git/commits/" + sha,
 		"html_url": s.web.String() + repo + "/commit/" + sha, "message": message,
-		"tree":    map[string]string{"sha": tree, "url": base + "/git/trees/" + tree},
-		"parents": parents, "verification": map[string]any{"verified": false, "reason": "unsigned"},
+		"author": s.gitUserJSON(repo), "committer": s.gitUserJSON(repo),
+		"tree":         map[string]string{"sha": tree, "url": base + "/git/trees/" + tree},
+		"parents":      parents,
+		"verification": map[string]any{"verified": false, "reason": "unsigned", "payload": nil, "signature": nil, "verified_at": nil},
+	}
+}
+
+// gitUserJSON is a commit's git author/committer ({name, email, date}):
+// the repository's owner, at the fake clock's time.
+func (s *Server) gitUserJSON(repo string) map[string]any {
+	owner, _, _ := strings.Cut(repo, "/")
+	return map[string]any{"name": owner, "email": owner + "@users.noreply." + s.web.Hostname(), "date": s.Now().UTC().Format(time.RFC3339)}
+}
+
+// commitJSON is the REST commit object (GET …/commits, a branch's
+// commit): sha, links, the git commit and the owner as author and
+// committer (see gitCommitJSON).
+func (s *Server) commitJSON(repo, sha, tree string) map[string]any {
+	owner, _, _ := strings.Cut(repo, "/")
+	base := s.api.String() + "repos/" + repo
+	return map[string]any{
+		"sha":          sha,
+		"node_id":      "C_" + sha[:min(12, len(sha))],
+		"url":          base + "/commits/" + sha,
+		"html_url":     s.web.String() + repo + "/commit/" + sha,
+		"comments_url": base + "/commits/" + sha + "/comments",
+		"commit": map[string]any{
+			"url":           base + "/git/commits/" + sha,
+			"author":        s.gitUserJSON(repo),
+			"committer":     s.gitUserJSON(repo),
+			"message":       "",
+			"comment_count": 0,
+			"tree":          map[string]string{"sha": tree, "url": base + "/git/trees/" + tree},
+		},
+		"author":    s.userJSON(owner),
+		"committer": s.userJSON(owner),
+		"parents":   []any{},
 	}
 }
 

@@ -48,6 +48,10 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	p := strings.Trim(r.PathValue("path"), "/")
 	ref := r.URL.Query().Get("ref")
+	at := ref
+	if at == "" {
+		at = repo.DefaultBranch
+	}
 	if p != "" {
 		if content, sha, err := s.store.ReadFile(repo.FullPath, ref, p); err == nil {
 			s.mu.Lock()
@@ -70,12 +74,9 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, c *call)
 			if len(content) > 1<<20 {
 				encoding, encoded = "none", ""
 			}
-			fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
-				"type": "file", "encoding": encoding, "size": len(content), "name": path.Base(p), "path": p,
-				"sha": sha, "content": encoded,
-				"url":      s.api.String() + "repos/" + repo.FullPath + "/contents/" + p,
-				"html_url": s.web.String() + repo.FullPath + "/blob/" + ref + "/" + p,
-			})
+			f := s.contentJSON(repo.FullPath, at, "file", p, sha, len(content))
+			f["encoding"], f["content"] = encoding, encoded
+			fakehttp.WriteJSON(w, http.StatusOK, f)
 			return
 		}
 	}
@@ -86,9 +87,30 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	list := make([]any, 0, len(entries))
 	for _, e := range entries {
-		list = append(list, map[string]any{"type": e.Type, "name": e.Name, "path": e.Path, "sha": e.SHA, "size": e.Size})
+		list = append(list, s.contentJSON(repo.FullPath, at, e.Type, e.Path, e.SHA, e.Size))
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, list)
+}
+
+// contentJSON is one entry of GET contents (a file's answer, a
+// directory's items): every property the description marks required,
+// links built as GitHub builds them (html and download at ref: the ref
+// asked for, else the default branch; git at the blob or tree SHA).
+func (s *Server) contentJSON(repo, ref, kind, p, sha string, size int) map[string]any {
+	self := s.api.String() + "repos/" + repo + "/contents/" + p + "?ref=" + ref
+	html := s.web.String() + repo + "/blob/" + ref + "/" + p
+	git := s.api.String() + "repos/" + repo + "/git/blobs/" + sha
+	var download any = s.web.String() + repo + "/raw/" + ref + "/" + p
+	if kind == "dir" {
+		html = s.web.String() + repo + "/tree/" + ref + "/" + p
+		git = s.api.String() + "repos/" + repo + "/git/trees/" + sha
+		download = nil
+	}
+	return map[string]any{
+		"type": kind, "size": size, "name": path.Base(p), "path": p, "sha": sha,
+		"url": self, "html_url": html, "git_url": git, "download_url": download,
+		"_links": map[string]any{"self": self, "git": git, "html": html},
+	}
 }
 
 // handleTree answers GET /repos/{owner}/{repo}/git/trees/{sha}, where sha

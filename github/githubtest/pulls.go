@@ -156,10 +156,13 @@ func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call
 	if len(changes) > limit {
 		changes = changes[:limit]
 	}
+	pr, _ := s.store.PullRequest(repo.FullPath, n)
 	list := make([]any, 0, len(changes))
 	for _, ch := range changes {
 		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": 1, "deletions": 0, "changes": 1,
-			"blob_url": s.web.String() + repo.FullPath + "/blob/" + ch.BlobSHA + "/" + ch.Path}
+			"blob_url":     s.web.String() + repo.FullPath + "/blob/" + pr.HeadSHA + "/" + ch.Path,
+			"raw_url":      s.web.String() + repo.FullPath + "/raw/" + pr.HeadSHA + "/" + ch.Path,
+			"contents_url": s.api.String() + "repos/" + repo.FullPath + "/contents/" + ch.Path + "?ref=" + pr.HeadSHA}
 		if ch.Status == "removed" {
 			f["sha"] = ch.OldSHA
 		}
@@ -184,6 +187,9 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request, c *call) {
 	pr, _ := s.store.PullRequest(repo.FullPath, n)
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"sha": pr.MergeSHA, "merged": true, "message": "Pull Request successfully merged"})
 }
+
+// link is the description's link object ({"href": …}).
+func link(href string) map[string]string { return map[string]string{"href": href} }
 
 func ts(t time.Time) any {
 	if t.IsZero() {
@@ -214,41 +220,55 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		return map[string]any{"ref": ref, "sha": sha, "label": owner + ":" + ref, "user": s.userJSON(owner), "repo": s.repoPayload(repo)}
 	}
 	return map[string]any{
-		"id":                    r.ID*1000 + pr.Number,
-		"node_id":               "PR_" + strconv.Itoa(r.ID*1000+pr.Number),
-		"number":                pr.Number,
-		"title":                 pr.Title,
-		"body":                  pr.Description,
-		"state":                 state,
-		"locked":                false,
-		"draft":                 pr.Draft,
-		"merged":                pr.State == "merged",
-		"merged_by":             mergedBy,
-		"mergeable":             nil,
-		"merged_at":             ts(pr.MergedAt),
-		"closed_at":             ts(pr.ClosedAt),
-		"created_at":            ts(pr.Created),
-		"updated_at":            ts(pr.Updated),
-		"merge_commit_sha":      mergeSHA,
-		"user":                  s.userJSON(pr.Author),
-		"author_association":    "CONTRIBUTOR",
-		"assignee":              nil,
-		"assignees":             []any{},
-		"requested_reviewers":   []any{},
-		"requested_teams":       []any{},
-		"labels":                []any{},
-		"milestone":             nil,
-		"head":                  side(pr.SourceBranch, pr.HeadSHA),
-		"base":                  side(pr.TargetBranch, pr.BaseSHA),
-		"html_url":              web,
-		"diff_url":              web + ".diff",
-		"patch_url":             web + ".patch",
-		"url":                   base + "/pulls/" + strconv.Itoa(pr.Number),
-		"issue_url":             base + "/issues/" + strconv.Itoa(pr.Number),
-		"comments_url":          base + "/issues/" + strconv.Itoa(pr.Number) + "/comments",
-		"commits_url":           base + "/pulls/" + strconv.Itoa(pr.Number) + "/commits",
-		"review_comments_url":   base + "/pulls/" + strconv.Itoa(pr.Number) + "/comments",
-		"statuses_url":          base + "/statuses/" + pr.HeadSHA,
+		"id":                  r.ID*1000 + pr.Number,
+		"node_id":             "PR_" + strconv.Itoa(r.ID*1000+pr.Number),
+		"number":              pr.Number,
+		"title":               pr.Title,
+		"body":                pr.Description,
+		"state":               state,
+		"locked":              false,
+		"draft":               pr.Draft,
+		"merged":              pr.State == "merged",
+		"merged_by":           mergedBy,
+		"mergeable":           nil,
+		"merged_at":           ts(pr.MergedAt),
+		"closed_at":           ts(pr.ClosedAt),
+		"created_at":          ts(pr.Created),
+		"updated_at":          ts(pr.Updated),
+		"merge_commit_sha":    mergeSHA,
+		"user":                s.userJSON(pr.Author),
+		"author_association":  "CONTRIBUTOR",
+		"assignee":            nil,
+		"assignees":           []any{},
+		"requested_reviewers": []any{},
+		"requested_teams":     []any{},
+		"labels":              []any{},
+		"milestone":           nil,
+		"head":                side(pr.SourceBranch, pr.HeadSHA),
+		"base":                side(pr.TargetBranch, pr.BaseSHA),
+		"html_url":            web,
+		"diff_url":            web + ".diff",
+		"patch_url":           web + ".patch",
+		"url":                 base + "/pulls/" + strconv.Itoa(pr.Number),
+		"issue_url":           base + "/issues/" + strconv.Itoa(pr.Number),
+		"comments_url":        base + "/issues/" + strconv.Itoa(pr.Number) + "/comments",
+		"commits_url":         base + "/pulls/" + strconv.Itoa(pr.Number) + "/commits",
+		"review_comments_url": base + "/pulls/" + strconv.Itoa(pr.Number) + "/comments",
+		"statuses_url":        base + "/statuses/" + pr.HeadSHA,
+		"review_comment_url":  base + "/pulls/comments{/number}",
+		"auto_merge":          nil,
+		"mergeable_state":     "unknown",
+		"rebaseable":          nil,
+		"_links": map[string]any{
+			"self":            link(base + "/pulls/" + strconv.Itoa(pr.Number)),
+			"html":            link(web),
+			"issue":           link(base + "/issues/" + strconv.Itoa(pr.Number)),
+			"comments":        link(base + "/issues/" + strconv.Itoa(pr.Number) + "/comments"),
+			"review_comments": link(base + "/pulls/" + strconv.Itoa(pr.Number) + "/comments"),
+			"review_comment":  link(base + "/pulls/comments{/number}"),
+			"commits":         link(base + "/pulls/" + strconv.Itoa(pr.Number) + "/commits"),
+			"statuses":        link(base + "/statuses/" + pr.HeadSHA),
+		},
 		"comments":              0,
 		"review_comments":       0,
 		"commits":               1,

@@ -160,13 +160,16 @@ func (s *Server) handleCommits(w http.ResponseWriter, r *http.Request, c *call) 
 		return
 	}
 	tree, _ := s.store.RootTree(repo.FullPath, sha)
-	s.writePage(w, r, []any{map[string]any{
-		"sha":    sha,
-		"url":    s.api.String() + "repos/" + repo.FullPath + "/commits/" + sha,
-		"commit": map[string]any{"tree": map[string]any{"sha": tree}},
-	}})
+	s.writePage(w, r, []any{s.commitJSON(repo.FullPath, sha, tree)})
 }
 
+// repoJSON is the one place a repository object is built (GET
+// /repos/{o}/{r}, GET /user/repos, GET /installation/repositories, a pull
+// request's head/base repo, every delivery's repository): a
+// full-repository with every property the description
+// (@octokit/openapi, testdata/github) marks required, the *_url
+// templates built from the fake's API and web roots as GitHub builds
+// them, counts and flags at a new repository's values.
 func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 	owner, name, _ := strings.Cut(repo.FullPath, "/")
 	role := s.role(repo.FullPath, user)
@@ -174,7 +177,10 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 	if repo.Private {
 		visibility = "private"
 	}
-	return map[string]any{
+	api := s.api.String() + "repos/" + repo.FullPath
+	web := s.web.String() + repo.FullPath
+	created := ts(repo.Created)
+	j := map[string]any{
 		"id":             repo.ID,
 		"node_id":        "R_" + strconv.Itoa(repo.ID),
 		"name":           name,
@@ -186,20 +192,75 @@ func (s *Server) repoJSON(repo fakegit.Repo, user string) map[string]any {
 		"description":    nil,
 		"fork":           false,
 		"archived":       false,
-		"created_at":     ts(repo.Created),
-		"html_url":       s.web.String() + repo.FullPath,
-		"clone_url":      s.web.String() + repo.FullPath + ".git",
-		"url":            s.api.String() + "repos/" + repo.FullPath,
-		"hooks_url":      s.api.String() + "repos/" + repo.FullPath + "/hooks",
-		"pulls_url":      s.api.String() + "repos/" + repo.FullPath + "/pulls{/number}",
-		"permissions": map[string]bool{
-			"admin":    role == RoleAdmin,
-			"maintain": role == RoleAdmin,
-			"push":     role == RoleAdmin || role == RoleWrite,
-			"triage":   role != "",
-			"pull":     role != "" || !repo.Private,
-		},
+		"disabled":       false,
+		"is_template":    false,
+		"created_at":     created,
+		"updated_at":     created,
+		"pushed_at":      created,
+		"html_url":       web,
+		"clone_url":      web + ".git",
+		"git_url":        "git://" + s.web.Host + "/" + repo.FullPath + ".git",
+		"ssh_url":        "git@" + s.web.Hostname() + ":" + repo.FullPath + ".git",
+		"svn_url":        web,
+		"mirror_url":     nil,
+		"homepage":       nil,
+		"language":       nil,
+		"license":        nil,
+		"topics":         []any{},
+		"size":           0,
+		"forks":          0, "forks_count": 0,
+		"open_issues": 0, "open_issues_count": 0,
+		"stargazers_count": 0, "watchers": 0, "watchers_count": 0,
+		"network_count": 0, "subscribers_count": 0,
+		"has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false,
+		"has_downloads": true, "has_discussions": false,
+		"allow_forking": true, "web_commit_signoff_required": false,
+		"url":               api,
+		"hooks_url":         api + "/hooks",
+		"pulls_url":         api + "/pulls{/number}",
+		"archive_url":       api + "/{archive_format}{/ref}",
+		"assignees_url":     api + "/assignees{/user}",
+		"blobs_url":         api + "/git/blobs{/sha}",
+		"branches_url":      api + "/branches{/branch}",
+		"collaborators_url": api + "/collaborators{/collaborator}",
+		"comments_url":      api + "/comments{/number}",
+		"commits_url":       api + "/commits{/sha}",
+		"compare_url":       api + "/compare/{base}...{head}",
+		"contents_url":      api + "/contents/{+path}",
+		"contributors_url":  api + "/contributors",
+		"deployments_url":   api + "/deployments",
+		"downloads_url":     api + "/downloads",
+		"events_url":        api + "/events",
+		"forks_url":         api + "/forks",
+		"git_commits_url":   api + "/git/commits{/sha}",
+		"git_refs_url":      api + "/git/refs{/sha}",
+		"git_tags_url":      api + "/git/tags{/sha}",
+		"issue_comment_url": api + "/issues/comments{/number}",
+		"issue_events_url":  api + "/issues/events{/number}",
+		"issues_url":        api + "/issues{/number}",
+		"keys_url":          api + "/keys{/key_id}",
+		"labels_url":        api + "/labels{/name}",
+		"languages_url":     api + "/languages",
+		"merges_url":        api + "/merges",
+		"milestones_url":    api + "/milestones{/number}",
+		"notifications_url": api + "/notifications{?since,all,participating}",
+		"releases_url":      api + "/releases{/id}",
+		"stargazers_url":    api + "/stargazers",
+		"statuses_url":      api + "/statuses/{sha}",
+		"subscribers_url":   api + "/subscribers",
+		"subscription_url":  api + "/subscription",
+		"tags_url":          api + "/tags",
+		"teams_url":         api + "/teams",
+		"trees_url":         api + "/git/trees{/sha}",
 	}
+	j["permissions"] = map[string]bool{
+		"admin":    role == RoleAdmin,
+		"maintain": role == RoleAdmin,
+		"push":     role == RoleAdmin || role == RoleWrite,
+		"triage":   role != "",
+		"pull":     role != "" || !repo.Private,
+	}
+	return j
 }
 
 // pageParams reads page and per_page (default 30, at most 100 or the

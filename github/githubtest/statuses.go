@@ -12,13 +12,15 @@ import (
 
 var statusStates = []string{"pending", "success", "failure", "error"}
 
-func (s *Server) statusJSON(st fakegit.Status) map[string]any {
+func (s *Server) statusJSON(repo, sha string, st fakegit.Status) map[string]any {
 	var target any
 	if st.URL != "" {
 		target = st.URL
 	}
 	return map[string]any{
-		"id": st.ID, "node_id": "SC_" + strconv.Itoa(st.ID), "state": st.State, "description": st.Description,
+		"url":        s.api.String() + "repos/" + repo + "/statuses/" + sha,
+		"avatar_url": s.web.String() + st.Author + ".png",
+		"id":         st.ID, "node_id": "SC_" + strconv.Itoa(st.ID), "state": st.State, "description": st.Description,
 		"target_url": target, "context": st.Key, "creator": s.userJSON(st.Author),
 		"created_at": st.Created.UTC().Format("2006-01-02T15:04:05Z"), "updated_at": st.Updated.UTC().Format("2006-01-02T15:04:05Z"),
 	}
@@ -60,7 +62,7 @@ func (s *Server) handleCreateStatus(w http.ResponseWriter, r *http.Request, c *c
 		writeErrors(w, http.StatusUnprocessableEntity, "No commit found for SHA: "+r.PathValue("sha"))
 		return
 	}
-	fakehttp.WriteJSON(w, http.StatusCreated, s.statusJSON(st))
+	fakehttp.WriteJSON(w, http.StatusCreated, s.statusJSON(repo.FullPath, r.PathValue("sha"), st))
 }
 
 // handleCombinedStatus answers GET /repos/{owner}/{repo}/commits/{ref}/status:
@@ -94,7 +96,7 @@ func (s *Server) handleCombinedStatus(w http.ResponseWriter, r *http.Request, c 
 	s.setLink(w, r, page, per, len(latest))
 	list := make([]any, 0, end-start)
 	for _, st := range latest[start:end] {
-		list = append(list, s.statusJSON(st))
+		list = append(list, s.statusJSON(repo.FullPath, sha, st))
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{
 		"state": state, "statuses": list, "sha": sha, "total_count": len(latest),

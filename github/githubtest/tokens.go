@@ -360,10 +360,15 @@ type fieldError struct {
 // writeErrors answers with GitHub's validation error shape:
 // {"message": "Validation Failed", "errors": [...]}.
 func writeErrors(w http.ResponseWriter, status int, msg string, errs ...fieldError) {
-	fakehttp.WriteJSON(w, status, map[string]any{
+	body := map[string]any{
 		"message":           msg,
-		"errors":            errs,
 		"documentation_url": "https://docs.github.com/rest",
 		"status":            strconv.Itoa(status),
-	})
+	}
+	// A 422 without field errors ("No commit found for SHA: …") has no
+	// errors key; null is not a list (validation-error).
+	if len(errs) > 0 {
+		body["errors"] = errs
+	}
+	fakehttp.WriteJSON(w, status, body)
 }

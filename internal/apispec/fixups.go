@@ -75,6 +75,24 @@ func init() {
 				return nil
 			},
 		},
+		Fixup{
+			Desc: "github/",
+			Reason: "POST /repos/{owner}/{repo}/statuses/{sha} answers 422 for a SHA that names no commit (\"No commit found for SHA: …\", quoted in rust-lang/homu#141, " +
+				"readthedocs/readthedocs.org#9347) and for a bad field (\"Validation Failed\" with errors [{resource: Status, field: sha|state, code: custom}], activebridge/projectr#53); " +
+				"the description documents only 201. 422 is added with the validation-error body GitHub sends",
+			Patch: func(doc *openapi3.T) error {
+				item := doc.Paths.Value("/repos/{owner}/{repo}/statuses/{sha}")
+				ve := doc.Components.Schemas["validation-error"]
+				if item == nil || item.Post == nil || ve == nil {
+					return errMissing("POST /repos/{owner}/{repo}/statuses/{sha} or components.schemas.validation-error")
+				}
+				if item.Post.Responses.Status(422) == nil {
+					item.Post.Responses.Set("422", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+						WithDescription("added by fix-up").WithJSONSchemaRef(ve)})
+				}
+				return nil
+			},
+		},
 	)
 }
 

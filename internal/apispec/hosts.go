@@ -14,8 +14,7 @@ func escapedPath(u *url.URL) string { return u.EscapedPath() }
 // other host, under /api/v3).
 func GitHub() *Checker {
 	return &Checker{
-		Host:    "GitHub",
-		Lenient: []string{"response", "delivery"},
+		Host: "GitHub",
 		APIs: []API{
 			{Desc: "github/api.github.com.json", Match: func(u *url.URL) (string, bool) {
 				return escapedPath(u), strings.EqualFold(u.Host, "api.github.com")
