@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -104,14 +105,17 @@ func parseScopes(h string) []string {
 // The scopes come from the x-oauth-scopes header and the kind of credential
 // from x-credential-type. For API tokens and OAuth tokens the user's
 // permission on the repository (read / write / admin; webhooks need admin)
-// comes from the role filters of the workspace's repository list. Access
+// comes from the user's repository permission list of the workspace, or,
+// where the token may not read it, from the role filters of the
+// workspace's repository list (see repoPermission). Access
 // tokens have no user: their scopes alone decide, and the report names
 // the token kind and what it is for (e.g. "repository access token of
 // acme/db") as the user. Bitbucket does not tell a token's expiry, so
 // ExpiresAt stays nil.
 //
 // Bitbucket API docs: GET /repositories/{workspace}/{repo_slug}, GET /user,
-// GET /repositories/{workspace}?role=admin|contributor|member&q=full_name="{workspace}/{repo_slug}"
+// GET /user/workspaces/{workspace}/permissions/repositories?q=repository.full_name="{workspace}/{repo_slug}",
+// and as fallback GET /repositories/{workspace}?role=admin|contributor|member&q=full_name="{workspace}/{repo_slug}"
 func (p *Provider) CheckAccess(ctx context.Context, repo string) (*vcs.AccessReport, error) {
 	return p.CheckAccessFor(ctx, repo)
 }
@@ -200,6 +204,63 @@ func (p *Provider) whoami(ctx context.Context, rep *vcs.AccessReport) (string, e
 	}
 }
 
+// repositoryPermission is one item of GET
+// /user/workspaces/{workspace}/permissions/repositories (the description's
+// repository_permission).
+type repositoryPermission struct {
+	Permission string `json:"permission"` // read, write, admin or none
+	Repository struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+}
+
+// repoPermission returns the user's permission on the repository
+// ("admin", "write", "read" or "" for none beyond public access) and
+// whether it is known.
+//
+// It asks GET /user/workspaces/{workspace}/permissions/repositories,
+// filtered to the repository (q=repository.full_name="ws/slug"): the
+// published description's user-scoped, not deprecated replacement of GET
+// /user/permissions/repositories (CHANGE-2770), which answers the caller's
+// effective permission ("the highest level of permission the caller has")
+// on each repository of the workspace they were granted one on, in one
+// request. Its scope is read:repository:bitbucket (x-atlassian-oauth2-scopes);
+// OAuth consumers need account and repository (its security section).
+// A repository it does not list is one the user has no permission on
+// beyond public access ("does not return public repositories that the
+// user was not granted any specific permission in"). The full_name filter
+// is unconfirmed for this endpoint (the description's example filters by
+// repository.name; drone/go-scm has filtered the older list by
+// repository.full_name for years): answers are matched by full name, so
+// a host that ignored the filter costs pages, not a wrong answer.
+//
+// Where the credential may not call it (403: an OAuth consumer without
+// the account scope, a user who is no member of the workspace; 400 or 404
+// from a host that refuses the filter or the route, unconfirmed), the
+// permission comes from the role filters of the workspace's repository
+// list instead (repoPermissionByRole). Access tokens have no user and do
+// not get here (CheckAccessFor decides by their scopes).
+func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
+	ws, _, _ := strings.Cut(fullName, "/")
+	q := url.Values{"q": {fmt.Sprintf("repository.full_name=%q", fullName)}}
+	for rp, err := range list[repositoryPermission](ctx, p.client, "CheckAccess", "user/workspaces/"+ws+"/permissions/repositories", q) {
+		if err != nil {
+			if ve := httpx.AsError(err); ve != nil && (ve.StatusCode == http.StatusForbidden || ve.StatusCode == http.StatusNotFound || ve.StatusCode == http.StatusBadRequest) {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("the token may not read the user's repository permissions (GET /user/workspaces/{workspace}/permissions/repositories answered %d; it needs %s, and an OAuth consumer also account): the permission was read from the workspace's repository list instead", ve.StatusCode, scopeReadRepository))
+				return p.repoPermissionByRole(ctx, fullName, rep)
+			}
+			return "", false, err
+		}
+		if strings.EqualFold(rp.Repository.FullName, fullName) {
+			if rp.Permission == "none" {
+				return "", true, nil
+			}
+			return rp.Permission, true, nil
+		}
+	}
+	return "", true, nil
+}
+
 // repoRoles are the role filters of GET /repositories/{workspace}, most
 // privileged first, with the permission each one stands for.
 var repoRoles = []struct{ role, permission string }{
@@ -208,17 +269,10 @@ var repoRoles = []struct{ role, permission string }{
 	{"member", "read"},
 }
 
-// repoPermission returns the user's permission on the repository
-// ("admin", "write", "read" or "" for none beyond public access) and
-// whether it is known. Atlassian deprecated GET /user/permissions/repositories
-// (CHANGE-2770) and answers the workspace permission lists to admins only;
-// the role filter of the repository list is used, narrowed here to the one
-// repository: the first role whose list holds it is the permission.
-// The published description also has the user-scoped, not deprecated
-// GET /user/workspaces/{workspace}/permissions/repositories, which could
-// answer in one request; it is not used yet (the fake does not serve it;
-// issue 11's closing note).
-func (p *Provider) repoPermission(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
+// repoPermissionByRole is repoPermission's fallback: the role filter of
+// the workspace's repository list, narrowed to the one repository; the
+// first role whose list holds it is the permission (up to three requests).
+func (p *Provider) repoPermissionByRole(ctx context.Context, fullName string, rep *vcs.AccessReport) (string, bool, error) {
 	ws, _, _ := strings.Cut(fullName, "/")
 	for _, rr := range repoRoles {
 		q := url.Values{"role": {rr.role}, "q": {fmt.Sprintf("full_name=%q", fullName)}}

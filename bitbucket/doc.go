@@ -49,8 +49,10 @@
 // The older scope names (repository, pullrequest, pullrequest:write,
 // webhook, account) that OAuth consumers and some access tokens carry are
 // accepted too. CheckAccess reads the scopes from the x-oauth-scopes
-// header and the role from the role filters of the workspace's repository
-// list. Bitbucket does not report a token's expiry; an expired token is
+// header and the repository permission from the user's permission list of
+// the workspace (GET /user/workspaces/{workspace}/permissions/repositories,
+// read:repository:bitbucket), or from the role filters of the workspace's
+// repository list where the token may not read that list. Bitbucket does not report a token's expiry; an expired token is
 // vcs.ErrUnauthorized.
 //
 // # Repositories

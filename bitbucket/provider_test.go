@@ -715,8 +715,8 @@ func TestListRepositoriesAcrossWorkspaces(t *testing.T) {
 	}
 }
 
-// The permission on the repository comes from the role filters of the
-// workspace's repository list (admin, then contributor, then member).
+// The user's permission on the repository (read from the user's
+// permission list of the workspace) decides the webhook check.
 func TestCheckAccessRoles(t *testing.T) {
 	srv, _ := newTestProvider(t)
 	ctx := context.Background()

@@ -152,6 +152,7 @@ func (s *Server) routes() {
 		"PUT " + repo + "/hooks/{uid}":                         s.handleUpdateHook,
 		"DELETE " + repo + "/hooks/{uid}":                      s.handleDeleteHook,
 	}
+	h["GET /2.0/user/workspaces/{ws}/permissions/repositories"] = s.handleUserRepoPermissions
 	s.writeBackRoutes(h)
 	for pattern, fn := range h {
 		s.mux.HandleFunc(pattern, fn)
