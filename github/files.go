@@ -41,6 +41,12 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	if f := p.files.Get(repo, clean, ref); f != nil {
 		return f, nil // a file at a commit SHA never changes: no request
 	}
+	// A read at a branch (a tag, the default branch) read before is
+	// revalidated: GitHub answers 304 with no body while the ETag still
+	// matches, and "making a conditional request does not count against
+	// your primary rate limit if a 304 response is returned"
+	// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
+	kept, etag := p.files.Tagged(repo, clean, ref)
 	u := "repos/" + owner + "/" + name + "/contents/" + rest.PathEscape(clean)
 	if ref != "" {
 		u += "?ref=" + url.QueryEscape(ref)
@@ -51,7 +57,17 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 		return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "%v", err)
 	}
 	req.Header.Set("Accept", "application/vnd.github.raw")
+	if kept != nil {
+		req.Header.Set("If-None-Match", etag)
+	}
 	resp, err := p.client.BareDo(req)
+	if kept != nil && resp != nil && resp.StatusCode == http.StatusNotModified {
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		kept.Ref = ref
+		return kept, nil
+	}
 	if err != nil {
 		return nil, p.wrap(op, err)
 	}
@@ -81,7 +97,11 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 			return nil, err
 		}
 	}
-	return p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}), nil
+	f := &vcs.File{Path: clean, Ref: ref, SHA: sha, Content: content}
+	// Kept by commit SHA (Put), or with its ETag at a moving ref
+	// (PutTagged); each ignores the other kind of ref.
+	p.files.PutTagged(repo, clean, ref, resp.Header.Get("ETag"), f)
+	return p.files.Put(repo, clean, ref, f), nil
 }
 
 // ListDirectory lists dir at ref through the Git trees API, which, unlike

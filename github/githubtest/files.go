@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/gitprovider/gitprovider/internal/fakegit"
@@ -63,8 +64,19 @@ func (s *Server) handleContents(w http.ResponseWriter, r *http.Request, c *call)
 				return
 			}
 			if strings.Contains(r.Header.Get("Accept"), "raw") {
+				etag := `"` + sha + `"`
+				w.Header().Set("ETag", etag)
+				// A conditional request whose ETag still matches is
+				// answered 304 with no body, and GitHub does not count
+				// it against the primary rate limit ("Use conditional
+				// requests if appropriate", docs.github.com REST best
+				// practices): the point taken is given back.
+				if etagMatches(r.Header.Get("If-None-Match"), etag) {
+					s.refundPoint(w)
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
 				w.Header().Set("Content-Type", "application/vnd.github.raw; charset=utf-8")
-				w.Header().Set("ETag", `"`+sha+`"`)
 				_, _ = w.Write(content)
 				return
 			}
@@ -160,4 +172,30 @@ func treeEntryJSON(e fakegit.Entry, rel, mode string) map[string]any {
 		return map[string]any{"path": rel, "mode": mode, "type": "commit", "sha": e.SHA}
 	}
 	return map[string]any{"path": rel, "mode": mode, "type": "blob", "sha": e.SHA, "size": e.Size}
+}
+
+// etagMatches is If-None-Match's weak comparison (RFC 9110 13.1.2): "*",
+// or any listed tag equal to etag once W/ is set aside.
+func etagMatches(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// refundPoint gives back the primary rate-limit point authed took for
+// this request (a 304 costs none) and says so in the answer's headers.
+func (s *Server) refundPoint(w http.ResponseWriter) {
+	s.mu.Lock()
+	if s.remaining < s.limit {
+		s.remaining++
+	}
+	remaining := s.remaining
+	s.mu.Unlock()
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	w.Header().Set("X-RateLimit-Used", strconv.Itoa(s.limit-remaining))
 }

@@ -2,7 +2,10 @@
 // commit never changes, so a repeated read (a pull request checked again,
 // a redelivered webhook, a retry after a partial failure) is answered from
 // memory: no request, no rate-limit point. The cache is bounded by the
-// bytes it holds and forgets the least recently used files first.
+// bytes it holds and forgets the least recently used files first. A file
+// read at a moving ref (a branch) may be kept too, with the host's ETag
+// (Tagged, PutTagged), for the provider to revalidate with If-None-Match
+// and take back on a 304; both kinds share the byte bound.
 package filecache
 
 import (
@@ -30,11 +33,17 @@ type Cache struct {
 	abbrev int
 }
 
-type key struct{ repo, path, sha string }
+type key struct {
+	repo, path, sha string
+	// tagged marks an entry kept at a branch (or another moving ref)
+	// with the ETag to revalidate it; sha is then the ref as spelled.
+	tagged bool
+}
 
 type entry struct {
 	key  key
 	file vcs.File
+	etag string
 }
 
 // New returns a cache holding up to maxBytes of content (0 means
@@ -84,7 +93,7 @@ func (c *Cache) isCommit(ref string) bool {
 }
 
 func keyOf(repo, path, sha string) key {
-	return key{strings.ToLower(repo), strings.Trim(path, "/"), strings.ToLower(sha)}
+	return key{repo: strings.ToLower(repo), path: strings.Trim(path, "/"), sha: strings.ToLower(sha)}
 }
 
 // Get returns a copy of the file at path in repo at commit sha, with Ref
@@ -146,4 +155,64 @@ func (c *Cache) Len() (files int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.byKey), c.used
+}
+
+// Tagged returns a copy of the file last read at ref (a branch, a tag or
+// "" for the default branch; not a commit SHA, which Get answers) and the
+// ETag the host sent with it, or nil and "" when none is kept. The caller
+// revalidates it with If-None-Match: the ref may have moved since.
+func (c *Cache) Tagged(repo, path, ref string) (*vcs.File, string) {
+	if c == nil || c.isCommit(ref) {
+		return nil, ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el := c.byKey[taggedKey(repo, path, ref)]
+	if el == nil {
+		return nil, ""
+	}
+	c.order.MoveToFront(el)
+	e := el.Value.(*entry)
+	f := e.file
+	f.Content = append([]byte(nil), f.Content...)
+	return &f, e.etag
+}
+
+// PutTagged keeps a copy of f, read at the moving ref with the given
+// ETag, within the same byte bound as Put (it replaces the copy kept at
+// ref before), and returns f. Without an ETag nothing is kept, and the
+// copy kept before is dropped.
+func (c *Cache) PutTagged(repo, path, ref, etag string, f *vcs.File) *vcs.File {
+	if c == nil || f == nil || c.isCommit(ref) {
+		return f
+	}
+	k := taggedKey(repo, path, ref)
+	size := int64(len(f.Content))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.byKey[k]; el != nil {
+		c.used -= int64(len(el.Value.(*entry).file.Content))
+		c.order.Remove(el)
+		delete(c.byKey, k)
+	}
+	if etag == "" || size > c.max/8 {
+		return f
+	}
+	e := &entry{key: k, file: *f, etag: etag}
+	e.file.Content = append([]byte(nil), f.Content...)
+	c.byKey[k] = c.order.PushFront(e)
+	c.used += size
+	for c.used > c.max {
+		last := c.order.Back()
+		old := last.Value.(*entry)
+		c.order.Remove(last)
+		delete(c.byKey, old.key)
+		c.used -= int64(len(old.file.Content))
+	}
+	return f
+}
+
+// taggedKey keeps the ref as spelled: branch names are case-sensitive.
+func taggedKey(repo, path, ref string) key {
+	return key{repo: strings.ToLower(repo), path: strings.Trim(path, "/"), sha: ref, tagged: true}
 }

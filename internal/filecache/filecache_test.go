@@ -87,3 +87,42 @@ func TestAllowAbbreviated(t *testing.T) {
 		t.Errorf("%d files cached, want only the 12-digit abbreviation", n)
 	}
 }
+
+func TestTaggedKeepsTheETagAtAMovingRef(t *testing.T) {
+	c := New(80)
+	if f, etag := c.Tagged("o/r", "a.sql", "main"); f != nil || etag != "" {
+		t.Fatalf("empty cache answered %v %q", f, etag)
+	}
+	c.PutTagged("o/r", "a.sql", "main", `"e1"`, &vcs.File{Path: "a.sql", Ref: "main", Content: []byte("one")})
+	f, etag := c.Tagged("o/r", "/a.sql", "main")
+	if f == nil || string(f.Content) != "one" || etag != `"e1"` {
+		t.Fatalf("Tagged = %v %q", f, etag)
+	}
+	f.Content[0] = 'X' // the caller's copy is its own
+	if f, _ := c.Tagged("o/r", "a.sql", "main"); string(f.Content) != "one" {
+		t.Fatalf("the kept copy changed: %q", f.Content)
+	}
+	if f, _ := c.Tagged("o/r", "a.sql", "Main"); f != nil {
+		t.Fatal("branch names are case-sensitive")
+	}
+	if f := c.Get("o/r", "a.sql", "main"); f != nil {
+		t.Fatal("Get answered a read at a branch")
+	}
+	// A commit SHA is never kept as tagged.
+	sha := "0123456789012345678901234567890123456789"
+	c.PutTagged("o/r", "a.sql", sha, `"e"`, &vcs.File{Content: []byte("x")})
+	if f, _ := c.Tagged("o/r", "a.sql", sha); f != nil {
+		t.Fatal("Tagged answered at a commit SHA")
+	}
+	// No ETag drops what was kept; the byte bound holds.
+	c.PutTagged("o/r", "a.sql", "main", "", &vcs.File{Content: []byte("two")})
+	if f, _ := c.Tagged("o/r", "a.sql", "main"); f != nil {
+		t.Fatal("a read without an ETag left the old copy")
+	}
+	for i := range 20 {
+		c.PutTagged("o/r", "f"+string(rune('a'+i)), "main", `"e"`, &vcs.File{Content: []byte("0123456789")})
+	}
+	if _, n := c.Len(); n > 80 {
+		t.Fatalf("%d bytes kept, bound 80", n)
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Repositories", s.testRepositories)
 	t.Run("Files", s.testFiles)
 	t.Run("RepeatReadAtCommit", s.testRepeatReadAtCommit)
+	t.Run("RevalidateAtBranch", s.testRevalidateAtBranch)
 	t.Run("RateLimitReported", s.testRateLimitReported)
 	t.Run("Directories", s.testDirectories)
 	t.Run("PullRequests", s.testPullRequests)
