@@ -140,13 +140,7 @@ func (s *Server) Push(repo, branch string, files map[string]*string) (string, []
 	}
 	owner, _, _ := strings.Cut(repo, "/")
 	out := s.deliverPush(repo, branch, before, sha, owner)
-	prs, _ := s.store.PullRequests(repo)
-	for _, pr := range prs {
-		if pr.State == "open" && pr.SourceBranch == branch {
-			out = append(out, s.deliverPullRequest(repo, pr, "synchronize", owner)...)
-		}
-	}
-	return sha, out, nil
+	return sha, append(out, s.synchronize(repo, branch, before, sha, owner)...), nil
 }
 
 // OpenPullRequest opens a pull request from o.Source into o.Target (the

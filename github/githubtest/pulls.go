@@ -227,6 +227,7 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		"body":                pr.Description,
 		"state":               state,
 		"locked":              false,
+		"active_lock_reason":  nil,
 		"draft":               pr.Draft,
 		"merged":              pr.State == "merged",
 		"merged_by":           mergedBy,

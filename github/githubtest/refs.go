@@ -49,7 +49,7 @@ func (s *Server) ForcePush(repo, branch string, files map[string]*string) (strin
 	}
 	owner := ownerOf(repo)
 	out := s.deliverRefPush(repo, refPush{ref: "refs/heads/" + branch, before: before, after: after, forced: true, message: "Rewrite " + branch, files: files}, owner)
-	return after, append(out, s.synchronize(repo, branch, owner)...), nil
+	return after, append(out, s.synchronize(repo, branch, before, after, owner)...), nil
 }
 
 // PushWithTags commits files to branch and creates tags at the new head
@@ -92,12 +92,15 @@ func ownerOf(repo string) string {
 	return owner
 }
 
-func (s *Server) synchronize(repo, branch, sender string) []*http.Request {
+// synchronize delivers pull_request "synchronize" for every open pull
+// request from branch, with the head's before and after SHAs (required by
+// the webhook's description, and sent by GitHub).
+func (s *Server) synchronize(repo, branch, before, after, sender string) []*http.Request {
 	var out []*http.Request
 	prs, _ := s.store.PullRequests(repo)
 	for _, pr := range prs {
 		if pr.State == "open" && pr.SourceBranch == branch {
-			out = append(out, s.deliverPullRequest(repo, pr, "synchronize", sender)...)
+			out = append(out, s.deliverPullRequest(repo, pr, "synchronize", sender, "before", before, "after", after)...)
 		}
 	}
 	return out

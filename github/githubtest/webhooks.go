@@ -274,14 +274,21 @@ func (s *Server) repoPayload(repo string) map[string]any {
 	return j
 }
 
-func (s *Server) deliverPullRequest(repo string, pr fakegit.PullRequest, action, sender string) []*http.Request {
-	body, _ := json.Marshal(map[string]any{
+// deliverPullRequest sends pull_request with action; extra are further
+// top-level properties as name, value pairs (synchronize's before and
+// after).
+func (s *Server) deliverPullRequest(repo string, pr fakegit.PullRequest, action, sender string, extra ...string) []*http.Request {
+	payload := map[string]any{
 		"action":       action,
 		"number":       pr.Number,
 		"pull_request": s.pullJSON(repo, pr),
 		"repository":   s.repoPayload(repo),
 		"sender":       s.userJSON(sender),
-	})
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		payload[extra[i]] = extra[i+1]
+	}
+	body, _ := json.Marshal(payload)
 	return s.deliver(repo, "pull_request", body)
 }
 
