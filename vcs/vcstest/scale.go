@@ -31,7 +31,9 @@ const ScaleFileSize = 4 << 10
 //     which holds only the files being read;
 //   - ListRepositories/10000: ranging over 10,000 repositories;
 //   - RepeatRead/50: reading the same 50 files at one commit SHA a second
-//     time.
+//     time;
+//   - RepeatReadAtBranch/50: the same at the pull request's source branch,
+//     which a provider revalidates where the host gives ETags (304s).
 //
 // Every sub-benchmark reports "round-trips" (wall time of one operation
 // divided by BenchLatency, which includes CPU time on a loaded machine),
@@ -57,7 +59,10 @@ func BenchmarkScale(b *testing.B, h Harness) {
 		benchListRepositories(b, h, 10000)
 	})
 	b.Run("RepeatRead/50", func(b *testing.B) {
-		benchRepeatRead(b, h, 50)
+		benchRepeatRead(b, h, 50, false)
+	})
+	b.Run("RepeatReadAtBranch/50", func(b *testing.B) {
+		benchRepeatRead(b, h, 50, true)
 	})
 }
 
@@ -191,14 +196,18 @@ func benchListRepositories(b *testing.B, h Harness, n int) {
 	})
 }
 
-func benchRepeatRead(b *testing.B, h Harness, n int) {
-	s := newScaleRun(b, h, ScaleFixture(n))
+func benchRepeatRead(b *testing.B, h Harness, n int, atBranch bool) {
+	fx := ScaleFixture(n)
+	s := newScaleRun(b, h, fx)
 	ctx := context.Background()
 	pr, err := s.p.GetPullRequest(ctx, s.fake.Repo(), s.fake.PullRequest())
 	if err != nil {
 		b.Fatal(err)
 	}
 	opts := vcs.ReadChangedFilesOptions{Ref: pr.HeadSHA}
+	if atBranch {
+		opts.Ref = fx.SourceBranch
+	}
 	files, err := s.p.ListPullRequestFiles(ctx, s.fake.Repo(), s.fake.PullRequest())
 	if err != nil {
 		b.Fatal(err)
