@@ -77,20 +77,21 @@ func (s *Server) treeOf(repo, sha string) (string, map[string][]byte, error) {
 	return s.objects.putTree(files), files, nil
 }
 
-// gitCommitJSON is the git-commit object (GET/POST …/git/commits). The
-// store keeps no author or date for a commit: the author is the
-// repository's owner and the date the fake clock's, as for every commit
-// object the fake builds (commitJSON).
-func (s *Server) gitCommitJSON(repo, sha, tree, parent, message string) map[string]any {
+// gitCommitJSON is the git-commit object (GET/POST …/git/commits): its
+// parents and time from the store. The store keeps no author for a
+// commit: author and committer are the repository's owner, as in every
+// commit object the fake builds (commitJSON).
+func (s *Server) gitCommitJSON(repo, sha, tree, message string) map[string]any {
+	info, _ := s.store.CommitInfo(repo, sha)
 	base := s.api.String() + "repos/" + repo
-	parents := []any{}
-	if parent != "" {
-		parents = append(parents, map[string]string{"sha": parent, "url": base + "/git/commits/" + parent, "html_url": s.web.String() + repo + "/commit/" + parent})
+	parents := make([]any, 0, len(info.Parents))
+	for _, p := range info.Parents {
+		parents = append(parents, map[string]string{"sha": p, "url": base + "/git/commits/" + p, "html_url": s.web.String() + repo + "/commit/" + p})
 	}
 	return map[string]any{
-		"sha": sha, "node_id": "C_" + sha[:12], "url": base + "/git/commits/" + sha,
+		"sha": sha, "node_id": "C_" + sha[:min(12, len(sha))], "url": base + "/git/commits/" + sha,
 		"html_url": s.web.String() + repo + "/commit/" + sha, "message": message,
-		"author": s.gitUserJSON(repo), "committer": s.gitUserJSON(repo),
+		"author": s.gitUserJSON(repo, info.When), "committer": s.gitUserJSON(repo, info.When),
 		"tree":         map[string]string{"sha": tree, "url": base + "/git/trees/" + tree},
 		"parents":      parents,
 		"verification": map[string]any{"verified": false, "reason": "unsigned", "payload": nil, "signature": nil, "verified_at": nil},
@@ -98,18 +99,27 @@ func (s *Server) gitCommitJSON(repo, sha, tree, parent, message string) map[stri
 }
 
 // gitUserJSON is a commit's git author/committer ({name, email, date}):
-// the repository's owner, at the fake clock's time.
-func (s *Server) gitUserJSON(repo string) map[string]any {
+// the repository's owner, at the commit's time (the fake clock's when
+// the store has none).
+func (s *Server) gitUserJSON(repo string, when time.Time) map[string]any {
+	if when.IsZero() {
+		when = s.Now()
+	}
 	owner, _, _ := strings.Cut(repo, "/")
-	return map[string]any{"name": owner, "email": owner + "@users.noreply." + s.web.Hostname(), "date": s.Now().UTC().Format(time.RFC3339)}
+	return map[string]any{"name": owner, "email": owner + "@users.noreply." + s.web.Hostname(), "date": when.UTC().Format(time.RFC3339)}
 }
 
 // commitJSON is the REST commit object (GET …/commits, a branch's
-// commit): sha, links, the git commit and the owner as author and
-// committer (see gitCommitJSON).
+// commit): sha, links, the git commit, parents and time from the store,
+// and the owner as author and committer (see gitCommitJSON).
 func (s *Server) commitJSON(repo, sha, tree string) map[string]any {
+	info, _ := s.store.CommitInfo(repo, sha)
 	owner, _, _ := strings.Cut(repo, "/")
 	base := s.api.String() + "repos/" + repo
+	parents := make([]any, 0, len(info.Parents))
+	for _, p := range info.Parents {
+		parents = append(parents, map[string]string{"sha": p, "url": base + "/commits/" + p, "html_url": s.web.String() + repo + "/commit/" + p})
+	}
 	return map[string]any{
 		"sha":          sha,
 		"node_id":      "C_" + sha[:min(12, len(sha))],
@@ -118,15 +128,15 @@ func (s *Server) commitJSON(repo, sha, tree string) map[string]any {
 		"comments_url": base + "/commits/" + sha + "/comments",
 		"commit": map[string]any{
 			"url":           base + "/git/commits/" + sha,
-			"author":        s.gitUserJSON(repo),
-			"committer":     s.gitUserJSON(repo),
+			"author":        s.gitUserJSON(repo, info.When),
+			"committer":     s.gitUserJSON(repo, info.When),
 			"message":       "",
 			"comment_count": 0,
 			"tree":          map[string]string{"sha": tree, "url": base + "/git/trees/" + tree},
 		},
 		"author":    s.userJSON(owner),
 		"committer": s.userJSON(owner),
-		"parents":   []any{},
+		"parents":   parents,
 	}
 }
 
@@ -146,7 +156,7 @@ func (s *Server) handleGitCommit(w http.ResponseWriter, r *http.Request, c *call
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	fakehttp.WriteJSON(w, http.StatusOK, s.gitCommitJSON(repo.FullPath, sha, tree, "", ""))
+	fakehttp.WriteJSON(w, http.StatusOK, s.gitCommitJSON(repo.FullPath, sha, tree, ""))
 }
 
 // handleCreateBlob answers POST /repos/{owner}/{repo}/git/blobs
@@ -261,7 +271,7 @@ func (s *Server) handleCreateCommit(w http.ResponseWriter, r *http.Request, c *c
 		writeError(w, http.StatusUnprocessableEntity, "Parent SHA does not exist or is not a commit object")
 		return
 	}
-	fakehttp.WriteJSON(w, http.StatusCreated, s.gitCommitJSON(repo.FullPath, sha, in.Tree, in.Parents[0], in.Message))
+	fakehttp.WriteJSON(w, http.StatusCreated, s.gitCommitJSON(repo.FullPath, sha, in.Tree, in.Message))
 }
 
 // handleCreatePull answers POST /repos/{owner}/{repo}/pulls {title, head,

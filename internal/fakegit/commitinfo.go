@@ -1,0 +1,34 @@
+package fakegit
+
+import "time"
+
+// CommitInfo is what the store keeps of a commit besides its files: its
+// parents (the merged head second, for a merge commit) and when it was
+// made.
+type CommitInfo struct {
+	SHA     string
+	Parents []string
+	When    time.Time
+}
+
+// CommitInfo returns the commit sha's (full or abbreviated) parents and
+// time, for the fakes' commit objects.
+func (s *Store) CommitInfo(full, sha string) (CommitInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(full)
+	if err != nil {
+		return CommitInfo{}, err
+	}
+	c, err := r.commitByID(sha)
+	if err != nil {
+		return CommitInfo{}, err
+	}
+	info := CommitInfo{SHA: c.sha, When: c.when}
+	for _, p := range []string{c.parent, c.merged} {
+		if p != "" {
+			info.Parents = append(info.Parents, p)
+		}
+	}
+	return info, nil
+}
