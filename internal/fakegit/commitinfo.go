@@ -6,9 +6,13 @@ import "time"
 // parents (the merged head second, for a merge commit) and when it was
 // made.
 type CommitInfo struct {
-	SHA     string
+	// SHA is the commit's full SHA.
+	SHA string
+	// Parents are the parent SHAs: none for a root commit, the merged
+	// head second for a merge commit.
 	Parents []string
-	When    time.Time
+	// When is the store clock's time the commit was made.
+	When time.Time
 }
 
 // CommitInfo returns the commit sha's (full or abbreviated) parents and
