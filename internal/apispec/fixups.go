@@ -354,22 +354,7 @@ func init() {
 			Reason: "Bitbucket writes an absent reference or text as null, not by leaving the property out (an open pull request's merge_commit and closed_by, " +
 				"an added file's diffstat \"old\", a build status's refname; as in its event payloads). The description marks no property nullable: " +
 				"every property that is not a list may be null (unconfirmed per property from this machine)",
-			Patch: func(doc *openapi3.T) error {
-				walkSchemas(doc, func(s *openapi3.Schema) {
-					for _, p := range s.Properties {
-						if p.Value != nil && (p.Value.Type == nil || !p.Value.Type.Is("array")) {
-							if p.Ref != "" {
-								// A $ref cannot carry nullable: wrap it.
-								v := &openapi3.Schema{AllOf: openapi3.SchemaRefs{{Ref: p.Ref, Value: p.Value}}, Nullable: true}
-								*p = openapi3.SchemaRef{Value: v}
-								continue
-							}
-							p.Value.Nullable = true
-						}
-					}
-				})
-				return nil
-			},
+			Patch: nullableNonLists,
 		},
 		Fixup{
 			Desc: "bitbucket/",
@@ -450,21 +435,7 @@ func init() {
 			Desc: "azuredevops/",
 			Reason: "Azure writes an absent object or text as null (a thread's threadContext and identities, a subscription's subscriber, as in the description's " +
 				"own examples, e.g. \"threadContext\": null in the threads samples); the description marks nothing nullable: non-list properties may be null",
-			Patch: func(doc *openapi3.T) error {
-				walkSchemas(doc, func(s *openapi3.Schema) {
-					for _, p := range s.Properties {
-						if p.Value != nil && (p.Value.Type == nil || !p.Value.Type.Is("array")) {
-							if p.Ref != "" {
-								v := &openapi3.Schema{AllOf: openapi3.SchemaRefs{{Ref: p.Ref, Value: p.Value}}, Nullable: true}
-								*p = openapi3.SchemaRef{Value: v}
-								continue
-							}
-							p.Value.Nullable = true
-						}
-					}
-				})
-				return nil
-			},
+			Patch: nullableNonLists,
 		},
 		Fixup{
 			Desc: "azuredevops/",
@@ -508,4 +479,25 @@ func init() {
 			return nil
 		},
 	})
+}
+
+// nullableNonLists lets every property that is not a list be null, for
+// hosts that write an absent object or text as null where their
+// description marks nothing nullable.
+func nullableNonLists(doc *openapi3.T) error {
+	walkSchemas(doc, func(s *openapi3.Schema) {
+		for _, p := range s.Properties {
+			if p.Value == nil || (p.Value.Type != nil && p.Value.Type.Is("array")) {
+				continue
+			}
+			if p.Ref != "" {
+				// A $ref cannot carry nullable: wrap it.
+				v := &openapi3.Schema{AllOf: openapi3.SchemaRefs{{Ref: p.Ref, Value: p.Value}}, Nullable: true}
+				*p = openapi3.SchemaRef{Value: v}
+				continue
+			}
+			p.Value.Nullable = true
+		}
+	})
+	return nil
 }
