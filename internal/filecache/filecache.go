@@ -126,25 +126,33 @@ func (c *Cache) Put(repo, path, sha string, f *vcs.File) *vcs.File {
 	if size > c.max/8 {
 		return f
 	}
-	k := keyOf(repo, path, sha)
-	e := &entry{key: k, file: *f}
-	e.file.Content = append([]byte(nil), f.Content...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.store(keyOf(repo, path, sha), "", f)
+	return f
+}
+
+// store replaces what is kept under k with a copy of f and evicts the
+// least recently used copies beyond the bound. The caller holds c.mu; an
+// empty etag with a moving ref is the caller's to refuse.
+func (c *Cache) store(k key, etag string, f *vcs.File) {
+	c.drop(k)
+	e := &entry{key: k, file: *f, etag: etag}
+	e.file.Content = append([]byte(nil), f.Content...)
+	c.byKey[k] = c.order.PushFront(e)
+	c.used += int64(len(f.Content))
+	for c.used > c.max {
+		c.drop(c.order.Back().Value.(*entry).key)
+	}
+}
+
+// drop forgets what is kept under k. The caller holds c.mu.
+func (c *Cache) drop(k key) {
 	if el := c.byKey[k]; el != nil {
 		c.used -= int64(len(el.Value.(*entry).file.Content))
 		c.order.Remove(el)
+		delete(c.byKey, k)
 	}
-	c.byKey[k] = c.order.PushFront(e)
-	c.used += size
-	for c.used > c.max {
-		last := c.order.Back()
-		old := last.Value.(*entry)
-		c.order.Remove(last)
-		delete(c.byKey, old.key)
-		c.used -= int64(len(old.file.Content))
-	}
-	return f
 }
 
 // Len returns how many files the cache holds, and their bytes.
@@ -187,28 +195,13 @@ func (c *Cache) PutTagged(repo, path, ref, etag string, f *vcs.File) *vcs.File {
 		return f
 	}
 	k := taggedKey(repo, path, ref)
-	size := int64(len(f.Content))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el := c.byKey[k]; el != nil {
-		c.used -= int64(len(el.Value.(*entry).file.Content))
-		c.order.Remove(el)
-		delete(c.byKey, k)
-	}
-	if etag == "" || size > c.max/8 {
+	if etag == "" || int64(len(f.Content)) > c.max/8 {
+		c.drop(k)
 		return f
 	}
-	e := &entry{key: k, file: *f, etag: etag}
-	e.file.Content = append([]byte(nil), f.Content...)
-	c.byKey[k] = c.order.PushFront(e)
-	c.used += size
-	for c.used > c.max {
-		last := c.order.Back()
-		old := last.Value.(*entry)
-		c.order.Remove(last)
-		delete(c.byKey, old.key)
-		c.used -= int64(len(old.file.Content))
-	}
+	c.store(k, etag, f)
 	return f
 }
 
