@@ -94,6 +94,48 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 			readers.Wait()
 			close(results)
 		}()
+		waitRef := func() bool {
+			select {
+			case <-refReady:
+			case <-ctx.Done():
+				return false
+			}
+			return ctx.Err() == nil
+		}
+		// With a BatchReader, files wait in pending (each holding its
+		// slot) until a batch is full, the slots run out or the list
+		// ends; then one request reads them all.
+		br, _ := p.(BatchReader)
+		batch := min(limit, MaxBatchRead)
+		var pending []result
+		flush := func() {
+			if len(pending) == 0 {
+				return
+			}
+			b := pending
+			pending = nil
+			readers.Go(func() {
+				if !waitRef() {
+					return
+				}
+				paths := make([]string, len(b))
+				for k, r := range b {
+					paths[k] = r.fc.Path
+				}
+				files, err := br.ReadFiles(ctx, repo, ref, paths)
+				if err == nil && len(files) != len(b) {
+					err = &Error{Op: "ReadFiles", Kind: ErrInvalidPayload, Message: "a batch read answered a different number of files than asked for", Hint: "report this as a bug in the provider"}
+				}
+				if err != nil {
+					first.record(err)
+					return
+				}
+				for k, r := range b {
+					r.fc.Content = files[k].Content
+					results <- r
+				}
+			})
+		}
 		i := 0
 		for f, err := range changedFiles(ctx, p, repo, number) {
 			if err != nil {
@@ -109,8 +151,15 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 			}
 			select {
 			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+			default:
+				// Out of slots: the files waiting for a batch must go
+				// out before waiting for one of theirs to come back.
+				flush()
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
 			}
 			if ctx.Err() != nil {
 				// A read failed (or the caller gave up) while this one
@@ -124,24 +173,27 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 				results <- result{at, fc}
 				continue
 			}
-			readers.Go(func() {
-				select {
-				case <-refReady:
-				case <-ctx.Done():
-					return
-				}
-				if ctx.Err() != nil {
-					return
-				}
-				file, err := p.ReadFile(ctx, repo, fc.Path, ref)
-				if err != nil {
-					first.record(err)
-					return
-				}
-				fc.Content = file.Content
-				results <- result{at, fc}
-			})
+			if br == nil {
+				readers.Go(func() {
+					if !waitRef() {
+						return
+					}
+					file, err := p.ReadFile(ctx, repo, fc.Path, ref)
+					if err != nil {
+						first.record(err)
+						return
+					}
+					fc.Content = file.Content
+					results <- result{at, fc}
+				})
+				continue
+			}
+			pending = append(pending, result{at, fc})
+			if len(pending) >= batch {
+				flush()
+			}
 		}
+		flush()
 	})
 	for r := range results {
 		if first.get() != nil {
@@ -164,6 +216,21 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 	if listErr != nil {
 		yield(-1, nil, listErr)
 	}
+}
+
+// MaxBatchRead is the most paths StreamChangedFiles gives a BatchReader
+// at once (fewer when the read concurrency is lower).
+const MaxBatchRead = 100
+
+// BatchReader is implemented by providers that read many files at one
+// ref in one request (GitHub's GraphQL API). StreamChangedFiles and
+// ReadChangedFiles use it in batches of at most MaxBatchRead paths, each
+// path holding one of the Concurrency slots.
+type BatchReader interface {
+	// ReadFiles reads the files at paths, at ref, and returns them in
+	// the order of paths. A path the host cannot carry in the batch
+	// (binary, too large) is read another way; any failure fails all.
+	ReadFiles(ctx context.Context, repo, ref string, paths []string) ([]*File, error)
 }
 
 // changedFiles yields the pull request's changed files: page by page from

@@ -145,3 +145,59 @@ func TestStreamChangedFilesStopsWhenTheConsumerStops(t *testing.T) {
 		t.Errorf("%d reads after the consumer stopped at the first file, want no more than the concurrency allows", n)
 	}
 }
+
+// batching adds a BatchReader to a paged provider and records each batch.
+type batching struct {
+	paged
+	batches atomic.Int64
+	most    atomic.Int64
+}
+
+func (b *batching) ReadFiles(ctx context.Context, _ string, ref string, paths []string) ([]*vcs.File, error) {
+	b.batches.Add(1)
+	for {
+		m := b.most.Load()
+		if int64(len(paths)) <= m || b.most.CompareAndSwap(m, int64(len(paths))) {
+			break
+		}
+	}
+	out := make([]*vcs.File, len(paths))
+	for i, p := range paths {
+		f, err := contentOf(ctx, p, ref)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+func TestStreamChangedFilesReadsInBatches(t *testing.T) {
+	const files, limit = 250, 64
+	paths := make([]string, files)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%03d.sql", i)
+	}
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths[:100]...), changed(paths[100:200]...), changed(paths[200:]...)}}}
+	got, err := vcs.ReadChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h", Concurrency: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != files {
+		t.Fatalf("%d files, want %d", len(got), files)
+	}
+	for i, fc := range got {
+		if fc.Path != paths[i] || string(fc.Content) != paths[i]+"@h" {
+			t.Fatalf("file %d = %s %q, want %s in the host's order", i, fc.Path, fc.Content, paths[i])
+		}
+	}
+	if n := p.batches.Load(); n > (files+limit-1)/limit+3 {
+		t.Errorf("%d batches for %d files at concurrency %d, want about %d", n, files, limit, (files+limit-1)/limit)
+	}
+	if m := p.most.Load(); m > limit {
+		t.Errorf("a batch of %d paths, want at most the concurrency %d", m, limit)
+	}
+}
