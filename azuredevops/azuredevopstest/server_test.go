@@ -3,6 +3,7 @@ package azuredevopstest_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,8 @@ func get(t *testing.T, c *http.Client, url, pat string) (int, map[string]any) {
 }
 
 func TestAPIVersions(t *testing.T) {
+	apispec.Exempt(t, http.MethodGet, "/_apis/profile/profiles/me?api-version=7.1-preview.3", http.StatusOK,
+		"the fake still accepts the -preview api-version older clients send (as the host does); the description's api-version is the released 7.1 only, and the test asks the preview on purpose")
 	s := azuredevopstest.New()
 	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: append(append([]string{}, azuredevopstest.FullScopes...), azuredevopstest.ScopeProfile)})
 	c := s.Client()
@@ -117,6 +120,8 @@ func TestServeHTTPWithHTTPTest(t *testing.T) {
 	pat := s.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeCode}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
+	apispec.Exempt(t, http.MethodGet, "/fabrikam/P/_apis/git/repositories/r/items?path=/a.sql&api-version=7.1", http.StatusOK,
+		"served by an httptest server on a loopback host, which the checker takes for an Azure DevOps Server collection (described at 7.0); this fake is Azure DevOps Services, answering 7.1")
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/fabrikam/P/_apis/git/repositories/r/items?path=/a.sql&api-version=7.1", nil)
 	req.Header.Set("Accept", "application/octet-stream")
 	req.SetBasicAuth("", pat)

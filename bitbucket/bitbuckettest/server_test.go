@@ -2,6 +2,7 @@ package bitbuckettest_test
 
 import (
 	"encoding/json"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -238,6 +239,9 @@ func TestRemovedCrossWorkspaceEndpoints(t *testing.T) {
 	s, tok := newServer(t)
 	c := s.Client()
 	for _, path := range []string{"/repositories?role=member", "/user/permissions/repositories", "/user/permissions/workspaces", "/workspaces"} {
+		p, _, _ := strings.Cut(path, "?")
+		apispec.Exempt(t, http.MethodGet, "/2.0"+p, http.StatusGone,
+			"the endpoint was removed (CHANGE-2770); the description still has it, without the 410 the host now answers, and the test asks it on purpose")
 		a := get(t, c, bitbuckettest.APIRoot+path, email, tok)
 		if a.status != http.StatusGone || !strings.Contains(string(a.body), "CHANGE-2770") {
 			t.Errorf("GET %s = %d %s, want 410 naming CHANGE-2770", path, a.status, a.body)

@@ -247,7 +247,8 @@ func (s *Server) newID() int {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), s.base.EscapedPath())
 	if !ok {
-		http.NotFound(w, r)
+		// GitLab answers an unknown URL with a JSON 404, as it does a missing resource.
+		writeError(w, http.StatusNotFound, "404 Not found")
 		return
 	}
 	if status, wait := s.takeFault(r); status != 0 {
@@ -268,7 +269,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	api, ok := strings.CutPrefix(rest, "/api/v4/")
 	if !ok {
-		http.NotFound(w, r)
+		// GitLab answers an unknown URL with a JSON 404, as it does a missing resource.
+		writeError(w, http.StatusNotFound, "404 Not found")
 		return
 	}
 	c, ok := s.authenticate(w, r)

@@ -2,6 +2,7 @@ package apispec
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,7 +64,10 @@ func Bitbucket() *Checker {
 		Host: "Bitbucket",
 		APIs: []API{{Desc: "bitbucket/bitbucket.json", Match: func(u *url.URL) (string, bool) {
 			p, ok := strings.CutPrefix(escapedPath(u), "/2.0")
-			return p, ok && strings.EqualFold(u.Host, "api.bitbucket.org")
+			// The fake served by its ServeHTTP behind an httptest server
+			// (a loopback host, or none: a server-side request's URL has
+			// no host) speaks the same API as at api.bitbucket.org.
+			return p, ok && (strings.EqualFold(u.Host, "api.bitbucket.org") || loopback(u))
 		}}},
 		Hook: func(req *http.Request, _ []byte) (string, string) {
 			key := req.Header.Get("X-Event-Key")
@@ -167,4 +171,15 @@ func GitLab() *Checker {
 			return "", ""
 		},
 	}
+}
+
+// loopback reports whether u's host is a loopback address, as an httptest
+// server's is.
+func loopback(u *url.URL) bool {
+	h := u.Hostname()
+	if h == "" || h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
