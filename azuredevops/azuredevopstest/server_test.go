@@ -3,7 +3,6 @@ package azuredevopstest_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/gitprovider/gitprovider/internal/apispec"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gitprovider/gitprovider/azuredevops/azuredevopstest"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 

@@ -2,7 +2,6 @@ package bitbuckettest_test
 
 import (
 	"encoding/json"
-	"github.com/gitprovider/gitprovider/internal/apispec"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gitprovider/gitprovider/bitbucket/bitbuckettest"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 

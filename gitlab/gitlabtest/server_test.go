@@ -3,7 +3,6 @@ package gitlabtest_test
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/gitprovider/gitprovider/internal/apispec"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gitprovider/gitprovider/gitlab/gitlabtest"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
 
@@ -200,7 +200,7 @@ func TestPagination(t *testing.T) {
 		t.Errorf("keyset headers: %v", a.header)
 	}
 	apispec.Exempt(t, http.MethodGet, "/api/v4/projects", http.StatusMethodNotAllowed,
-		"keyset pagination ordered by name is refused with 405 (GitLab docs, keyset pagination: only order_by=id is supported for projects); the description lists no 405 and the test asks it on purpose")
+		"a keyset ordering the fake does not support (name) is refused with 405, as GitLab refuses a keyset request it cannot serve (which orderings GitLab accepts on /projects is unconfirmed here); the description lists no 405 and the test asks it on purpose")
 	if a := f.get(t, "/api/v4/projects?pagination=keyset&order_by=name", f.token); a.status != 405 {
 		t.Errorf("keyset ordered by name: %d", a.status)
 	}
