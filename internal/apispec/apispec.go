@@ -15,7 +15,9 @@
 // exchange that matches no operation of the description is a violation
 // too, so a new endpoint is checked from the day it is called. Where a
 // description is wrong, the correction is written once in fixups.go, with
-// its reason. Violations fail the test binary.
+// its reason. A test that sends, on purpose, a request the host refuses
+// waives that exchange with Exempt, with its reason. Violations fail the
+// test binary.
 package apispec
 
 import (
