@@ -229,6 +229,7 @@ func (s *Server) routes() http.Handler {
 	handle("DELETE /repos/{owner}/{repo}/hooks/{id}", s.handleDeleteHook)
 	s.writeBackRoutes(handle)
 	s.appRoutes(mux)
+	s.graphQLRoutes(mux)
 	handle("GET /repos/{owner}/{repo}/hooks/{id}/deliveries", s.handleListDeliveries)
 	handle("POST /repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts", s.handleRedeliver)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

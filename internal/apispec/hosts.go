@@ -25,6 +25,12 @@ func GitHub() *Checker {
 				return escapedPath(u), strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com")
 			}},
 			{Desc: "github/ghes-3.19.json", Match: func(u *url.URL) (string, bool) {
+				if escapedPath(u) == "/api/graphql" {
+					// GHES's GraphQL endpoint, beside /api/v3: named
+					// /graphql as on GitHub.com, for the fix-up that
+					// exempts it (fixups.go).
+					return "/graphql", true
+				}
 				p, ok := strings.CutPrefix(escapedPath(u), "/api/v3")
 				return p, ok
 			}},
