@@ -78,6 +78,14 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 	}
 
 	limit := readLimit(p, opts.Concurrency)
+	// A BatchReader reads MaxBatchRead files a request: by default the
+	// stream then holds up to DefaultBatchHeld files (10 batches in
+	// flight), not Concurrency; a Concurrency given still bounds the
+	// files held.
+	br, _ := p.(BatchReader)
+	if br != nil && opts.Concurrency <= 0 {
+		limit = max(limit, DefaultBatchHeld)
+	}
 	type result struct {
 		i  int
 		fc *ChangedFileContent
@@ -105,7 +113,6 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 		// With a BatchReader, files wait in pending (each holding its
 		// slot) until a batch is full, the slots run out or the list
 		// ends; then one request reads them all.
-		br, _ := p.(BatchReader)
 		batch := min(limit, MaxBatchRead)
 		var pending []result
 		flush := func() {
@@ -222,10 +229,17 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 // at once (fewer when the read concurrency is lower).
 const MaxBatchRead = 100
 
+// DefaultBatchHeld is how many files StreamChangedFiles holds at most,
+// by default, when the provider is a BatchReader: ten batches of
+// MaxBatchRead in flight at once (ten requests), so that 3,000 files are
+// read in about three rounds of requests.
+const DefaultBatchHeld = 1000
+
 // BatchReader is implemented by providers that read many files at one
 // ref in one request (GitHub's GraphQL API). StreamChangedFiles and
 // ReadChangedFiles use it in batches of at most MaxBatchRead paths, each
-// path holding one of the Concurrency slots.
+// path holding one slot: DefaultBatchHeld slots unless
+// ReadChangedFilesOptions.Concurrency is set.
 type BatchReader interface {
 	// ReadFiles reads the files at paths, at ref, and returns them in
 	// the order of paths. A path the host cannot carry in the batch

@@ -201,3 +201,21 @@ func TestStreamChangedFilesReadsInBatches(t *testing.T) {
 		t.Errorf("a batch of %d paths, want at most the concurrency %d", m, limit)
 	}
 }
+
+func TestStreamChangedFilesBatchesOfMaxBatchReadByDefault(t *testing.T) {
+	paths := make([]string, 1000)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%04d.sql", i)
+	}
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths...)}}}
+	got, err := vcs.ReadChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"})
+	if err != nil || len(got) != len(paths) {
+		t.Fatalf("%d files, %v", len(got), err)
+	}
+	if n, m := p.batches.Load(), p.most.Load(); n != 10 || m != vcs.MaxBatchRead {
+		t.Errorf("%d batches of at most %d, want 10 of %d", n, m, vcs.MaxBatchRead)
+	}
+}

@@ -254,8 +254,10 @@ type ReadChangedFilesOptions struct {
 	// Filter selects the files to read (e.g. only *.sql under
 	// migrations/). Nil reads all files that were not removed.
 	Filter func(*ChangedFile) bool
-	// Concurrency bounds the reads in flight. Zero means
-	// DefaultReadConcurrency, or the provider's MaxConcurrency if lower.
+	// Concurrency bounds the reads in flight (and the files held by
+	// StreamChangedFiles). Zero means DefaultReadConcurrency, or the
+	// provider's MaxConcurrency if lower; for a BatchReader, zero means
+	// up to DefaultBatchHeld files held, read MaxBatchRead a request.
 	Concurrency int
 }
 
