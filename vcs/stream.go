@@ -148,6 +148,7 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 			if err != nil {
 				if errors.Is(err, ErrTruncated) {
 					listErr = err
+					flush() // the files listed are still read
 				} else {
 					first.record(err)
 				}

@@ -219,3 +219,15 @@ func TestStreamChangedFilesBatchesOfMaxBatchReadByDefault(t *testing.T) {
 		t.Errorf("%d batches of at most %d, want 10 of %d", n, m, vcs.MaxBatchRead)
 	}
 }
+
+func TestStreamChangedFilesReadsTheBatchBeforeTruncation(t *testing.T) {
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	cut := &vcs.Error{Kind: vcs.ErrTruncated, Message: "cut"}
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed("a.sql", "b.sql")}, err: cut}}
+	got, err := vcs.ReadChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"})
+	if !errors.Is(err, vcs.ErrTruncated) || len(got) != 2 {
+		t.Fatalf("ReadChangedFiles = %d files, %v; want 2 and ErrTruncated", len(got), err)
+	}
+}
