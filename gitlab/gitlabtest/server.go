@@ -267,6 +267,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if rest == "/api/graphql" && r.Method == http.MethodPost {
+		if c, ok := s.authenticate(w, r); ok && !s.rateLimited(w, c) {
+			s.handleGraphQL(w, r, c)
+		}
+		return
+	}
 	api, ok := strings.CutPrefix(rest, "/api/v4/")
 	if !ok {
 		// GitLab answers an unknown URL with a JSON 404, as it does a missing resource.
