@@ -63,26 +63,8 @@ func (s *Store) Rewrite(full, branch string, files map[string]*string) (before, 
 	if head.parent == "" {
 		return "", "", fmt.Errorf("branch %q has a single commit: %w", branch, ErrConflict)
 	}
-	c := &commit{sha: s.newSHA(branch), parent: head.parent, files: map[string][]byte{}, when: s.now()}
-	for p, b := range head.files {
-		c.files[p] = b
-	}
-	for p, content := range files {
-		p = strings.TrimPrefix(p, "/")
-		if content == nil {
-			delete(c.files, p)
-		} else {
-			c.files[p] = []byte(*content)
-		}
-	}
-	r.commits[c.sha] = c
-	r.branches[branch] = c.sha
-	for _, pr := range r.prs {
-		if pr.State == "open" && pr.SourceBranch == branch {
-			pr.HeadSHA = c.sha
-			pr.Updated = s.now()
-		}
-	}
+	// The amended commit keeps the head's files, on the head's parent.
+	c := s.commitOnto(r, branch, &commit{sha: head.parent, files: head.files}, files)
 	return before, c.sha, nil
 }
 

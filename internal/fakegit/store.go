@@ -239,8 +239,14 @@ func (s *Store) Commit(full, branch string, files map[string]*string) (string, e
 	if !ok {
 		parentSHA = r.branches[r.DefaultBranch]
 	}
-	parent := r.commits[parentSHA]
-	c := &commit{sha: s.newSHA(branch), parent: parentSHA, files: map[string][]byte{}, when: s.now()}
+	return s.commitOnto(r, branch, r.commits[parentSHA], files).sha, nil
+}
+
+// commitOnto commits parent's files, changed by files (nil content
+// removes a file), as a child of parent, points branch at it and moves
+// the open pull requests from branch to it. The caller holds s.mu.
+func (s *Store) commitOnto(r *repo, branch string, parent *commit, files map[string]*string) *commit {
+	c := &commit{sha: s.newSHA(branch), parent: parent.sha, files: map[string][]byte{}, when: s.now()}
 	for p, b := range parent.files {
 		c.files[p] = b
 	}
@@ -260,7 +266,7 @@ func (s *Store) Commit(full, branch string, files map[string]*string) (string, e
 			pr.Updated = s.now()
 		}
 	}
-	return c.sha, nil
+	return c
 }
 
 // Tag points tag at the head of branch.
