@@ -194,8 +194,12 @@ func TestStreamChangedFilesReadsInBatches(t *testing.T) {
 			t.Fatalf("file %d = %s %q, want %s in the host's order", i, fc.Path, fc.Content, paths[i])
 		}
 	}
-	if n := p.batches.Load(); n > (files+limit-1)/limit+3 {
-		t.Errorf("%d batches for %d files at concurrency %d, want about %d", n, files, limit, (files+limit-1)/limit)
+	// A batch also goes out early when the slots run out, so how many go
+	// out depends on how fast the caller consumes (under -race, up to 14
+	// in 100 runs, against 4 full ones): check only that reading is
+	// batched at all, not the count.
+	if n := p.batches.Load(); n > files/4 {
+		t.Errorf("%d batches for %d files at concurrency %d, want far fewer than one per file (about %d)", n, files, limit, (files+limit-1)/limit)
 	}
 	if m := p.most.Load(); m > limit {
 		t.Errorf("a batch of %d paths, want at most the concurrency %d", m, limit)
