@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/gitprovider/gitprovider/internal/fakegit"
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
@@ -18,13 +19,8 @@ import (
 // (SetWebhookClient) nothing was sent: the attempt shows status_code 0
 // and status "pending" (a fake's state; GitHub has none such).
 func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needHooksRead)
+	repo, id, ok := s.hookOf(w, r, c, needHooksRead)
 	if !ok {
-		return
-	}
-	id, _ := strconv.Atoi(r.PathValue("id"))
-	if _, err := s.store.Hook(repo.FullPath, id); err != nil {
-		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	_, per := s.pageParams(r)
@@ -81,13 +77,8 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request, c 
 // X-GitHub-Delivery GUID) and body, logs it as a redelivery and answers
 // 202 Accepted, as GitHub does.
 func (s *Server) handleRedeliver(w http.ResponseWriter, r *http.Request, c *call) {
-	repo, ok := s.repo(w, r, c, needHooksWrite)
+	_, id, ok := s.hookOf(w, r, c, needHooksWrite)
 	if !ok {
-		return
-	}
-	id, _ := strconv.Atoi(r.PathValue("id"))
-	if _, err := s.store.Hook(repo.FullPath, id); err != nil {
-		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	did, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
@@ -100,4 +91,19 @@ func (s *Server) handleRedeliver(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	fakehttp.WriteJSON(w, http.StatusAccepted, map[string]any{})
+}
+
+// hookOf resolves a hook route's repository (with the permission n)
+// and hook ID, answering 404 for a hook the repository does not have.
+func (s *Server) hookOf(w http.ResponseWriter, r *http.Request, c *call, n need) (fakegit.Repo, int, bool) {
+	repo, ok := s.repo(w, r, c, n)
+	if !ok {
+		return fakegit.Repo{}, 0, false
+	}
+	id, _ := strconv.Atoi(r.PathValue("id"))
+	if _, err := s.store.Hook(repo.FullPath, id); err != nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return fakegit.Repo{}, 0, false
+	}
+	return repo, id, true
 }

@@ -11,15 +11,24 @@ var ZeroSHA = strings.Repeat("0", 40)
 
 // TagSHA returns the commit tag points at.
 func (s *Store) TagSHA(full, tag string) (string, error) {
+	return s.refSHA(full, "tag", tag)
+}
+
+// refSHA returns the commit the tag or branch (kind) name points at.
+func (s *Store) refSHA(full, kind, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.get(full)
 	if err != nil {
 		return "", err
 	}
-	sha, ok := r.tags[tag]
+	refs := r.branches
+	if kind == "tag" {
+		refs = r.tags
+	}
+	sha, ok := refs[name]
 	if !ok {
-		return "", fmt.Errorf("tag %q: %w", tag, ErrNotFound)
+		return "", fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
 	}
 	return sha, nil
 }

@@ -14,17 +14,7 @@ import (
 
 // BranchHead returns the commit a branch points to.
 func (s *Store) BranchHead(full, branch string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.get(full)
-	if err != nil {
-		return "", err
-	}
-	sha, ok := r.branches[branch]
-	if !ok {
-		return "", fmt.Errorf("branch %q: %w", branch, ErrNotFound)
-	}
-	return sha, nil
+	return s.refSHA(full, "branch", branch)
 }
 
 // BranchNames returns the repository's branch names, sorted.
