@@ -51,17 +51,7 @@ func hookEventStatus(o fakehttp.Outcome) string {
 // execution_duration, response_status) and created_at (unconfirmed).
 // It needs the Maintainer role, as webhooks do.
 func (s *Server) handleHookEvents(w http.ResponseWriter, r *http.Request, c *caller, id, hookID string) {
-	repo, ok := s.hookRepo(w, r, c, id)
-	if !ok {
-		return
-	}
-	n, err := strconv.Atoi(hookID)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "404 Not found")
-		return
-	}
-	if _, err := s.store.Hook(repo.FullPath, n); err != nil {
-		writeError(w, http.StatusNotFound, "404 Not found")
+	if !s.existingHook(w, r, c, id, hookID) {
 		return
 	}
 	want := r.URL.Query().Get("status")
@@ -117,17 +107,7 @@ func (s *Server) handleHookEvents(w http.ResponseWriter, r *http.Request, c *cal
 // 17.4+): it sends the logged event again with the same headers
 // (Idempotency-Key included) and body, and answers 201 (unconfirmed).
 func (s *Server) handleHookEventResend(w http.ResponseWriter, r *http.Request, c *caller, id, hookID, eventID string) {
-	repo, ok := s.hookRepo(w, r, c, id)
-	if !ok {
-		return
-	}
-	n, err := strconv.Atoi(hookID)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "404 Not found")
-		return
-	}
-	if _, err := s.store.Hook(repo.FullPath, n); err != nil {
-		writeError(w, http.StatusNotFound, "404 Not found")
+	if !s.existingHook(w, r, c, id, hookID) {
 		return
 	}
 	ev, err := strconv.ParseInt(eventID, 10, 64)
@@ -140,4 +120,22 @@ func (s *Server) handleHookEventResend(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	fakehttp.WriteJSON(w, http.StatusCreated, map[string]any{})
+}
+
+// existingHook resolves a hook route's project (with hookRepo's
+// permission rules) and a hook it has, answering 404 otherwise.
+func (s *Server) existingHook(w http.ResponseWriter, r *http.Request, c *caller, id, hookID string) bool {
+	repo, ok := s.hookRepo(w, r, c, id)
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(hookID)
+	if err == nil {
+		_, err = s.store.Hook(repo.FullPath, n)
+	}
+	if err != nil {
+		writeError(w, http.StatusNotFound, "404 Not found")
+		return false
+	}
+	return true
 }
