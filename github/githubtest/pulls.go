@@ -159,7 +159,8 @@ func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call
 	pr, _ := s.store.PullRequest(repo.FullPath, n)
 	list := make([]any, 0, len(changes))
 	for _, ch := range changes {
-		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": 1, "deletions": 0, "changes": 1,
+		add, del := lineChanges(ch.Old, ch.Content)
+		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": add, "deletions": del, "changes": add + del,
 			"blob_url":     s.web.String() + repo.FullPath + "/blob/" + pr.HeadSHA + "/" + ch.Path,
 			"raw_url":      s.web.String() + repo.FullPath + "/raw/" + pr.HeadSHA + "/" + ch.Path,
 			"contents_url": s.api.String() + "repos/" + repo.FullPath + "/contents/" + ch.Path + "?ref=" + pr.HeadSHA}
@@ -204,6 +205,13 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		state = "closed"
 	}
 	changes, _ := s.store.Changes(repo, pr.Number)
+	additions, deletions := 0, 0
+	for _, ch := range changes {
+		add, del := lineChanges(ch.Old, ch.Content)
+		additions += add
+		deletions += del
+	}
+	mergeable, rebaseable, mergeableState := s.mergeability(repo, pr)
 	var mergeSHA any
 	if pr.MergeSHA != "" {
 		mergeSHA = pr.MergeSHA
@@ -231,7 +239,7 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		"draft":               pr.Draft,
 		"merged":              pr.State == "merged",
 		"merged_by":           mergedBy,
-		"mergeable":           nil,
+		"mergeable":           mergeable,
 		"merged_at":           ts(pr.MergedAt),
 		"closed_at":           ts(pr.ClosedAt),
 		"created_at":          ts(pr.Created),
@@ -258,8 +266,8 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		"statuses_url":        base + "/statuses/" + pr.HeadSHA,
 		"review_comment_url":  base + "/pulls/comments{/number}",
 		"auto_merge":          nil,
-		"mergeable_state":     "unknown",
-		"rebaseable":          nil,
+		"mergeable_state":     mergeableState,
+		"rebaseable":          rebaseable,
 		"_links": map[string]any{
 			"self":            link(base + "/pulls/" + strconv.Itoa(pr.Number)),
 			"html":            link(web),
@@ -272,10 +280,81 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 		},
 		"comments":              0,
 		"review_comments":       0,
-		"commits":               1,
-		"additions":             len(changes),
-		"deletions":             0,
+		"commits":               s.commitCount(repo, pr),
+		"additions":             additions,
+		"deletions":             deletions,
 		"changed_files":         len(changes),
 		"maintainer_can_modify": false,
 	}
+}
+
+// mergeability is what GitHub reports once it has computed a pull
+// request's mergeability: for an open one, mergeable and rebaseable
+// (the fake's branches never conflict) and a mergeable_state of "draft",
+// "unstable" (a commit status at the head is not success) or "clean";
+// for a closed or merged one, null and "unknown", as GitHub answers.
+// GitHub computes these in the background and may answer null first
+// (REST docs, "Get a pull request"); the fake has always finished.
+func (s *Server) mergeability(repo string, pr fakegit.PullRequest) (mergeable, rebaseable any, state string) {
+	if pr.State != "open" {
+		return nil, nil, "unknown"
+	}
+	switch {
+	case pr.Draft:
+		state = "draft"
+	default:
+		state = "clean"
+		all, _, _ := s.store.Statuses(repo, pr.HeadSHA)
+		for _, st := range fakegit.LatestStatuses(all) {
+			if st.State != "success" {
+				state = "unstable"
+				break
+			}
+		}
+	}
+	return true, true, state
+}
+
+// commitCount counts the commits from the pull request's head back to
+// its base along first parents (the fake's pull requests are linear).
+func (s *Server) commitCount(repo string, pr fakegit.PullRequest) int {
+	n := 0
+	for sha := pr.HeadSHA; sha != "" && sha != pr.BaseSHA && n < 10000; n++ {
+		info, err := s.store.CommitInfo(repo, sha)
+		if err != nil || len(info.Parents) == 0 {
+			return n + 1
+		}
+		sha = info.Parents[0]
+	}
+	return max(n, 1)
+}
+
+// lineChanges counts the lines a change adds and removes: lines of the
+// new content not matched by an equal line of the old, and the reverse.
+// It ignores order, so a moved line counts as neither; a diff would count
+// it twice. Close enough for a fake's statistics, which the library
+// never reads.
+func lineChanges(old, new []byte) (additions, deletions int) {
+	seen := map[string]int{}
+	for _, l := range splitLines(old) {
+		seen[l]++
+	}
+	for _, l := range splitLines(new) {
+		if seen[l] > 0 {
+			seen[l]--
+			continue
+		}
+		additions++
+	}
+	for _, n := range seen {
+		deletions += n
+	}
+	return additions, deletions
+}
+
+func splitLines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }

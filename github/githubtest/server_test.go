@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -168,5 +169,71 @@ func TestEnterpriseLinksAndDeliveryHeaders(t *testing.T) {
 	last := d[len(d)-1]
 	if last.Header.Get("X-GitHub-Enterprise-Host") != "ghe.example.test" || last.Header.Get("X-GitHub-Enterprise-Version") != githubtest.EnterpriseVersion {
 		t.Errorf("delivery headers %v, want the Enterprise host and version", last.Header)
+	}
+}
+
+// A pull request's statistics and mergeability are computed from its
+// commits, files and statuses, not fixed values.
+func TestPullRequestStatisticsAndMergeability(t *testing.T) {
+	srv := githubtest.New()
+	if err := srv.CreateRepository("octo/app", vcstest.RepositoryOptions{Files: map[string]string{"a.sql": "1\n2\n3\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok := srv.AddToken(githubtest.Token{User: "octo", Scopes: []string{"repo"}})
+	changed, added := "1\n2\n4\n", "x\ny\n"
+	if _, _, err := srv.Push("octo/app", "f", map[string]*string{"a.sql": &changed}); err != nil {
+		t.Fatal(err)
+	}
+	head, _, err := srv.Push("octo/app", "f", map[string]*string{"b.sql": &added})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := srv.OpenPullRequest("octo/app", vcstest.PullRequestOptions{Source: "f", Title: "Two commits", Author: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull := func() map[string]any {
+		t.Helper()
+		var pr map[string]any
+		if err := json.NewDecoder(get(t, srv, tok, "repos/octo/app/pulls/"+strconv.Itoa(n)).Body).Decode(&pr); err != nil {
+			t.Fatal(err)
+		}
+		return pr
+	}
+	pr := pull()
+	// a.sql: 3 -> 4 (one line in, one out); b.sql: two lines in.
+	if pr["commits"] != 2.0 || pr["additions"] != 3.0 || pr["deletions"] != 1.0 || pr["changed_files"] != 2.0 {
+		t.Errorf("statistics: commits %v, additions %v, deletions %v, changed_files %v; want 2, 3, 1, 2", pr["commits"], pr["additions"], pr["deletions"], pr["changed_files"])
+	}
+	if pr["mergeable"] != true || pr["rebaseable"] != true || pr["mergeable_state"] != "clean" {
+		t.Errorf("open: mergeable %v, rebaseable %v, state %v; want true, true, clean", pr["mergeable"], pr["rebaseable"], pr["mergeable_state"])
+	}
+	var files []map[string]any
+	_ = json.NewDecoder(get(t, srv, tok, "repos/octo/app/pulls/"+strconv.Itoa(n)+"/files").Body).Decode(&files)
+	for _, f := range files {
+		want := map[string][2]float64{"a.sql": {1, 1}, "b.sql": {2, 0}}[f["filename"].(string)]
+		if f["additions"] != want[0] || f["deletions"] != want[1] || f["changes"] != want[0]+want[1] {
+			t.Errorf("%v: +%v -%v (%v), want +%v -%v", f["filename"], f["additions"], f["deletions"], f["changes"], want[0], want[1])
+		}
+	}
+
+	p, _ := github.New(srv.Config(tok))
+	if _, err := p.SetCommitStatus(context.Background(), "octo/app", head, vcs.StatusOptions{Key: "ci", State: vcs.StatusFailure}); err != nil {
+		t.Fatal(err)
+	}
+	if got := pull()["mergeable_state"]; got != "unstable" {
+		t.Errorf("with a failing status: %v, want unstable", got)
+	}
+	if _, err := srv.SetDraft("octo/app", n, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := pull()["mergeable_state"]; got != "draft" {
+		t.Errorf("draft: %v, want draft", got)
+	}
+	if _, err := srv.MergePullRequest("octo/app", n); err != nil {
+		t.Fatal(err)
+	}
+	if pr := pull(); pr["mergeable"] != nil || pr["rebaseable"] != nil || pr["mergeable_state"] != "unknown" {
+		t.Errorf("merged: mergeable %v, rebaseable %v, state %v; want null, null, unknown", pr["mergeable"], pr["rebaseable"], pr["mergeable_state"])
 	}
 }
