@@ -1,7 +1,6 @@
 package bitbuckettest
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -203,21 +202,11 @@ func (s *Server) handleDiffstat(w http.ResponseWriter, r *http.Request) {
 		case "removed":
 			oldPath, newPath = c.Path, ""
 		}
+		added, removed := fakegit.LineChanges(c.Old, c.Content)
 		out = append(out, map[string]any{
-			"type": "diffstat", "status": c.Status, "lines_added": lines(c.Content), "lines_removed": lines(c.Old),
+			"type": "diffstat", "status": c.Status, "lines_added": added, "lines_removed": removed,
 			"old": side(oldPath), "new": side(newPath),
 		})
 	}
 	writePage(s, w, r, out)
-}
-
-func lines(b []byte) int {
-	if len(b) == 0 {
-		return 0
-	}
-	n := bytes.Count(b, []byte("\n"))
-	if b[len(b)-1] != '\n' {
-		n++
-	}
-	return n
 }

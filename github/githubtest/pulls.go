@@ -159,7 +159,7 @@ func (s *Server) handlePullFiles(w http.ResponseWriter, r *http.Request, c *call
 	pr, _ := s.store.PullRequest(repo.FullPath, n)
 	list := make([]any, 0, len(changes))
 	for _, ch := range changes {
-		add, del := lineChanges(ch.Old, ch.Content)
+		add, del := fakegit.LineChanges(ch.Old, ch.Content)
 		f := map[string]any{"filename": ch.Path, "status": ch.Status, "sha": ch.BlobSHA, "additions": add, "deletions": del, "changes": add + del,
 			"blob_url":     s.web.String() + repo.FullPath + "/blob/" + pr.HeadSHA + "/" + ch.Path,
 			"raw_url":      s.web.String() + repo.FullPath + "/raw/" + pr.HeadSHA + "/" + ch.Path,
@@ -207,7 +207,7 @@ func (s *Server) pullJSON(repo string, pr fakegit.PullRequest) map[string]any {
 	changes, _ := s.store.Changes(repo, pr.Number)
 	additions, deletions := 0, 0
 	for _, ch := range changes {
-		add, del := lineChanges(ch.Old, ch.Content)
+		add, del := fakegit.LineChanges(ch.Old, ch.Content)
 		additions += add
 		deletions += del
 	}
@@ -327,34 +327,4 @@ func (s *Server) commitCount(repo string, pr fakegit.PullRequest) int {
 		sha = info.Parents[0]
 	}
 	return max(n, 1)
-}
-
-// lineChanges counts the lines a change adds and removes: lines of the
-// new content not matched by an equal line of the old, and the reverse.
-// It ignores order, so a moved line counts as neither; a diff would count
-// it twice. Close enough for a fake's statistics, which the library
-// never reads.
-func lineChanges(old, new []byte) (additions, deletions int) {
-	seen := map[string]int{}
-	for _, l := range splitLines(old) {
-		seen[l]++
-	}
-	for _, l := range splitLines(new) {
-		if seen[l] > 0 {
-			seen[l]--
-			continue
-		}
-		additions++
-	}
-	for _, n := range seen {
-		deletions += n
-	}
-	return additions, deletions
-}
-
-func splitLines(b []byte) []string {
-	if len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
