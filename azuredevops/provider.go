@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
@@ -164,6 +165,11 @@ type Provider struct {
 	// budget paces requests within the host's limits and keeps the
 	// rate-limit figures the host last reported (internal/httpx).
 	budget *httpx.Budget
+	// zipRefused is set when the blobs zip refused the token for want of
+	// a scope the rest of the API does not need (Server 2022:
+	// Code (Read, write, & manage)); ReadFiles then reads with ReadFile.
+	// SetToken clears it.
+	zipRefused atomic.Bool
 }
 
 var _ vcs.Provider = (*Provider)(nil)
@@ -241,6 +247,7 @@ func (p *Provider) SetToken(token string) error {
 	if err := p.creds.SetToken(token); err != nil {
 		return &vcs.Error{Provider: vcs.KindAzureDevOps, Op: "SetToken", Kind: vcs.ErrInvalidArgument, Err: err}
 	}
+	p.zipRefused.Store(false) // the new token may carry the scope
 	return nil
 }
 

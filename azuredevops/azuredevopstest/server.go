@@ -118,6 +118,9 @@ type Server struct {
 	completionOrder []string
 	// speculative: see SetSpeculativeMerges.
 	speculative bool
+	// blobs indexes blob contents by object ID per repository (fakegit
+	// path), for the blobs zip.
+	blobs map[string]*blobIndex
 }
 
 // Option configures New.
@@ -539,6 +542,10 @@ func (s *Server) routeRepo(q *request, ri *repoInfo, rest []string) {
 		s.serveRepo(q, ri)
 	case len(rest) == 1 && strings.EqualFold(rest[0], "items") && get:
 		s.serveItems(q, ri)
+	case len(rest) == 1 && strings.EqualFold(rest[0], "itemsbatch") && m == http.MethodPost:
+		s.serveItemsBatch(q, ri)
+	case len(rest) == 1 && strings.EqualFold(rest[0], "blobs") && m == http.MethodPost:
+		s.serveBlobsZip(q, ri)
 	case len(rest) == 1 && strings.EqualFold(rest[0], "pullrequests") && get:
 		s.servePRList(q, ri)
 	case len(rest) >= 2 && strings.EqualFold(rest[0], "pullrequests"):
