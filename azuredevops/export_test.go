@@ -9,3 +9,11 @@ func SetMaxFileSize(t testing.TB, n int64) {
 	maxFileSize = n
 	t.Cleanup(func() { maxFileSize = old })
 }
+
+// SetMaxBatchZip lowers the cap on one blobs zip for the rest of the
+// test.
+func SetMaxBatchZip(t testing.TB, n int64) {
+	old := maxBatchZip
+	maxBatchZip = n
+	t.Cleanup(func() { maxBatchZip = old })
+}

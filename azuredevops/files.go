@@ -3,6 +3,7 @@ package azuredevops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"path"
 	"strings"
@@ -78,6 +79,14 @@ func withVersion(ref string, fn func(v version) error) error {
 	return err
 }
 
+// refName names ref in a hint ("the default branch" for none).
+func refName(ref string) string {
+	if ref == "" {
+		return "the default branch"
+	}
+	return fmt.Sprintf("%q", ref)
+}
+
 // MaxFileSize is the largest file ReadFile returns, in bytes. Azure DevOps
 // documents no size limit for the items API; this is the library's own cap
 // (the same 100 MB as GitHub's), so that a stray binary cannot exhaust
@@ -121,6 +130,17 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 	})
 	if errors.Is(err, vcs.ErrTooLarge) {
 		return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrTooLarge, "%s is larger than %d bytes (azuredevops.MaxFileSize)", clean, maxFileSize)
+	}
+	var ve *vcs.Error
+	if errors.As(err, &ve) && errors.Is(err, vcs.ErrNotFound) && ve.Hint == "" {
+		// TF401174: the item is missing at a version that resolved;
+		// TF401175: the version did not resolve.
+		switch {
+		case itemNotFound(err):
+			ve.Hint = fmt.Sprintf("check the path: %s does not exist at %s (paths are case-sensitive)", clean, refName(ref))
+		case strings.Contains(ve.Message, "TF401175"):
+			ve.Hint = fmt.Sprintf("check the ref: %s names no branch, tag or commit of %s", refName(ref), repo)
+		}
 	}
 	if err != nil {
 		return nil, err
