@@ -36,7 +36,11 @@
 // # Limits
 //
 // ReadFile returns files up to MaxFileSize (the library's cap; Azure
-// documents none) and never a truncated one. Comments longer than
+// documents none) and never a truncated one. ReadFiles (vcs.BatchReader)
+// reads a batch with POST itemsbatch and one blobs zip of at most
+// MaxBatchZipSize (halved when larger, never cut); on Azure DevOps Server
+// 2022 the zip needs Code (Read, write, & manage), and without it files
+// are read one by one. Comments longer than
 // MaxCommentLength are refused before any request. Pull request changes
 // and project lists are followed to their last page. The service user needs
 // Contribute to pull requests on the repository and View subscriptions /
