@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode"
 
-	gl "gitlab.com/gitlab-org/api/client-go"
+	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/gitprovider/gitprovider/internal/filecache"
 	"github.com/gitprovider/gitprovider/internal/httpx"
