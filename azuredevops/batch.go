@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gitprovider/gitprovider/internal/httpx"
+	"github.com/gitprovider/gitprovider/internal/batchread"
 	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -35,10 +35,6 @@ var maxBatchZip int64 = MaxBatchZipSize
 // zip bomb costs bounded memory. Blobs past the bound are read with
 // ReadFile, which has its own cap.
 const inflateFactor = 8
-
-// lfsPointer starts a Git LFS pointer. The blobs zip holds the pointer
-// (it has no resolveLfs); ReadFile resolves it to the stored content.
-var lfsPointer = []byte("version https://git-lfs.github.com/spec/")
 
 // ReadFiles reads many files at ref in two requests (vcs.BatchReader;
 // vcs.StreamChangedFiles and vcs.ReadChangedFiles call it with at most
@@ -79,57 +75,28 @@ func (p *Provider) ReadFiles(ctx context.Context, repo, ref string, paths []stri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*vcs.File, len(paths))
-	var ask []int // indexes of paths not answered from the cache
-	for i, fp := range paths {
-		if err := vcs.CheckFileArgs(vcs.KindAzureDevOps, op, fp, ref); err != nil {
-			return nil, err
-		}
-		clean := strings.Trim(fp, "/")
-		if clean == "" {
-			return nil, vcs.Errorf(vcs.KindAzureDevOps, op, vcs.ErrInvalidArgument, "file path is empty")
-		}
-		if f := p.files.Get(repo, clean, ref); f != nil {
-			out[i] = f
-			continue
-		}
-		ask = append(ask, i)
+	b, err := batchread.Plan(vcs.KindAzureDevOps, op, p.files, repo, ref, paths)
+	if err != nil {
+		return nil, err
 	}
-	if len(ask) == 0 {
-		return out, nil
-	}
-	var (
-		ids   []string          // object ID per ask index ("" when not a blob)
-		blobs map[string][]byte // content by object ID
-	)
-	if !p.zipRefused.Load() {
-		ids, err = p.resolveBlobs(ctx, r, ref, paths, ask)
+	if len(b.Ask) > 0 && !p.zipRefused.Load() {
+		ids, err := p.resolveBlobs(ctx, r, ref, b)
+		var blobs map[string][]byte // content by object ID
 		if err == nil {
 			blobs, err = p.readBlobs(ctx, r, ids)
 		}
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, vcs.ErrRateLimited) {
-				return nil, err
-			}
-			ids, blobs = nil, nil // read each file with ReadFile below
-		}
-	}
-	for k, i := range ask {
-		clean := strings.Trim(paths[i], "/")
-		if ids != nil && ids[k] != "" {
-			if content, ok := blobs[ids[k]]; ok && !bytes.HasPrefix(content, lfsPointer) &&
-				httpx.CheckBlob(vcs.KindAzureDevOps, op, clean, ids[k], content) == nil {
-				out[i] = p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: ids[k], Content: content})
-				continue
-			}
-		}
-		f, err := p.ReadFile(ctx, repo, paths[i], ref)
-		if err != nil {
+		if batchread.Fatal(ctx, err) {
 			return nil, err
 		}
-		out[i] = f
+		if err == nil { // otherwise Finish reads every file alone
+			for k, i := range b.Ask {
+				if content, ok := blobs[ids[k]]; ok && ids[k] != "" && !batchread.IsLFSPointer(content) {
+					b.Accept(i, ids[k], content)
+				}
+			}
+		}
 	}
-	return out, nil
+	return b.Finish(ctx, func(ctx context.Context, path string) (*vcs.File, error) { return p.ReadFile(ctx, repo, path, ref) })
 }
 
 // itemDescriptor is a GitItemDescriptor.
@@ -139,14 +106,14 @@ type itemDescriptor struct {
 	VersionType string `json:"versionType,omitempty"`
 }
 
-// resolveBlobs asks itemsbatch for paths[ask...] at ref and returns the
-// blob object ID of each, in the order of ask ("" for an item that is not
+// resolveBlobs asks itemsbatch for the batch's Ask at ref and returns
+// the blob object ID of each, in that order ("" for an item that is not
 // a blob, such as a folder or a submodule).
-func (p *Provider) resolveBlobs(ctx context.Context, r repoRef, ref string, paths []string, ask []int) ([]string, error) {
+func (p *Provider) resolveBlobs(ctx context.Context, r repoRef, ref string, b *batchread.Batch) ([]string, error) {
 	const op = "ReadFiles"
-	want := make([]string, len(ask)) // the item path each descriptor names
-	for k, i := range ask {
-		want[k] = "/" + strings.Trim(paths[i], "/")
+	want := make([]string, len(b.Ask)) // the item path each descriptor names
+	for k, i := range b.Ask {
+		want[k] = "/" + b.Path(i)
 	}
 	// The answer's value holds one list of items per descriptor, in the
 	// order of the descriptors (the description's httpExamples,

@@ -2,11 +2,11 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/gitprovider/gitprovider/internal/batchread"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
@@ -67,55 +67,38 @@ func (p *Provider) ReadFiles(ctx context.Context, repo, ref string, paths []stri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*vcs.File, len(paths))
-	var ask []int // indexes of paths not answered from the cache
-	for i, fp := range paths {
-		if err := vcs.CheckFileArgs(vcs.KindGitHub, op, fp, ref); err != nil {
+	b, err := batchread.Plan(vcs.KindGitHub, op, p.files, repo, ref, paths)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.Ask) > 0 {
+		blobs, err := p.queryBlobs(ctx, owner, name, ref, b)
+		if batchread.Fatal(ctx, err) {
 			return nil, err
 		}
-		clean := strings.Trim(fp, "/")
-		if clean == "" {
-			return nil, vcs.Errorf(vcs.KindGitHub, op, vcs.ErrInvalidArgument, "file path is empty")
-		}
-		if f := p.files.Get(repo, clean, ref); f != nil {
-			out[i] = f
-			continue
-		}
-		ask = append(ask, i)
-	}
-	if len(ask) > 0 {
-		blobs, err := p.queryBlobs(ctx, owner, name, ref, paths, ask)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, vcs.ErrRateLimited) {
-				return nil, err
+		for k, i := range b.Ask {
+			if blob := blobs.at(k); blob != nil && blob.Text != nil && !blob.IsBinary && !blob.IsTruncated && int64(len(*blob.Text)) == blob.ByteSize {
+				b.Accept(i, blob.OID, []byte(*blob.Text))
 			}
-			blobs = nil // read each file over REST below
-		}
-		for k, i := range ask {
-			clean := strings.Trim(paths[i], "/")
-			if blobs != nil {
-				if b := blobs[k]; b != nil && b.Text != nil && !b.IsBinary && !b.IsTruncated &&
-					int64(len(*b.Text)) == b.ByteSize && (len(b.OID) == 40 || len(b.OID) == 64) {
-					content := []byte(*b.Text)
-					if httpx.CheckBlob(vcs.KindGitHub, op, clean, b.OID, content) == nil {
-						out[i] = p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: b.OID, Content: content})
-						continue
-					}
-				}
-			}
-			f, err := p.ReadFile(ctx, repo, paths[i], ref)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = f
 		}
 	}
-	return out, nil
+	return b.Finish(ctx, func(ctx context.Context, path string) (*vcs.File, error) { return p.ReadFile(ctx, repo, path, ref) })
 }
 
-// queryBlobs sends one query for paths[ask...] and returns the blob
-// fields in the order of ask (nil where GitHub answered null).
-func (p *Provider) queryBlobs(ctx context.Context, owner, name, ref string, paths []string, ask []int) ([]*blobFields, error) {
+// blobList is a batch's answer in the order of its Ask (nil where GitHub
+// answered null); a failed batch has none.
+type blobList []*blobFields
+
+func (l blobList) at(k int) *blobFields {
+	if k < len(l) {
+		return l[k]
+	}
+	return nil
+}
+
+// queryBlobs sends one query for the batch's Ask and returns the blob
+// fields in that order.
+func (p *Provider) queryBlobs(ctx context.Context, owner, name, ref string, b *batchread.Batch) (blobList, error) {
 	const op = "ReadFiles"
 	rev := ref
 	if rev == "" {
@@ -124,12 +107,12 @@ func (p *Provider) queryBlobs(ctx context.Context, owner, name, ref string, path
 	var q strings.Builder
 	q.WriteString("query($owner: String!, $name: String!")
 	vars := map[string]any{"owner": owner, "name": name}
-	for k := range ask {
+	for k := range b.Ask {
 		fmt.Fprintf(&q, ", $e%d: String!", k)
 	}
 	q.WriteString(") { repository(owner: $owner, name: $name) {")
-	for k, i := range ask {
-		vars[fmt.Sprintf("e%d", k)] = rev + ":" + strings.Trim(paths[i], "/")
+	for k, i := range b.Ask {
+		vars[fmt.Sprintf("e%d", k)] = rev + ":" + b.Path(i)
 		fmt.Fprintf(&q, " f%d: object(expression: $e%d) { ... on Blob { text byteSize isBinary isTruncated oid } }", k, k)
 	}
 	q.WriteString(" } }")
@@ -160,8 +143,8 @@ func (p *Provider) queryBlobs(ctx context.Context, owner, name, ref string, path
 		}
 		return nil, vcs.Errorf(vcs.KindGitHub, op, kind, "GraphQL: %s", e.Message)
 	}
-	out := make([]*blobFields, len(ask))
-	for k := range ask {
+	out := make(blobList, len(b.Ask))
+	for k := range b.Ask {
 		out[k] = resp.Data.Repository[fmt.Sprintf("f%d", k)]
 	}
 	return out, nil

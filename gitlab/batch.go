@@ -1,20 +1,16 @@
 package gitlab
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/gitprovider/gitprovider/internal/batchread"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/vcs"
 )
-
-// lfsPointer starts a Git LFS pointer: its blob is not the file's content.
-var lfsPointer = []byte("version https://git-lfs.github.com/spec/")
 
 // ReadFiles reads many files at ref in one GraphQL query (vcs.BatchReader):
 // project(fullPath:) { repository { blobs(paths:, ref:) { nodes { path
@@ -35,48 +31,26 @@ func (p *Provider) ReadFiles(ctx context.Context, repo, ref string, paths []stri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*vcs.File, len(paths))
-	var ask []string
-	for i, fp := range paths {
-		if err := vcs.CheckFileArgs(kind, op, fp, ref); err != nil {
+	b, err := batchread.Plan(kind, op, p.files, repo, ref, paths)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.Ask) > 0 {
+		ask := make([]string, len(b.Ask))
+		for k, i := range b.Ask {
+			ask[k] = b.Path(i)
+		}
+		blobs, err := p.queryBlobs(ctx, id, ref, ask)
+		if batchread.Fatal(ctx, err) {
 			return nil, err
 		}
-		clean := strings.Trim(fp, "/")
-		if clean == "" {
-			return nil, vcs.Errorf(kind, op, vcs.ErrInvalidArgument, "file path is empty")
-		}
-		if f := p.files.Get(repo, clean, ref); f != nil {
-			out[i] = f
-			continue
-		}
-		ask = append(ask, clean)
-	}
-	var blobs map[string]blobNode
-	if len(ask) > 0 {
-		blobs, err = p.queryBlobs(ctx, id, ref, ask)
-		if err != nil && (ctx.Err() != nil || errors.Is(err, vcs.ErrRateLimited)) {
-			return nil, err
-		}
-	}
-	for i, fp := range paths {
-		if out[i] != nil {
-			continue
-		}
-		clean := strings.Trim(fp, "/")
-		if b, ok := blobs[clean]; ok && b.RawTextBlob != nil && len(b.OID) == 40 {
-			content := []byte(*b.RawTextBlob)
-			if !bytes.HasPrefix(content, lfsPointer) && httpx.CheckBlob(kind, op, clean, b.OID, content) == nil {
-				out[i] = p.files.Put(repo, clean, ref, &vcs.File{Path: clean, Ref: ref, SHA: b.OID, Content: content})
-				continue
+		for _, i := range b.Ask {
+			if blob, ok := blobs[b.Path(i)]; ok && blob.RawTextBlob != nil && len(blob.OID) == 40 && !batchread.IsLFSPointer([]byte(*blob.RawTextBlob)) {
+				b.Accept(i, blob.OID, []byte(*blob.RawTextBlob))
 			}
 		}
-		f, err := p.ReadFile(ctx, repo, fp, ref)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = f
 	}
-	return out, nil
+	return b.Finish(ctx, func(ctx context.Context, path string) (*vcs.File, error) { return p.ReadFile(ctx, repo, path, ref) })
 }
 
 type blobNode struct {

@@ -14,6 +14,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/gitprovider/gitprovider/internal/batchread"
 	"github.com/gitprovider/gitprovider/internal/httpx"
 	"github.com/gitprovider/gitprovider/internal/pager"
 	"github.com/gitprovider/gitprovider/vcs"
@@ -129,7 +130,7 @@ func (p *Provider) ReadFile(ctx context.Context, repo, filePath, ref string) (*v
 // GitLab API docs: GET /projects/:id/repository/blobs/:sha/raw
 func (p *Provider) lfsContent(ctx context.Context, id, blob string, content []byte) bool {
 	ptr, _, err := p.client.Repositories.RawBlobContent(id, blob, reqCtx(ctx))
-	if err != nil || len(ptr) > 1024 || !bytes.HasPrefix(ptr, []byte("version https://git-lfs.github.com/spec/")) {
+	if err != nil || len(ptr) > 1024 || !batchread.IsLFSPointer(ptr) {
 		return false
 	}
 	sum := sha256.Sum256(content)
