@@ -17,6 +17,10 @@ import (
 
 var _ vcs.DeliveryLog = (*Provider)(nil)
 
+// hookEventsPerPage is the most events GET …/hooks/:hook_id/events
+// answers a page (its per_page is declared 1..20).
+const hookEventsPerPage = 20
+
 // hookEvent is one entry of a project webhook's event log ("List project
 // webhook events", GitLab 17.3+). created_at is read where the instance
 // sends it (unconfirmed: GitLab's docs example does not show it).
@@ -59,7 +63,9 @@ func (e *hookEvent) toVCS() *vcs.WebhookDelivery {
 }
 
 // ListWebhookDeliveries yields the events of webhook hook, as GitLab logs
-// them for 7 days, 100 a page. GitLab does not retry a failed delivery
+// them for 7 days, 20 a page: this endpoint's per_page is 1..20, not the
+// usual 1..100 (GitLab's openapi_v2.yaml: "minimum: 1, maximum: 20"; a
+// larger value is refused with 400). GitLab does not retry a failed delivery
 // (and disables a hook that keeps failing); this log and
 // RedeliverWebhookDelivery are how to send one again. Failed keeps the
 // events whose response_status is not a 2xx code ("internal error" when
@@ -68,7 +74,7 @@ func (e *hookEvent) toVCS() *vcs.WebhookDelivery {
 // never fewer). The token needs the Maintainer role, as for managing
 // webhooks. GitLab before 17.3 answers 404.
 //
-// GitLab API docs: GET /projects/:id/hooks/:hook_id/events?page=&per_page=100
+// GitLab API docs: GET /projects/:id/hooks/:hook_id/events?page=&per_page=20
 func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hookID string, opts vcs.ListWebhookDeliveriesOptions) iter.Seq2[*vcs.WebhookDelivery, error] {
 	const op = "ListWebhookDeliveries"
 	id, err := projectID(op, repo)
@@ -84,7 +90,7 @@ func (p *Provider) ListWebhookDeliveries(ctx context.Context, repo, hookID strin
 	// out an event of the same second.
 	since := opts.Since.Truncate(time.Second)
 	return pager.Seq(ctx, func(ctx context.Context, cursor string) ([]*vcs.WebhookDelivery, string, error) {
-		page := &gl.ListOptions{PerPage: 100, Page: pageNumber(cursor)}
+		page := &gl.ListOptions{PerPage: hookEventsPerPage, Page: pageNumber(cursor)}
 		req, err := p.client.NewRequest(http.MethodGet, path, page, []gl.RequestOptionFunc{reqCtx(ctx)})
 		if err != nil {
 			return nil, "", p.errs.FromError(op, err)

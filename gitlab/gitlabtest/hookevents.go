@@ -42,6 +42,10 @@ func hookEventStatus(o fakehttp.Outcome) string {
 	return strconv.Itoa(o.StatusCode)
 }
 
+// hookEventsMaxPerPage is the largest per_page GET …/hooks/:hook_id/events
+// accepts.
+const hookEventsMaxPerPage = 20
+
 // handleHookEvents serves GET /projects/:id/hooks/:hook_id/events (GitLab
 // 17.3+): the hook's deliveries of the last 7 days, newest first, paged
 // like every GitLab list, filtered by status (a code such as 500, or the
@@ -68,6 +72,17 @@ func (s *Server) handleHookEvents(w http.ResponseWriter, r *http.Request, c *cal
 			return code >= 500 && code < 600
 		}
 		return want == status
+	}
+	// The endpoint declares per_page as 1..20, not GitLab's usual 1..100
+	// (the published openapi_v2.yaml, generated from its Grape params,
+	// gives "minimum: 1, maximum: 20"); Grape refuses a value outside
+	// the range with 400 "per_page does not have a valid value" (that
+	// text is unconfirmed for this endpoint).
+	if v := r.URL.Query().Get("per_page"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > hookEventsMaxPerPage {
+			fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "per_page does not have a valid value"})
+			return
+		}
 	}
 	if want != "" && want != "successful" && want != "client_failure" && want != "server_failure" {
 		if _, err := strconv.Atoi(want); err != nil {
