@@ -154,9 +154,10 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // GitLab checks GitLab.com and self-managed instances (under a relative
-// URL root too) against the hand-written description in testdata/gitlab
-// (see SOURCE there: the published one could not be brought onto this
-// machine).
+// URL root too) against testdata/gitlab/gitlab.json: GitLab's published
+// openapi_v2.yaml for the REST operations it describes, and a hand-written
+// fragment for the rest (GET /user, the merge request notes, Doorkeeper's
+// /oauth/token/info) and for the webhook payloads (see SOURCE there).
 func GitLab() *Checker {
 	return &Checker{
 		Host: "GitLab",

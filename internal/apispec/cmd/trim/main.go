@@ -7,12 +7,14 @@
 // webhooks (x-webhooks keys) to keep. Everything the kept operations
 // reference (schemas, parameters, responses, headers) is kept with them;
 // descriptions, summaries and examples are dropped to keep the copy small.
-// Swagger 2.0 documents (Azure DevOps) are converted to OpenAPI 3 first
-// with kin-openapi's openapi2conv. Webhooks are written as POST operations
+// Swagger 2.0 documents (Azure DevOps, GitLab) are converted to OpenAPI 3 first
+// with kin-openapi's openapi2conv; YAML documents (GitLab) are read as
+// JSON first. Webhooks are written as POST operations
 // under "/x-webhooks/<name>" so that the validator can check a delivery
 // like a request and their $refs resolve.
 //
 //	go run ./internal/apispec/cmd/trim -host github -src /path/to/@octokit/openapi/package
+//	go run ./internal/apispec/cmd/trim -host gitlab -src internal/apispec/testdata/gitlab
 //
 // The SOURCE file next to trim.json says where to get -src for each host.
 package main
@@ -30,6 +32,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
+	"go.yaml.in/yaml/v4"
 )
 
 type config struct {
@@ -93,6 +96,13 @@ func load(path string) (obj, error) {
 		return nil, err
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // Azure's files start with a BOM
+	if strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml") {
+		// GitLab publishes YAML (doc/api/openapi/openapi_v2.yaml): read it
+		// as JSON, then as the other documents.
+		if raw, err = yamlToJSON(raw); err != nil {
+			return nil, fmt.Errorf("yaml: %w", err)
+		}
+	}
 	var probe struct {
 		Swagger string `json:"swagger"`
 	}
@@ -270,6 +280,39 @@ func keepRef(docs []obj, comps obj, ref string, walk func(any)) {
 		}
 	}
 	log.Fatalf("$ref %q is in none of the documents", ref)
+}
+
+// yamlToJSON re-encodes a YAML document as JSON. Mapping keys are
+// strings in the descriptions ('200' is quoted); any other key is written
+// with fmt's %v.
+func yamlToJSON(raw []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	var conv func(any) any
+	conv = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				x[k] = conv(c)
+			}
+			return x
+		case map[any]any:
+			m := make(map[string]any, len(x))
+			for k, c := range x {
+				m[fmt.Sprint(k)] = conv(c)
+			}
+			return m
+		case []any:
+			for i, c := range x {
+				x[i] = conv(c)
+			}
+			return x
+		}
+		return v
+	}
+	return json.Marshal(conv(v))
 }
 
 // strip drops prose and examples, which the validator does not use.
