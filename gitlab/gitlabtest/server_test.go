@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,28 @@ func TestSubpathRouting(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Errorf("API outside the relative URL root: %d", resp.StatusCode)
+	}
+}
+
+// TestHookEventsPerPage checks that GET …/hooks/:hook_id/events takes
+// per_page 1..20 only, as the endpoint declares it (GitLab's
+// openapi_v2.yaml: minimum 1, maximum 20), where other lists take up to
+// 100.
+func TestHookEventsPerPage(t *testing.T) {
+	f := newFixture(t)
+	p := "/api/v4/projects/acme%2Fplatform%2Fdb/hooks"
+	a := f.call(t, http.MethodPost, p, map[string]string{"PRIVATE-TOKEN": f.token}, `{"url":"https://hooks.example.com/x","merge_requests_events":true,"push_events":false}`)
+	if a.status != http.StatusCreated {
+		t.Fatalf("create hook: %d %s", a.status, a.body)
+	}
+	id, _ := a.json(t)["id"].(float64)
+	events := p + "/" + strconv.Itoa(int(id)) + "/events"
+	if a := f.get(t, events+"?per_page=20", f.token); a.status != http.StatusOK {
+		t.Errorf("per_page=20: %d %s", a.status, a.body)
+	}
+	apispec.Exempt(t, http.MethodGet, events+"?per_page=21", http.StatusBadRequest,
+		"the test asks per_page=21 on purpose, to see it refused: the description allows at most 20, so the request itself breaks it")
+	if a := f.get(t, events+"?per_page=21", f.token); a.status != http.StatusBadRequest {
+		t.Errorf("per_page=21: %d %s, want 400", a.status, a.body)
 	}
 }
