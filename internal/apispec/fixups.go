@@ -684,9 +684,10 @@ func init() {
 		},
 		Fixup{
 			Desc: gl,
-			Reason: "GitLab writes an absent value as null (docs examples: a merge request's \"merged_at\": null, \"closed_at\": null, \"merge_commit_sha\": null; " +
-				"a hook's \"disabled_until\": null; a token's \"expires_at\": null; a user's \"avatar_url\": null; a commit status's \"coverage\": null); " +
-				"the generated description marks nothing nullable: every non-list property of the published entities (API_Entities_*, DetailedStatusEntity) may be null",
+			Reason: "GitLab writes an absent value as null, not by leaving the attribute out (docs examples: a project webhook's \"disabled_until\": null, " +
+				"docs.gitlab.com/api/project_webhooks; a token's \"expires_at\": null, gitlab-org/gitlab#370101; a merge request's closed_at and closed_by " +
+				"before it is closed, docs.gitlab.com/api/merge_requests); the generated description marks nothing nullable: every non-list property of the " +
+				"published entities (API_Entities_*, DetailedStatusEntity) may be null (unconfirmed per property)",
 			Patch: func(doc *openapi3.T) error {
 				sub := &openapi3.T{Components: &openapi3.Components{Schemas: openapi3.Schemas{}}, Paths: openapi3.NewPaths()}
 				for name, s := range doc.Components.Schemas {
@@ -699,8 +700,9 @@ func init() {
 		},
 		Fixup{
 			Desc: gl,
-			Reason: "a personal access token's expires_at is a date (\"expires_at\": \"2021-01-31\" in docs.gitlab.com/api/personal_access_tokens, and the " +
-				"expiry set on creation is YYYY-MM-DD); the entity says date-time: it is made a date",
+			Reason: "a personal access token's expires_at is a date: \"Expiration date of the access token in ISO format (YYYY-MM-DD)\", and the token answered " +
+				"has \"expires_at\": \"2020-12-31\" (docs.gitlab.com/api/user_tokens/#create-a-personal-access-token); the description's own rotate body " +
+				"(postApiV4PersonalAccessTokensSelfRotate) types it as a date too. The entity says date-time: it is made a date",
 			Patch: func(doc *openapi3.T) error {
 				s := doc.Components.Schemas["API_Entities_PersonalAccessTokenWithLastUsedIps"]
 				if s == nil || s.Value == nil || s.Value.Properties["expires_at"] == nil {
