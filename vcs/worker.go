@@ -35,7 +35,11 @@ const (
 // that a Handle that honours its context stops before another worker can
 // claim the event; a Handle whose effects leave the process (a migration,
 // a comment) should still be idempotent, as vcs.UpsertComment is, because
-// a process can die after Handle's effect and before the store hears of it.
+// a process can die after Handle's effect and before the store hears of
+// it. When Handle succeeded but the store fails to mark the event done,
+// the worker asks again, renewing the lease between attempts, for as long
+// as it holds the lease; only a store that stays unreachable for the rest
+// of the lease (OnError is told) lets the event run a second time.
 type Worker struct {
 	// Store holds the events. Required.
 	Store Store
@@ -188,6 +192,9 @@ func (w *Worker) process(runCtx, procCtx context.Context, c *Claim) {
 	hctx, cancel := context.WithCancel(procCtx)
 	defer cancel()
 	var lost bool // guarded by hb
+	// held is when the lease, as last confirmed, runs out (guarded by
+	// hb); the claim was made just before, so it is a little late.
+	held := time.Now().Add(lease)
 	var hb sync.Mutex
 	stopHB := make(chan struct{})
 	hbDone := make(chan struct{})
@@ -202,12 +209,16 @@ func (w *Worker) process(runCtx, procCtx context.Context, c *Claim) {
 				return
 			case <-tick.C:
 			}
+			asked := time.Now()
 			ctx, cancelExt := context.WithTimeout(procCtx, lease/4)
 			err := w.Store.Extend(ctx, c, lease)
 			cancelExt()
 			switch {
 			case err == nil:
 				confirmed = time.Now()
+				hb.Lock()
+				held = asked.Add(lease)
+				hb.Unlock()
 			case errors.Is(err, ErrLeaseLost) || time.Since(confirmed) >= lease/2:
 				// Stop Handle before anyone else can claim the event.
 				hb.Lock()
@@ -225,25 +236,12 @@ func (w *Worker) process(runCtx, procCtx context.Context, c *Claim) {
 	close(stopHB)
 	<-hbDone
 	hb.Lock()
-	leaseLost := lost
+	leaseLost, heldUntil := lost, held
 	hb.Unlock()
 
 	switch {
 	case herr == nil:
-		// Done: tell the store, retrying a store that blips while the
-		// lease lasts, so the event is not processed again.
-		deadline := time.Now().Add(lease / 2)
-		for attempt := 0; ; attempt++ {
-			err := settle(func(ctx context.Context) error { return w.Store.Complete(ctx, c) })
-			if err == nil {
-				return
-			}
-			if errors.Is(err, ErrLeaseLost) || time.Now().After(deadline) {
-				w.report(&c.Delivery, fmt.Errorf("the event was processed but could not be marked done; it may be processed again: %w", err))
-				return
-			}
-			time.Sleep(min(time.Duration(attempt+1)*50*time.Millisecond, time.Second))
-		}
+		w.complete(c, settle, heldUntil)
 	case leaseLost:
 		// Another worker may own it now: leave it alone.
 		w.report(&c.Delivery, herr)
@@ -265,6 +263,41 @@ func (w *Worker) process(runCtx, procCtx context.Context, c *Claim) {
 		if err := settle(func(ctx context.Context) error { return w.Store.Fail(ctx, c, herr.Error(), retryAt) }); err != nil && !errors.Is(err, ErrLeaseLost) {
 			w.report(&c.Delivery, fmt.Errorf("recording the failure (the lease will run out instead): %w", err))
 		}
+	}
+}
+
+// complete tells the store a processed event is done. An event whose
+// completion is lost is processed again once its lease runs out, so a
+// store that fails (a dropped connection, a failover) is asked again for
+// as long as the lease is held, and the lease is renewed between
+// attempts: the event is processed twice only when the store stays
+// unreachable for the rest of the lease, or another worker holds it.
+func (w *Worker) complete(c *Claim, settle func(func(context.Context) error) error, held time.Time) {
+	lease := w.lease()
+	// Give up with a quarter of the lease left: the claim's time was
+	// taken a little before held was, and clocks drift.
+	margin := lease / 4
+	wait := 10 * time.Millisecond
+	for {
+		err := settle(func(ctx context.Context) error { return w.Store.Complete(ctx, c) })
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrLeaseLost) {
+			asked := time.Now()
+			switch ext := settle(func(ctx context.Context) error { return w.Store.Extend(ctx, c, lease) }); {
+			case ext == nil:
+				held = asked.Add(lease)
+			case errors.Is(ext, ErrLeaseLost):
+				err = ext
+			}
+		}
+		if errors.Is(err, ErrLeaseLost) || time.Until(held) < margin+wait {
+			w.report(&c.Delivery, fmt.Errorf("the event was processed but could not be marked done; it may be processed again: %w", err))
+			return
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, lease/8)
 	}
 }
 

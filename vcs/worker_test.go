@@ -174,6 +174,67 @@ func TestWorkerStopsHandleWhenTheLeaseIsLost(t *testing.T) {
 	}
 }
 
+// flaky fails the first Complete calls as a store does whose connection
+// was dropped, and counts the calls.
+type flaky struct {
+	*memstore.Store
+	failures           atomic.Int32 // Complete calls still to fail
+	completes, extends atomic.Int32
+}
+
+func (f *flaky) Complete(ctx context.Context, c *vcs.Claim) error {
+	f.completes.Add(1)
+	if f.failures.Add(-1) >= 0 {
+		return errors.New("conn closed: the connection was terminated")
+	}
+	return f.Store.Complete(ctx, c)
+}
+func (f *flaky) Extend(ctx context.Context, c *vcs.Claim, d time.Duration) error {
+	f.extends.Add(1)
+	return f.Store.Extend(ctx, c, d)
+}
+
+// A store that keeps failing to mark an event done for longer than the
+// lease lasts is asked again while the worker renews the lease, so the
+// event is not claimed and processed a second time (before, the worker
+// gave up after half a lease and the event ran again).
+func TestWorkerCompletesThroughAFailingStore(t *testing.T) {
+	s := &flaky{Store: memstore.New()}
+	const lease = 400 * time.Millisecond
+	// Waits of 10, 20, 40, then 50 ms (lease/8): ten failures take about
+	// 420 ms, more than the lease.
+	s.failures.Store(10)
+	ctx := context.Background()
+	if _, err := s.Record(ctx, vcstest.MergedEvent(vcs.KindGitHub, "o/r", 1, "x")); err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int32
+	var reports []error
+	var mu sync.Mutex
+	stop := runWorker(t, &vcs.Worker{Store: s, PollInterval: 5 * time.Millisecond, Lease: lease,
+		OnError: func(_ *vcs.Delivery, err error) { mu.Lock(); reports = append(reports, err); mu.Unlock() },
+		Handle: func(context.Context, *vcs.Event) error {
+			handled.Add(1)
+			return nil
+		}})
+	waitFor(t, "the completion to get through", func() bool { return s.completes.Load() > 10 })
+	// Past the lease: an event whose completion was lost would be claimed
+	// and handled again by now.
+	time.Sleep(2 * lease)
+	stop()
+	if n := handled.Load(); n != 1 {
+		t.Errorf("handled %d times, want once", n)
+	}
+	if s.extends.Load() < 10 {
+		t.Errorf("%d lease renewals between 10 failed completions, want one after each", s.extends.Load())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) != 0 {
+		t.Errorf("reports: %v", reports)
+	}
+}
+
 func TestWorkerShutdown(t *testing.T) {
 	ctx := context.Background()
 	t.Run("releases what does not finish", func(t *testing.T) {
