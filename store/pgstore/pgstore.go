@@ -29,12 +29,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gitprovider/gitprovider/vcs"
@@ -272,10 +275,47 @@ func (s *Store) Record(ctx context.Context, ev *vcs.Event) (bool, error) {
 		keys = append(keys, k)
 	}
 	var n int
-	if err := s.pool.QueryRow(ctx, s.q.record, identity, data, keys).Scan(&n); err != nil {
+	// Again on a lost connection: the keys make a second recording of
+	// one that did commit record nothing (false: already recorded).
+	err = s.again(ctx, func() error { return s.pool.QueryRow(ctx, s.q.record, identity, data, keys).Scan(&n) })
+	if err != nil {
 		return false, unavailable("Record", err)
 	}
 	return n == 1, nil
+}
+
+// again runs one statement, and runs it again while it failed because
+// the server ended its connection: PostgreSQL ends every connection at a
+// restart or failover, and pg_terminate_backend ends one (SQLSTATE class
+// 57, "operator intervention"), and the pool only finds out when the
+// connection is next used, so each idle connection fails one statement
+// and is then discarded. A statement that failed so did not complete
+// (PostgreSQL aborts it), and every statement again runs is safe to
+// repeat: recordings are keyed, and settling is fenced by the lease
+// token. Without it, a worker that processed an event could fail to mark
+// it done on every idle connection in turn and see it processed again
+// once its lease ran out.
+func (s *Store) again(ctx context.Context, stmt func() error) error {
+	tries := int(s.pool.Config().MaxConns) + 1 // one per idle connection, then a new one
+	for {
+		err := stmt()
+		tries--
+		if err == nil || tries == 0 || ctx.Err() != nil || !connectionLost(err) {
+			return err
+		}
+	}
+}
+
+// connectionLost reports whether err says the server ended the
+// connection or the connection broke, rather than that the statement
+// failed on a live connection.
+func connectionLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "57") // admin_shutdown, crash_shutdown, cannot_connect_now, …
+	}
+	var netErr net.Error
+	return pgconn.SafeToRetry(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }
 
 func scanDelivery(row pgx.Row, d *vcs.Delivery, token *string) error {
@@ -295,21 +335,26 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 	if err := vcs.CheckClaimArgs(owner, max, lease); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, s.q.claim, owner, max, lease.Microseconds())
-	if err != nil {
-		return nil, unavailable("Claim", err)
-	}
-	defer rows.Close()
 	var out []*vcs.Claim
-	for rows.Next() {
-		c := &vcs.Claim{Owner: owner}
-		if err := scanDelivery(rows, &c.Delivery, &c.Token); err != nil {
-			return nil, unavailable("Claim", err)
+	err := s.again(ctx, func() error {
+		out = nil
+		rows, err := s.pool.Query(ctx, s.q.claim, owner, max, lease.Microseconds())
+		if err != nil {
+			return err
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		// The claims made are lost to this worker; their leases run out.
+		defer rows.Close()
+		for rows.Next() {
+			c := &vcs.Claim{Owner: owner}
+			if err := scanDelivery(rows, &c.Delivery, &c.Token); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		// On an error here the claims made are lost to this worker;
+		// their leases run out.
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, unavailable("Claim", err)
 	}
 	return out, nil
@@ -324,7 +369,11 @@ func (s *Store) settle(ctx context.Context, op, q string, c *vcs.Claim, args ...
 	if err != nil {
 		return vcs.LeaseLost(op, c)
 	}
-	tag, err := s.pool.Exec(ctx, q, append([]any{id, c.Token}, args...)...)
+	var tag pgconn.CommandTag
+	err = s.again(ctx, func() (err error) {
+		tag, err = s.pool.Exec(ctx, q, append([]any{id, c.Token}, args...)...)
+		return err
+	})
 	if err != nil {
 		return unavailable(op, err)
 	}
