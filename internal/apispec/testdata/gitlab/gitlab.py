@@ -6,7 +6,7 @@
 # Every shape here is from GitLab's REST docs (docs.gitlab.com/api/...) and webhook events docs.
 # The fragment keeps only what the published description does not give (PUBLISHED below lists
 # the operations taken from it, which are dropped here): GET /api/v4/user and the merge request
-# notes operations (not found in the parts of the published file read, see SOURCE),
+# notes operations (not described in the published file at this commit, see SOURCE),
 # /oauth/token/info (Doorkeeper, not API v4) and the webhook payloads (documented in prose only).
 import json
 S=lambda t,**k: dict(type=t,**k)
@@ -150,5 +150,5 @@ def refs(v, out):
     elif isinstance(v, list):
         for c in v: refs(c, out)
 used=set(); refs(paths, used)
-doc={"description":"The hand-written part of the GitLab description (see SOURCE and gitlab.py): the operations and webhook payloads GitLab's published openapi_v2.yaml does not give (or that were not found in it).","paths":paths,"components":{"schemas":{k: v for k, v in schemas.items() if k in used}}}
+doc={"description":"The hand-written part of the GitLab description (see SOURCE and gitlab.py): the operations and webhook payloads GitLab's published openapi_v2.yaml does not give.","paths":paths,"components":{"schemas":{k: v for k, v in schemas.items() if k in used}}}
 json.dump(doc, open(__import__('os').path.join(__import__('os').path.dirname(__file__), 'handwritten.json'), 'w'), indent=1, sort_keys=True)
