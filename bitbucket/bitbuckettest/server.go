@@ -314,36 +314,52 @@ func baseURL(r *http.Request) string {
 // writePage answers with one page of items the Bitbucket way: pagelen,
 // page, size, values and absolute next / previous URLs in the body.
 func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) {
+	page, per, ok := pageParams(s, w, r)
+	if !ok {
+		return
+	}
+	start, end := fakehttp.Bounds(page, per, len(items))
+	writePageOf(w, r, page, per, len(items), items[start:end])
+}
+
+// pageParams reads page and pagelen, answering a 400 (and ok false) for
+// values Bitbucket refuses.
+func pageParams(s *Server, w http.ResponseWriter, r *http.Request) (page, per int, ok bool) {
 	q := r.URL.Query()
-	per := DefaultPageLen
+	per = DefaultPageLen
 	if v := q.Get("pagelen"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			writeError(w, http.StatusBadRequest, "Invalid pagelen: "+v)
-			return
+			return 0, 0, false
 		}
 		if n > MaxPageLen {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("Invalid pagelen: %d exceeds the maximum of %d", n, MaxPageLen))
-			return
+			return 0, 0, false
 		}
 		per = n
 	}
 	per = s.kit.PageCap(per)
-	page := 1
+	page = 1
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			writeError(w, http.StatusBadRequest, "Invalid page: "+v)
-			return
+			return 0, 0, false
 		}
 		page = n
 	}
-	start, end := fakehttp.Bounds(page, per, len(items))
-	values := items[start:end]
+	return page, per, true
+}
+
+// writePageOf answers with values, page number page of a list of total
+// items at per a page: a handler that can count its list without
+// building it hands over only the page.
+func writePageOf[T any](w http.ResponseWriter, r *http.Request, page, per, total int, values []T) {
 	if values == nil {
 		values = []T{} // an empty page is [], never null
 	}
-	body := map[string]any{"pagelen": per, "page": page, "size": len(items), "values": values}
+	body := map[string]any{"pagelen": per, "page": page, "size": total, "values": values}
 	link := func(p int) string {
 		u, _ := url.Parse(baseURL(r))
 		u.Path, u.RawPath = r.URL.Path, r.URL.RawPath
@@ -352,7 +368,7 @@ func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, items [
 		u.RawQuery = qq.Encode()
 		return u.String()
 	}
-	if end < len(items) {
+	if page*per < total {
 		body["next"] = link(page + 1)
 	}
 	if page > 1 {
