@@ -19,6 +19,19 @@ import (
 // pageLen is the page size asked for: Bitbucket's maximum (more is a 400).
 const pageLen = "100"
 
+// pageConcurrency is how many pages of a numbered list are fetched at
+// once after the first: 100, so that a list of up to 10,000 items at
+// pagelen=100 (a big workspace's repositories) takes one wave after its
+// first page instead of two at internal/pager's default of 50, which is
+// set for GitHub's 100-concurrent-request ceiling. Bitbucket documents no
+// concurrency limit; its limits count requests in a rolling hour (1,000 to
+// 10,000 an hour for /2.0/repositories/*, "API request limits",
+// https://support.atlassian.com/bitbucket-cloud/docs/api-request-limits/),
+// which fetching the same pages at once rather than in turn does not
+// change. At most this many pages are held ahead of the consumer: 10,000
+// repositories' decoded fields.
+const pageConcurrency = 100
+
 // apiTokenURL is where Atlassian API tokens are created.
 const apiTokenURL = "https://id.atlassian.com/manage-profile/security/api-tokens"
 
@@ -63,10 +76,11 @@ type paged[T any] struct {
 }
 
 // list yields every item of every page of a Bitbucket list, starting at
-// path with query (pagelen=100 is added unless query sets it). Where the first page numbers its
-// pages (its "next" URL asks for page=2) and tells the list's "size", the
-// pages after it are fetched concurrently by number (internal/pager);
-// otherwise each page's "next" URL is followed in turn. Bitbucket
+// path with query (pagelen=100 is added unless query sets it). Where the
+// first page numbers its pages (its "next" URL asks for page=2) and tells
+// the list's "size", the pages after it are fetched concurrently by
+// number, pageConcurrency at once (internal/pager); otherwise each
+// page's "next" URL is followed in turn. Bitbucket
 // documents both: "size" and "page" are optional and left out where they
 // are expensive to compute, and "next" must be treated as opaque
 // (https://developer.atlassian.com/cloud/bitbucket/rest/intro/#pagination).
@@ -87,7 +101,7 @@ func list[T any](ctx context.Context, c *client, op, path string, query url.Valu
 		}
 		var seq iter.Seq2[T, error]
 		if numberedNext(first.Next) == 2 {
-			seq = pager.Pages(ctx, 0, func(ctx context.Context, page int) ([]T, int, int, error) {
+			seq = pager.Pages(ctx, pageConcurrency, func(ctx context.Context, page int) ([]T, int, int, error) {
 				pg := first
 				if page > 1 {
 					// Page k is the first "next" URL with page=k: where

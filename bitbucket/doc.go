@@ -74,8 +74,10 @@
 //
 // MaxFileSize caps ReadFile and MaxCommentLength comment bodies (Bitbucket
 // documents no comment limit). Lists ask for pagelen=100, Bitbucket's
-// maximum, and follow every page's "next" URL. Bitbucket documents no
-// concurrency limit, so Provider has no MaxConcurrency; 429s are waited
+// maximum, and follow every page's "next" URL; where the first page
+// tells the list's size, the other pages are fetched 100 at once (10,000
+// repositories: the workspace list, the first page, then one wave).
+// Bitbucket documents no concurrency limit, so Provider has no MaxConcurrency; 429s are waited
 // out by the shared retry policy for safe methods, never for POST.
 //
 // The bitbuckettest package is an in-memory fake of Bitbucket Cloud for
