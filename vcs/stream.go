@@ -111,8 +111,8 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 			return ctx.Err() == nil
 		}
 		// With a BatchReader, files wait in pending (each holding its
-		// slot) until a batch is full, the slots run out or the list
-		// ends; then one request reads them all.
+		// slot) until a batch is full or the list ends; then one
+		// request reads them all.
 		batch := min(limit, MaxBatchRead)
 		var pending []result
 		flush := func() {
@@ -157,17 +157,19 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 			if opts.Filter != nil && !opts.Filter(f) {
 				continue
 			}
+			// Out of slots, wait for one rather than send the pending
+			// batch early (a slow consumer would otherwise get a batch
+			// for every slot it gives back): every slot not held in
+			// pending belongs to a read in flight, a result queued or
+			// the file the consumer holds, and comes back when the
+			// consumer takes that file. pending never holds them all,
+			// as a batch goes out as soon as it is full and a batch is
+			// at most the limit. The range ending or the context
+			// ending ends the wait.
 			select {
 			case sem <- struct{}{}:
-			default:
-				// Out of slots: the files waiting for a batch must go
-				// out before waiting for one of theirs to come back.
-				flush()
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
+			case <-ctx.Done():
+				return
 			}
 			if ctx.Err() != nil {
 				// A read failed (or the caller gave up) while this one
@@ -240,7 +242,10 @@ const DefaultBatchHeld = 1000
 // ref in one request (GitHub's GraphQL API). StreamChangedFiles and
 // ReadChangedFiles use it in batches of at most MaxBatchRead paths, each
 // path holding one slot: DefaultBatchHeld slots unless
-// ReadChangedFilesOptions.Concurrency is set.
+// ReadChangedFilesOptions.Concurrency is set. A batch goes out when it
+// is full (min(slots, MaxBatchRead) paths) or the list has ended; out of
+// slots, the stream waits for the consumer to give one back rather than
+// send a short batch, so a slow consumer gets full batches too.
 type BatchReader interface {
 	// ReadFiles reads the files at paths, at ref, and returns them in
 	// the order of paths. A path the host cannot carry in the batch

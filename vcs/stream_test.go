@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ type paged struct {
 	pages [][]*vcs.ChangedFile
 	gate  chan struct{} // when set, a page after the first waits for it
 	err   error         // after the last page
+	asked chan struct{} // when set, gets a value as each file is yielded (the stream asked for it)
 }
 
 func (p paged) PullRequestFiles(ctx context.Context, _ string, _ int) iter.Seq2[*vcs.ChangedFile, error] {
@@ -34,6 +36,9 @@ func (p paged) PullRequestFiles(ctx context.Context, _ string, _ int) iter.Seq2[
 				}
 			}
 			for _, f := range pg {
+				if p.asked != nil {
+					p.asked <- struct{}{}
+				}
 				if !yield(f, nil) {
 					return
 				}
@@ -151,9 +156,46 @@ type batching struct {
 	paged
 	batches atomic.Int64
 	most    atomic.Int64
+	// block, when set, makes every batch after the first wait for the
+	// context to end.
+	block   bool
+	running atomic.Int64 // batches being read
+	mu      sync.Mutex
+	sizes   []int // of every batch
+	read    int   // files asked for in all batches so far
+	// consumed, when set, is the files the test has taken so far:
+	// heldMost is the most files read (asked for) but not yet consumed.
+	consumed *atomic.Int64
+	heldMost int
+}
+
+// Sizes returns the size of every batch, largest first: batches are read
+// concurrently, so the order they reach ReadFiles is not the order the
+// stream sent them in.
+func (b *batching) Sizes() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := slices.Clone(b.sizes)
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
 }
 
 func (b *batching) ReadFiles(ctx context.Context, _ string, ref string, paths []string) ([]*vcs.File, error) {
+	b.running.Add(1)
+	defer b.running.Add(-1)
+	b.mu.Lock()
+	b.sizes = append(b.sizes, len(paths))
+	first := len(b.sizes) == 1
+	b.read += len(paths)
+	if b.consumed != nil {
+		b.heldMost = max(b.heldMost, b.read-int(b.consumed.Load()))
+	}
+	b.mu.Unlock()
+	if b.block && !first {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	b.batches.Add(1)
 	for {
 		m := b.most.Load()
@@ -194,15 +236,11 @@ func TestStreamChangedFilesReadsInBatches(t *testing.T) {
 			t.Fatalf("file %d = %s %q, want %s in the host's order", i, fc.Path, fc.Content, paths[i])
 		}
 	}
-	// A batch also goes out early when the slots run out, so how many go
-	// out depends on how fast the caller consumes (under -race, up to 14
-	// in 100 runs, against 4 full ones): check only that reading is
-	// batched at all, not the count.
-	if n := p.batches.Load(); n > files/4 {
-		t.Errorf("%d batches for %d files at concurrency %d, want far fewer than one per file (about %d)", n, files, limit, (files+limit-1)/limit)
-	}
-	if m := p.most.Load(); m > limit {
-		t.Errorf("a batch of %d paths, want at most the concurrency %d", m, limit)
+	// Out of slots the stream waits for one rather than send a short
+	// batch, so the batches are the same however fast the caller
+	// consumes: full ones of the concurrency, then the rest.
+	if got, want := p.Sizes(), []int{64, 64, 64, 58}; !slices.Equal(got, want) {
+		t.Errorf("batches of %v for %d files at concurrency %d, want %v", got, files, limit, want)
 	}
 }
 
@@ -233,5 +271,140 @@ func TestStreamChangedFilesReadsTheBatchBeforeTruncation(t *testing.T) {
 	got, err := vcs.ReadChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"})
 	if !errors.Is(err, vcs.ErrTruncated) || len(got) != 2 {
 		t.Fatalf("ReadChangedFiles = %d files, %v; want 2 and ErrTruncated", len(got), err)
+	}
+}
+
+// slowConsumer returns what a test's consumer calls before taking each
+// file: it waits until the stream has asked the list for every file its
+// slots allow (the limit, plus one for each file consumed, plus the one
+// it then waits on), so that the stream always runs out of slots before
+// the consumer gives one back. t fails if the stream stops asking.
+func slowConsumer(t *testing.T, asked <-chan struct{}, files, limit int) (take func()) {
+	seen, consumed := 0, 0
+	return func() {
+		t.Helper()
+		want := min(files, limit+consumed+1)
+		for ; seen < want; seen++ {
+			select {
+			case <-asked:
+			case <-time.After(10 * time.Second): // a hang, not a speed check
+				t.Fatalf("the stream asked for %d files with %d consumed, want %d", seen, consumed, want)
+			}
+		}
+		consumed++
+	}
+}
+
+func TestStreamChangedFilesSendsFullBatchesToASlowConsumer(t *testing.T) {
+	// Whenever the consumer gives a slot back the stream is out of slots
+	// with one more file listed: a stream that then sent its pending
+	// batch would send a batch per slot. It waits instead for the slots
+	// of the batch the consumer is taking, so every batch but the last
+	// is full, however slow the consumer.
+	const files, limit = 250, 64
+	paths := make([]string, files)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%03d.sql", i)
+	}
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	asked := make(chan struct{}, files)
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths[:100]...), changed(paths[100:200]...), changed(paths[200:]...)}, asked: asked}}
+	take := slowConsumer(t, asked, files, limit)
+	n := 0
+	for fc, err := range vcs.StreamChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h", Concurrency: limit}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		take()
+		if string(fc.Content) != fc.Path+"@h" {
+			t.Fatalf("%s = %q", fc.Path, fc.Content)
+		}
+		n++
+	}
+	if n != files {
+		t.Fatalf("%d files, want %d", n, files)
+	}
+	if got, want := p.Sizes(), []int{64, 64, 64, 58}; !slices.Equal(got, want) {
+		t.Errorf("batches of %v, want %v (full batches of the concurrency, then the rest)", got, want)
+	}
+}
+
+func TestStreamChangedFilesBatchReaderHoldsAtMostDefaultBatchHeld(t *testing.T) {
+	// With a BatchReader and no Concurrency, a consumer that lags as far
+	// as it can still never has more than DefaultBatchHeld files read and
+	// not yet taken, and the batches are full.
+	const files = 1250
+	paths := make([]string, files)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%04d.sql", i)
+	}
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	asked := make(chan struct{}, files)
+	var consumed atomic.Int64
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths...)}, asked: asked}, consumed: &consumed}
+	take := slowConsumer(t, asked, files, vcs.DefaultBatchHeld)
+	for _, err := range vcs.StreamChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		take()
+		consumed.Add(1)
+	}
+	if int(consumed.Load()) != files {
+		t.Fatalf("%d files, want %d", consumed.Load(), files)
+	}
+	if p.heldMost > vcs.DefaultBatchHeld {
+		t.Errorf("%d files read and not yet consumed at once, want at most DefaultBatchHeld (%d)", p.heldMost, vcs.DefaultBatchHeld)
+	}
+	for i, n := range p.Sizes() {
+		if n != vcs.MaxBatchRead && i != len(p.Sizes())-1 {
+			t.Errorf("batch %d of %d files, want %d (only the last may be short): %v", i, n, vcs.MaxBatchRead, p.Sizes())
+			break
+		}
+	}
+}
+
+func TestStreamChangedFilesBatchesEndWithTheRange(t *testing.T) {
+	// The first batch is read, later ones hang until cancelled: whether
+	// the consumer stops ranging or its context ends, no batch is still
+	// being read when the range is over.
+	paths := make([]string, 300)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%03d.sql", i)
+	}
+	for _, stop := range []string{"break", "cancel"} {
+		t.Run(stop, func(t *testing.T) {
+			fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+				return nil, errors.New("ReadFile called on a BatchReader")
+			}}
+			p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths...)}}, block: true}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			n := 0
+			var last error
+			for _, err := range vcs.StreamChangedFiles(ctx, p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"}) {
+				if err != nil {
+					last = err
+					continue
+				}
+				n++
+				if stop == "break" {
+					break
+				}
+				if n == 1 {
+					cancel()
+				}
+			}
+			if r := p.running.Load(); r != 0 {
+				t.Errorf("%d batches still being read after the range ended", r)
+			}
+			if stop == "cancel" && !errors.Is(last, context.Canceled) {
+				t.Errorf("the stream ended with %v, want context.Canceled", last)
+			}
+		})
 	}
 }
