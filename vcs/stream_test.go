@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -167,6 +168,11 @@ type batching struct {
 	// heldMost is the most files read (asked for) but not yet consumed.
 	consumed *atomic.Int64
 	heldMost int
+	// heldMostLater is heldMost over the batches after the first.
+	heldMostLater int
+	// content, when set, is every file's content (one array shared by
+	// all, so that big files cost the test no memory).
+	content []byte
 }
 
 // Sizes returns the size of every batch, largest first: batches are read
@@ -190,6 +196,9 @@ func (b *batching) ReadFiles(ctx context.Context, _ string, ref string, paths []
 	b.read += len(paths)
 	if b.consumed != nil {
 		b.heldMost = max(b.heldMost, b.read-int(b.consumed.Load()))
+		if !first {
+			b.heldMostLater = max(b.heldMostLater, b.read-int(b.consumed.Load()))
+		}
 	}
 	b.mu.Unlock()
 	if b.block && !first {
@@ -205,6 +214,10 @@ func (b *batching) ReadFiles(ctx context.Context, _ string, ref string, paths []
 	}
 	out := make([]*vcs.File, len(paths))
 	for i, p := range paths {
+		if b.content != nil {
+			out[i] = &vcs.File{Path: p, Ref: ref, Content: b.content}
+			continue
+		}
 		f, err := contentOf(ctx, p, ref)
 		if err != nil {
 			return nil, err
@@ -406,5 +419,48 @@ func TestStreamChangedFilesBatchesEndWithTheRange(t *testing.T) {
 				t.Errorf("the stream ended with %v, want context.Canceled", last)
 			}
 		})
+	}
+}
+
+func TestStreamChangedFilesBatchReaderHoldsAboutDefaultBatchHeldBytes(t *testing.T) {
+	// 400 files of 256 KiB: 100 MiB, more than six times
+	// DefaultBatchHeldBytes. The first batch goes out before any size is
+	// known (MaxBatchRead files); after it, a batch asks for half the
+	// bytes bound at the mean size (32 files of 256 KiB) and goes out only
+	// when what is held, in flight and asked for fits in the bound, so
+	// however the consumer lags, no more is ever read and not yet taken.
+	const files, size = 400, 256 << 10
+	paths := make([]string, files)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("f%03d.sql", i)
+	}
+	fp := &fakeProvider{readFile: func(context.Context, string, string) (*vcs.File, error) {
+		return nil, errors.New("ReadFile called on a BatchReader")
+	}}
+	var consumed atomic.Int64
+	p := &batching{paged: paged{fakeProvider: fp, pages: [][]*vcs.ChangedFile{changed(paths[:100]...), changed(paths[100:]...)}}, consumed: &consumed, content: make([]byte, size)}
+	for fc, err := range vcs.StreamChangedFiles(context.Background(), p, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fc.Content) != size {
+			t.Fatalf("%s: %d bytes, want %d", fc.Path, len(fc.Content), size)
+		}
+		consumed.Add(1)
+		runtime.Gosched() // a consumer that lags behind the reads now and then
+	}
+	if int(consumed.Load()) != files {
+		t.Fatalf("%d files, want %d", consumed.Load(), files)
+	}
+	perBatch := vcs.DefaultBatchHeldBytes / size / 2
+	want := []int{vcs.MaxBatchRead}
+	for left := files - vcs.MaxBatchRead; left > 0; left -= perBatch {
+		want = append(want, min(left, perBatch))
+	}
+	if got := p.Sizes(); !slices.Equal(got, want) {
+		t.Errorf("batches of %v, want %v", got, want)
+	}
+	if held := p.heldMostLater * size; held > vcs.DefaultBatchHeldBytes {
+		t.Errorf("%d bytes read and not yet consumed after the first batch, want at most DefaultBatchHeldBytes (%d)", held, vcs.DefaultBatchHeldBytes)
 	}
 }

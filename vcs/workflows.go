@@ -257,7 +257,9 @@ type ReadChangedFilesOptions struct {
 	// Concurrency bounds the reads in flight (and the files held by
 	// StreamChangedFiles). Zero means DefaultReadConcurrency, or the
 	// provider's MaxConcurrency if lower; for a BatchReader, zero means
-	// up to DefaultBatchHeld files held, read MaxBatchRead a request.
+	// up to DefaultBatchHeld files and about DefaultBatchHeldBytes of
+	// content held, read up to MaxBatchRead a request (a Concurrency
+	// given bounds the files alone).
 	Concurrency int
 }
 
