@@ -28,11 +28,11 @@ func (p *Provider) graphQLURL() string {
 
 // blobFields is what a batched read asks of each file.
 type blobFields struct {
-	Text        *string `json:"text"`
-	ByteSize    int64   `json:"byteSize"`
-	IsBinary    bool    `json:"isBinary"`
-	IsTruncated bool    `json:"isTruncated"`
-	OID         string  `json:"oid"`
+	Text        *httpx.BlobText `json:"text"` // decoded into bytes in one copy
+	ByteSize    int64           `json:"byteSize"`
+	IsBinary    bool            `json:"isBinary"`
+	IsTruncated bool            `json:"isTruncated"`
+	OID         string          `json:"oid"`
 }
 
 type graphQLError struct {
@@ -78,7 +78,7 @@ func (p *Provider) ReadFiles(ctx context.Context, repo, ref string, paths []stri
 		}
 		for k, i := range b.Ask {
 			if blob := blobs.at(k); blob != nil && blob.Text != nil && !blob.IsBinary && !blob.IsTruncated && int64(len(*blob.Text)) == blob.ByteSize {
-				b.Accept(i, blob.OID, []byte(*blob.Text))
+				b.Accept(i, blob.OID, []byte(*blob.Text)) // no copy: BlobText is the bytes
 			}
 		}
 	}
