@@ -44,15 +44,17 @@ func CollectFiles(seq iter.Seq2[*ChangedFile, error]) ([]*ChangedFile, error) {
 // listed are yielded and the sequence ends with that error.
 func StreamChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions) iter.Seq2[*ChangedFileContent, error] {
 	return func(yield func(*ChangedFileContent, error) bool) {
-		streamChangedFiles(ctx, p, repo, number, opts, func(_ int, fc *ChangedFileContent, err error) bool {
+		streamChangedFiles(ctx, p, repo, number, opts, DefaultBatchHeldBytes, func(_ int, fc *ChangedFileContent, err error) bool {
 			return yield(fc, err)
 		})
 	}
 }
 
 // streamChangedFiles is StreamChangedFiles with each file's position in
-// the host's list, so that ReadChangedFiles can restore the order.
-func streamChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions, yield func(int, *ChangedFileContent, error) bool) {
+// the host's list, so that ReadChangedFiles can restore the order, and
+// the byte bound of a BatchReader's default (0: none, for
+// ReadChangedFiles, which keeps every file anyway).
+func streamChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions, heldBytes int, yield func(int, *ChangedFileContent, error) bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -88,7 +90,9 @@ func streamChangedFiles(ctx context.Context, p Provider, repo string, number int
 	var budget *byteBudget
 	if br != nil && opts.Concurrency <= 0 {
 		limit = max(limit, DefaultBatchHeld)
-		budget = newByteBudget(DefaultBatchHeldBytes)
+		if heldBytes > 0 {
+			budget = newByteBudget(heldBytes)
+		}
 	}
 	type result struct {
 		i  int
@@ -283,17 +287,21 @@ const DefaultBatchHeld = 1000
 // 16 MiB where the file bound alone would let 1,000 files of any size
 // pile up, at the cost of more round trips for big files. Set
 // ReadChangedFilesOptions.Concurrency to bound the files alone.
+// ReadChangedFiles has no byte bound: it keeps every file until it
+// returns, so the bound would cost it round trips and save nothing.
 const DefaultBatchHeldBytes = 16 << 20
 
 // BatchReader is implemented by providers that read many files at one
 // ref in one request (GitHub's GraphQL API). StreamChangedFiles and
 // ReadChangedFiles use it in batches of at most MaxBatchRead paths, each
-// path holding one slot: DefaultBatchHeld slots and DefaultBatchHeldBytes
-// of content unless ReadChangedFilesOptions.Concurrency is set (then that
-// many slots, and no byte bound). A batch goes out when it
-// is full (min(slots, MaxBatchRead) paths) or the list has ended; out of
-// slots, the stream waits for the consumer to give one back rather than
-// send a short batch, so a slow consumer gets full batches too.
+// path holding one slot: DefaultBatchHeld slots (and, streaming,
+// DefaultBatchHeldBytes of content) unless
+// ReadChangedFilesOptions.Concurrency is set (then that many slots, and
+// no byte bound). A batch goes out when it is full (min(slots,
+// MaxBatchRead) paths, fewer under the byte bound) or the list has
+// ended; out of slots, the stream waits for the consumer to give one
+// back rather than send a short batch, so a slow consumer gets full
+// batches too.
 type BatchReader interface {
 	// ReadFiles reads the files at paths, at ref, and returns them in
 	// the order of paths. A path the host cannot carry in the batch

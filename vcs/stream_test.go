@@ -463,4 +463,15 @@ func TestStreamChangedFilesBatchReaderHoldsAboutDefaultBatchHeldBytes(t *testing
 	if held := p.heldMostLater * size; held > vcs.DefaultBatchHeldBytes {
 		t.Errorf("%d bytes read and not yet consumed after the first batch, want at most DefaultBatchHeldBytes (%d)", held, vcs.DefaultBatchHeldBytes)
 	}
+
+	// ReadChangedFiles keeps every file until it returns: a byte bound
+	// would only cost it round trips, so its batches stay full.
+	q := &batching{paged: p.paged, content: p.content}
+	got, err := vcs.ReadChangedFiles(context.Background(), q, "o/r", 1, vcs.ReadChangedFilesOptions{Ref: "h"})
+	if err != nil || len(got) != files {
+		t.Fatalf("ReadChangedFiles = %d files, %v", len(got), err)
+	}
+	if sizes := q.Sizes(); !slices.Equal(sizes, []int{100, 100, 100, 100}) {
+		t.Errorf("ReadChangedFiles read batches of %v, want 4 of 100", sizes)
+	}
 }

@@ -257,9 +257,9 @@ type ReadChangedFilesOptions struct {
 	// Concurrency bounds the reads in flight (and the files held by
 	// StreamChangedFiles). Zero means DefaultReadConcurrency, or the
 	// provider's MaxConcurrency if lower; for a BatchReader, zero means
-	// up to DefaultBatchHeld files and about DefaultBatchHeldBytes of
-	// content held, read up to MaxBatchRead a request (a Concurrency
-	// given bounds the files alone).
+	// up to DefaultBatchHeld files (and, for StreamChangedFiles, about
+	// DefaultBatchHeldBytes of content) held, read up to MaxBatchRead a
+	// request (a Concurrency given bounds the files alone).
 	Concurrency int
 }
 
@@ -279,7 +279,8 @@ type ReadChangedFilesOptions struct {
 func ReadChangedFiles(ctx context.Context, p Provider, repo string, number int, opts ReadChangedFilesOptions) ([]*ChangedFileContent, error) {
 	var out []*ChangedFileContent
 	var err error
-	streamChangedFiles(ctx, p, repo, number, opts, func(i int, fc *ChangedFileContent, e error) bool {
+	// No byte bound (0): every file is kept until the end anyway.
+	streamChangedFiles(ctx, p, repo, number, opts, 0, func(i int, fc *ChangedFileContent, e error) bool {
 		if e != nil {
 			err = e
 			return false
