@@ -483,16 +483,21 @@ func init() {
 		Desc: "azuredevops/",
 		Reason: "Azure answers a creation with 201 (the description's own httpExamples for POST pushes, pullRequests and commit statuses answer \"201\"), " +
 			"while the operations document 200 only: a POST's 200 response is also its 201",
-		Patch: func(doc *openapi3.T) error {
-			for _, item := range doc.Paths.Map() {
-				if item.Post == nil || item.Post.Responses.Status(201) != nil || item.Post.Responses.Status(200) == nil {
-					continue
-				}
-				item.Post.Responses.Set("201", item.Post.Responses.Status(200))
-			}
-			return nil
-		},
+		Patch: postAlso201,
 	})
+}
+
+// postAlso201 makes every POST that documents only a 200 answer also
+// answer its 201, for hosts whose descriptions document a creation's
+// answer as 200.
+func postAlso201(doc *openapi3.T) error {
+	for _, item := range doc.Paths.Map() {
+		if item.Post == nil || item.Post.Responses.Status(201) != nil || item.Post.Responses.Status(200) == nil {
+			continue
+		}
+		item.Post.Responses.Set("201", item.Post.Responses.Status(200))
+	}
+	return nil
 }
 
 // nullableNonLists lets every property that is not a list be null, for
@@ -642,15 +647,7 @@ func init() {
 			Reason: "a POST that creates answers 201 Created (docs.gitlab.com/api/rest/troubleshooting, \"Status codes\": \"POST: Returns 201 Created if the resource " +
 				"is successfully created\"; Grape's default for a POST), while the description documents 200 for POST …/repository/commits and " +
 				"POST …/statuses/{sha}: a POST's 200 response is also its 201",
-			Patch: func(doc *openapi3.T) error {
-				for _, item := range doc.Paths.Map() {
-					if item.Post == nil || item.Post.Responses.Status(201) != nil || item.Post.Responses.Status(200) == nil {
-						continue
-					}
-					item.Post.Responses.Set("201", item.Post.Responses.Status(200))
-				}
-				return nil
-			},
+			Patch: postAlso201,
 		},
 		Fixup{
 			Desc: gl,
