@@ -150,29 +150,147 @@ func TestListDirectoryDetails(t *testing.T) {
 	}
 }
 
-func TestListRepositoriesWithoutProjectScope(t *testing.T) {
+// listRepositoriesFixture seeds, beyond the conformance fixture, a
+// disabled repository, a project only another user can see and a project
+// being deleted: none of their repositories is listed.
+func listRepositoriesFixture(t *testing.T) (*fake, vcstest.Fixture) {
+	t.Helper()
 	f, fx := newFixture(t)
 	if err := f.DisableRepo("Project 00/repo-00"); err != nil {
 		t.Fatal(err)
 	}
+	f.RestrictProject("Hidden", "someone@fabrikam.example")
+	for _, repo := range []string{"Hidden/secret", "Going/old"} {
+		if err := f.CreateRepository(repo, vcstest.RepositoryOptions{Files: map[string]string{"README.md": "x\n"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SetProjectState("Going", "deleting"); err != nil {
+		t.Fatal(err)
+	}
+	return f, fx
+}
+
+func checkListed(t *testing.T, repos []*vcs.Repository, fx vcstest.Fixture) {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, r := range repos {
+		if ids[r.ID] {
+			t.Errorf("%s listed twice", r.ID)
+		}
+		ids[r.ID] = true
+	}
+	if len(repos) != fx.ExtraRepos || !ids[fixtureRepo] {
+		t.Errorf("listed %d repositories, want %d with %s", len(repos), fx.ExtraRepos, fixtureRepo)
+	}
+	for _, gone := range []string{"Project 00/repo-00", "Hidden/secret", "Going/old"} {
+		if ids[gone] {
+			t.Errorf("%s listed (disabled, hidden from the user, or in a project being deleted)", gone)
+		}
+	}
+	projects := map[string]bool{}
+	for _, r := range repos {
+		proj, _, _ := strings.Cut(r.ID, "/")
+		projects[proj] = true
+		if r.HostID == "" || r.CloneURL == "" || r.WebURL == "" || r.DefaultBranch == "" || !r.Private {
+			t.Errorf("repository %+v", r)
+		}
+	}
+	if len(projects) < 2 {
+		t.Errorf("repositories of %d projects listed, want the fixture's several", len(projects))
+	}
+}
+
+// isOrgRepoList reports whether a request-log line is the
+// organization-wide GET {org}/_apis/git/repositories.
+func isOrgRepoList(line string) bool {
+	return strings.HasPrefix(line, "GET /fabrikam/_apis/git/repositories?")
+}
+
+// ListRepositories lists every project's repositories in one request,
+// with Code (Read) alone.
+func TestListRepositoriesInOneRequest(t *testing.T) {
+	f, fx := listRepositoriesFixture(t)
 	for name, scopes := range map[string][]string{
 		"projects":        azuredevopstest.FullScopes,
 		"code scope only": {azuredevopstest.ScopeCode},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := open(t, f.Config(f.CreatePAT("", azuredevopstest.PATOptions{Scopes: scopes})))
+			before := len(f.RequestLog())
 			repos, err := vcs.Collect(p.ListRepositories(ctx(t)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := map[string]bool{}
-			for _, r := range repos {
-				ids[r.ID] = true
-			}
-			if len(repos) != fx.ExtraRepos || !ids[fixtureRepo] || ids["Project 00/repo-00"] {
-				t.Errorf("listed %d repositories (disabled one left out: %t)", len(repos), !ids["Project 00/repo-00"])
+			checkListed(t, repos, fx)
+			log := f.RequestLog()[before:]
+			if len(log) != 1 || !isOrgRepoList(log[0]) {
+				t.Errorf("requests = %q, want one GET {org}/_apis/git/repositories", log)
 			}
 		})
+	}
+}
+
+// Where the organization-wide list answers 404 (unconfirmed: no host is
+// documented to), ListRepositories walks the projects.
+func TestListRepositoriesFallsBackToProjects(t *testing.T) {
+	f, fx := listRepositoriesFixture(t)
+	p := open(t, f.Config(f.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})))
+	f.FailRequest(http.MethodGet, "/fabrikam/_apis/git/repositories", 0, http.StatusNotFound)
+	before := len(f.RequestLog())
+	repos, err := vcs.Collect(p.ListRepositories(ctx(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListed(t, repos, fx)
+	perProject, projects := 0, 0
+	for _, r := range f.RequestLog()[before:] {
+		switch {
+		case strings.HasPrefix(r, "GET /fabrikam/_apis/projects?"):
+			projects++
+		case strings.Contains(r, "/_apis/git/repositories?") && !isOrgRepoList(r):
+			perProject++
+		}
+	}
+	if projects == 0 || perProject == 0 {
+		t.Errorf("fallback sent %d project-list and %d per-project requests", projects, perProject)
+	}
+
+	// The walk needs Project and Team (Read): without it the refusal says so.
+	tok := f.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeCode}})
+	p = open(t, f.Config(tok))
+	f.FailRequest(http.MethodGet, "/fabrikam/_apis/git/repositories", 0, http.StatusNotFound)
+	_, err = vcs.Collect(p.ListRepositories(ctx(t)))
+	var ve *vcs.Error
+	if !errors.Is(err, vcs.ErrPermissionDenied) || !errors.As(err, &ve) || ve.Hint == "" ||
+		!strings.Contains(err.Error(), "Project and Team") || strings.Contains(err.Error(), tok) {
+		t.Errorf("fallback without Project and Team (Read) = %v, want ErrPermissionDenied naming the scope, without the token", err)
+	}
+}
+
+// Any other refusal of the organization-wide list is the answer: no walk.
+func TestListRepositoriesRefusedWithoutFallback(t *testing.T) {
+	f, _ := listRepositoriesFixture(t)
+	tok := f.CreatePAT("", azuredevopstest.PATOptions{Scopes: azuredevopstest.FullScopes})
+	p := open(t, f.Config(tok))
+	f.FailRequest(http.MethodGet, "/fabrikam/_apis/git/repositories", 0, http.StatusForbidden)
+	before := len(f.RequestLog())
+	_, err := vcs.Collect(p.ListRepositories(ctx(t)))
+	var ve *vcs.Error
+	if !errors.Is(err, vcs.ErrPermissionDenied) || !errors.As(err, &ve) || ve.Hint == "" || strings.Contains(err.Error(), tok) {
+		t.Errorf("ListRepositories refused with 403 = %v, want a typed ErrPermissionDenied with a hint", err)
+	}
+	for _, r := range f.RequestLog()[before:] {
+		if strings.Contains(r, "/_apis/projects") {
+			t.Errorf("a 403 started the project walk: %s", r)
+		}
+	}
+
+	// Without Code (Read) the organization-wide list is refused with
+	// the scope named.
+	p = open(t, f.Config(f.CreatePAT("", azuredevopstest.PATOptions{Scopes: []string{azuredevopstest.ScopeProject}})))
+	if _, err := vcs.Collect(p.ListRepositories(ctx(t))); !errors.Is(err, vcs.ErrPermissionDenied) || !strings.Contains(err.Error(), "Code") {
+		t.Errorf("ListRepositories without Code (Read) = %v", err)
 	}
 }
 

@@ -25,8 +25,9 @@
 //
 // The token needs, on the PAT form: Code (Read & write) to read files and
 // comment on pull requests, Service Hooks (Read, query, & manage) to manage
-// webhooks, optionally Project and Team (Read) to list repositories project
-// by project (without it they are listed in one call), and the
+// webhooks (ListRepositories lists every project's repositories in one
+// call with Code (Read); Project and Team (Read) only where a host refuses
+// that call with 404 and the provider walks the projects instead), and the
 // Organization field set to "All accessible organizations" (the setup
 // guide's requirement, which CheckAccess verifies through the account-wide
 // profile call). User Profile (Read) is optional: with it CheckAccess also

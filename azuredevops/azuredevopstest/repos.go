@@ -16,6 +16,16 @@ type project struct {
 	Name       string
 	Visibility string // "private" or "public"
 	Updated    time.Time
+	State      string // ProjectState; "" is wellFormed
+	// members, when set, are the only users (lower-cased unique names)
+	// who can see the project; nil: every member of the organization.
+	members map[string]bool
+}
+
+// visibleTo reports whether u can see the project: it is public, or not
+// restricted, or u is one of its members.
+func (p *project) visibleTo(u *User) bool {
+	return p.members == nil || p.Visibility == "public" || (u != nil && p.members[strings.ToLower(u.UniqueName)])
 }
 
 type repoInfo struct {
@@ -57,6 +67,47 @@ func (s *Server) projectByName(name string) *project {
 		}
 	}
 	return nil
+}
+
+// RestrictProject makes the project (created private when new) visible
+// only to users (sign-in names), as removing everyone else from its
+// groups does: to the others it is missing from every list, and answers
+// 404 as a project that does not exist.
+func (s *Server) RestrictProject(name string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.createProject(name, false)
+	p.members = map[string]bool{}
+	for _, u := range users {
+		p.members[strings.ToLower(u)] = true
+	}
+}
+
+// SetProjectState sets a project's ProjectState ("wellFormed",
+// "createPending", "deleting", …), which every project reference
+// carries, as a project being created or deleted shows it.
+func (s *Server) SetProjectState(name, state string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.projectByName(name)
+	if p == nil {
+		return fmt.Errorf("azuredevopstest: no project %q", name)
+	}
+	p.State = state
+	return nil
+}
+
+// visibleProject is the project named by name or ID that q's user can
+// see, or nil.
+func (s *Server) visibleProject(q *request, id string) *project {
+	p := s.projectByName(id)
+	if p == nil {
+		p = s.projectByID(id)
+	}
+	if p == nil || !p.visibleTo(q.user) {
+		return nil
+	}
+	return p
 }
 
 func (s *Server) projectByID(id string) *project {
@@ -121,9 +172,13 @@ func (s *Server) RepoID(repo string) (repoID, projectID string, err error) {
 }
 
 func (s *Server) projectJSON(p *project) map[string]any {
+	state := p.State
+	if state == "" {
+		state = "wellFormed"
+	}
 	return map[string]any{
 		"id": p.ID, "name": p.Name, "url": s.baseURL() + "_apis/projects/" + p.ID,
-		"state": "wellFormed", "revision": 11, "visibility": p.Visibility,
+		"state": state, "revision": 11, "visibility": p.Visibility,
 		"lastUpdateTime": azTime(p.Updated),
 	}
 }
@@ -155,7 +210,8 @@ func (s *Server) repoJSON(ri *repoInfo) map[string]any {
 }
 
 // serveProjects is GET _apis/projects?$top=&continuationToken= (paged with
-// the x-ms-continuationtoken header). It needs the vso.project scope.
+// the x-ms-continuationtoken header), the projects the user can see. It
+// needs the vso.project scope.
 func (s *Server) serveProjects(q *request) {
 	if !q.scope(ScopeProject) {
 		return
@@ -179,7 +235,9 @@ func (s *Server) serveProjects(q *request) {
 	end := min(start+top, len(s.projects))
 	list := make([]any, 0, end-start)
 	for _, p := range s.projects[start:end] {
-		list = append(list, s.projectJSON(p))
+		if p.visibleTo(q.user) {
+			list = append(list, s.projectJSON(p))
+		}
 	}
 	if end < len(s.projects) {
 		q.w.Header().Set("x-ms-continuationtoken", strconv.Itoa(end))
@@ -193,10 +251,7 @@ func (s *Server) serveProject(q *request, id string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.projectByName(id)
-	if p == nil {
-		p = s.projectByID(id)
-	}
+	p := s.visibleProject(q, id)
 	if p == nil {
 		q.fail(http.StatusNotFound, "ProjectDoesNotExistWithNameException", "TF200016: The following project does not exist: %s. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.", id)
 		return
@@ -205,7 +260,10 @@ func (s *Server) serveProject(q *request, id string) {
 }
 
 // serveListRepos is GET [{project}/]_apis/git/repositories: every
-// repository of the project (or of the organization), in one answer.
+// repository of the project, or without one of every project the user
+// can see ("Repositories - List": project is optional), in one answer
+// ({count, value} of GitRepository, each with its project's
+// TeamProjectReference; not paged). It needs the vso.code scope.
 func (s *Server) serveListRepos(q *request, projectName string) {
 	if !q.scope(ScopeCode) {
 		return
@@ -214,10 +272,7 @@ func (s *Server) serveListRepos(q *request, projectName string) {
 	defer s.mu.Unlock()
 	var p *project
 	if projectName != "" {
-		if p = s.projectByName(projectName); p == nil {
-			p = s.projectByID(projectName)
-		}
-		if p == nil {
+		if p = s.visibleProject(q, projectName); p == nil {
 			q.fail(http.StatusNotFound, "ProjectDoesNotExistWithNameException", "TF200016: The following project does not exist: %s. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.", projectName)
 			return
 		}
@@ -225,7 +280,7 @@ func (s *Server) serveListRepos(q *request, projectName string) {
 	var list []any
 	for _, r := range s.store.Repos() {
 		ri := s.repos[strings.ToLower(r.FullPath)]
-		if ri == nil || (p != nil && ri.project != p) {
+		if ri == nil || (p != nil && ri.project != p) || !ri.project.visibleTo(q.user) {
 			continue
 		}
 		list = append(list, s.repoJSON(ri))
@@ -242,14 +297,11 @@ func (s *Server) findRepo(q *request, projectName, repo string) (*repoInfo, bool
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if projectName == "" {
-		if ri := s.repoByID(repo); ri != nil {
+		if ri := s.repoByID(repo); ri != nil && ri.project.visibleTo(q.user) {
 			return ri, true
 		}
 	} else {
-		p := s.projectByName(projectName)
-		if p == nil {
-			p = s.projectByID(projectName)
-		}
+		p := s.visibleProject(q, projectName)
 		if p == nil {
 			q.fail(http.StatusNotFound, "ProjectDoesNotExistWithNameException", "TF200016: The following project does not exist: %s. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server.", projectName)
 			return nil, false
