@@ -161,9 +161,11 @@ func init() {
 		},
 		Fixup{
 			Desc: "azuredevops/",
-			Reason: "Azure DevOps' git routes take {project} as an optional segment ({organization}/{project?}/_apis/git/repositories lists every repository of the organization; " +
-				"the official azure-devops-node-api GitApi.getRepositories(project?) calls it without one); OpenAPI cannot express an optional path segment, " +
-				"so the organization-wide list is added as a copy of the project one without {project}",
+			Reason: "\"Repositories - List\" takes {project} as an optional segment: learn.microsoft.com/rest/api/azure/devops/git/repositories/list?view=azure-devops-rest-7.1 " +
+				"marks organization Required and project not, and its sample request is GET https://dev.azure.com/fabrikam/_apis/git/repositories (every repository of the organization); " +
+				"the descriptions themselves say so with \"x-ms-required\": false on project, at 7.1 and at 7.0 (Azure DevOps Server 2022), and the official " +
+				"azure-devops-node-api GitApi.getRepositories(project?) calls it without one. OpenAPI path parameters are always required, " +
+				"so the organization-wide list is added as the same operation without {project}",
 			Patch: func(doc *openapi3.T) error {
 				item := doc.Paths.Value("/{organization}/{project}/_apis/git/repositories")
 				if item == nil || item.Get == nil {
