@@ -57,10 +57,10 @@ func TestProjectPaths(t *testing.T) {
 	}
 }
 
-// TestKeysetPagination: projects and trees are listed with keyset
-// pagination, merge request diffs and notes with page numbers; every page
-// is followed.
-func TestKeysetPagination(t *testing.T) {
+// TestPaginationModes: trees are listed with keyset pagination, projects
+// with offset pages ordered by ID (repos_test.go has the rest), merge
+// request diffs and notes with page numbers; every page is followed.
+func TestPaginationModes(t *testing.T) {
 	s := newSeeded(t)
 	s.srv.SetPageSize(2)
 	for i := 0; i < 4; i++ {
@@ -82,7 +82,7 @@ func TestKeysetPagination(t *testing.T) {
 	for _, line := range s.srv.RequestLog() {
 		switch {
 		case strings.HasPrefix(line, "GET /api/v4/projects?"):
-			if !strings.Contains(line, "pagination=keyset") || !strings.Contains(line, "membership=true") || !strings.Contains(line, "min_access_level=40") {
+			if !strings.Contains(line, "order_by=id") || !strings.Contains(line, "membership=true") || !strings.Contains(line, "min_access_level=40") {
 				t.Errorf("projects listed with %s", line)
 			}
 			projectPages++

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,8 +216,8 @@ func (s *Server) handleProject(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 // handleProjects serves GET /projects with membership, min_access_level,
-// visibility, and offset or keyset (pagination=keyset&order_by=id)
-// pagination.
+// visibility, id_after and id_before, and offset or keyset
+// (pagination=keyset&order_by=id) pagination.
 func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *caller) {
 	if !s.scopeOK(w, c, scopesRead...) {
 		return
@@ -224,63 +225,46 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *calle
 	q := r.URL.Query()
 	membership := q.Get("membership") == "true"
 	minLevel, _ := strconv.Atoi(q.Get("min_access_level"))
-	var repos []fakegit.Repo
-	for _, repo := range s.store.Repos() {
-		if !s.canSee(c, repo) {
-			continue
-		}
-		// Membership filters count real memberships, even for admins.
-		pa, ga := s.access(c.userID(), repo)
-		role := max(pa, ga)
-		if membership && role == NoAccess {
-			continue
-		}
-		if minLevel > 0 && int(role) < minLevel {
-			continue
-		}
-		if v := q.Get("visibility"); v != "" && s.visibility(repo) != v {
-			continue
-		}
-		repos = append(repos, repo)
-	}
+	repos := s.listable(c, membership, minLevel, q.Get("visibility"))
 	orderBy, desc := q.Get("order_by"), q.Get("sort") != "asc"
 	if orderBy == "" {
 		orderBy = "created_at"
 	}
-	less := func(a, b fakegit.Repo) bool { return a.ID < b.ID }
+	less := func(a, b *fakegit.Repo) bool { return a.ID < b.ID }
 	switch orderBy {
 	case "id", "created_at", "updated_at", "last_activity_at", "star_count":
 	case "name", "path":
-		less = func(a, b fakegit.Repo) bool { return path.Base(a.FullPath) < path.Base(b.FullPath) }
+		less = func(a, b *fakegit.Repo) bool { return path.Base(a.FullPath) < path.Base(b.FullPath) }
 	default:
 		fakehttp.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "order_by does not have a valid value"})
 		return
 	}
-	sort.SliceStable(repos, func(i, j int) bool {
+	before := func(i, j int) bool {
 		if desc {
 			return less(repos[j], repos[i])
 		}
 		return less(repos[i], repos[j])
-	})
+	}
+	if !sort.SliceIsSorted(repos, before) { // the store keeps ID order
+		sort.SliceStable(repos, before)
+	}
+	// id_after and id_before filter by ID whatever the pagination
+	// (docs.gitlab.com/api/projects/#list-all-projects).
+	if v, err := strconv.Atoi(q.Get("id_after")); err == nil {
+		repos = slices.DeleteFunc(repos, func(r *fakegit.Repo) bool { return r.ID <= v })
+	}
+	if v, err := strconv.Atoi(q.Get("id_before")); err == nil {
+		repos = slices.DeleteFunc(repos, func(r *fakegit.Repo) bool { return r.ID >= v })
+	}
 	if q.Get("pagination") == "keyset" {
 		if orderBy != "id" {
 			writeError(w, http.StatusMethodNotAllowed, "405 Method Not Allowed - Keyset pagination is only supported for order_by=id")
 			return
 		}
 		_, per := s.perPage(r)
-		after, hasAfter := q.Get("id_after"), "id_after"
+		hasAfter := "id_after"
 		if desc {
-			after, hasAfter = q.Get("id_before"), "id_before"
-		}
-		if after != "" {
-			n, _ := strconv.Atoi(after)
-			i := sort.Search(len(repos), func(i int) bool {
-				if desc {
-					return repos[i].ID < n
-				}
-				return repos[i].ID > n
-			})
-			repos = repos[i:]
+			hasAfter = "id_before"
 		}
 		page := repos[:min(per, len(repos))]
 		if len(repos) > per {
@@ -289,7 +273,7 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *calle
 		}
 		out := make([]map[string]any, len(page))
 		for i, repo := range page {
-			out[i] = s.projectJSON(repo, c, false)
+			out[i] = s.projectJSON(*repo, c, false)
 		}
 		fakehttp.WriteJSON(w, http.StatusOK, out)
 		return
@@ -297,9 +281,78 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request, c *calle
 	page := paginate(s, w, r, repos)
 	out := make([]map[string]any, len(page))
 	for i, repo := range page {
-		out[i] = s.projectJSON(repo, c, false)
+		out[i] = s.projectJSON(*repo, c, false)
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, out)
+}
+
+// listable returns the projects GET /projects lists for the caller, in
+// the store's order (pointers into the store's snapshot, not to be
+// written): what canSee allows, filtered by membership,
+// min_access_level and visibility. It is canSee and access in one pass
+// under one lock, with each namespace's group role worked out once, so
+// that a list over many projects costs little per request.
+func (s *Server) listable(c *caller, membership bool, minLevel int, visibility string) []*fakegit.Repo {
+	all := s.store.Repos()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	uid := c.userID()
+	admin := false
+	if c.user != nil {
+		if u := s.userByID[uid]; u != nil {
+			admin = u.Admin
+		}
+	}
+	groupRole := map[string]AccessLevel{} // by namespace full path
+	inherited := func(ns string) AccessLevel {
+		if r, ok := groupRole[ns]; ok {
+			return r
+		}
+		var r AccessLevel
+		parts := strings.Split(ns, "/")
+		for i := 1; i <= len(parts); i++ {
+			if g := s.groups[strings.ToLower(strings.Join(parts[:i], "/"))]; g != nil {
+				r = max(r, g.members[uid])
+			}
+		}
+		groupRole[ns] = r
+		return r
+	}
+	out := make([]*fakegit.Repo, 0, len(all))
+	for i := range all {
+		repo := &all[i]
+		vis, pa := Private, NoAccess
+		if p := s.projects[repo.ID]; p != nil {
+			vis = p.visibility
+			if uid != 0 {
+				pa = p.members[uid]
+			}
+		}
+		var ga AccessLevel
+		if uid != 0 {
+			if i := strings.LastIndexByte(repo.FullPath, '/'); i > 0 {
+				ga = inherited(repo.FullPath[:i])
+			}
+		}
+		// Membership filters count real memberships, even for admins.
+		role := max(pa, ga)
+		switch vis {
+		case Public:
+		case Internal:
+			if c.anonymous() {
+				continue
+			}
+		default:
+			if !admin && role == NoAccess {
+				continue
+			}
+		}
+		if membership && role == NoAccess || minLevel > 0 && int(role) < minLevel || visibility != "" && vis != visibility {
+			continue
+		}
+		out = append(out, repo)
+	}
+	return out
 }
 
 // keysetLink is the request's own URL with some query values replaced,
@@ -315,9 +368,36 @@ func keysetLink(r *http.Request, set map[string]string) string {
 	return u.String()
 }
 
+// DefaultCountLimit is how many items an offset-paginated list may hold
+// for GitLab to tell its size: above it, GitLab leaves out x-total,
+// x-total-pages and the Link rel="last" ("For performance reasons, if a
+// query returns more than 10,000 records, GitLab doesn't return the
+// following headers", docs.gitlab.com/api/rest/#pagination-response-headers).
+const DefaultCountLimit = 10000
+
+// SetCountLimit lowers (or raises) the number of items above which offset
+// pages leave out x-total, x-total-pages and Link rel="last", for every
+// offset-paginated list, so that a test can cross GitLab's 10,000 with a
+// few pages; 0 restores DefaultCountLimit.
+func (s *Server) SetCountLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.countLimit = max(n, 0)
+}
+
+func (s *Server) countLimitOrDefault() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.countLimit > 0 {
+		return s.countLimit
+	}
+	return DefaultCountLimit
+}
+
 // paginate cuts one offset page out of items and sets GitLab's x-page,
 // x-per-page, x-next-page, x-prev-page, x-total, x-total-pages and Link
-// headers (GitLab leaves out the totals above 10,000 items).
+// headers (GitLab leaves out the totals and rel="last" above 10,000 items,
+// SetCountLimit).
 func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) []T {
 	page, per := s.perPage(r)
 	total := len(items)
@@ -335,11 +415,24 @@ func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, items []
 	}
 	h.Set("X-Next-Page", next)
 	h.Set("X-Prev-Page", prev)
-	if total <= 10000 {
+	counted := total <= s.countLimitOrDefault()
+	if counted {
 		h.Set("X-Total", strconv.Itoa(total))
 		h.Set("X-Total-Pages", strconv.Itoa(pages))
 	}
 	fakehttp.SetLinkHeader(w, r, publicBase(r), page, per, total)
+	if !counted {
+		var keep []string
+		for part := range strings.SplitSeq(h.Get("Link"), ", ") {
+			if part != "" && !strings.HasSuffix(part, `rel="last"`) {
+				keep = append(keep, part)
+			}
+		}
+		h.Del("Link")
+		if len(keep) > 0 {
+			h.Set("Link", strings.Join(keep, ", "))
+		}
+	}
 	return items[start:end]
 }
 

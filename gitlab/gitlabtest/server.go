@@ -68,6 +68,7 @@ type Server struct {
 	noSelf       bool // /personal_access_tokens/self answers 404 (GitLab < 15.5)
 	noSigning    bool // signing_token is ignored (GitLab < 19 or flag off)
 	maxDiffFiles int  // the instance's "Maximum diff files" limit
+	countLimit   int  // offset lists above it omit their totals (0: DefaultCountLimit)
 	blockLocal   bool // webhook URLs in the local network are refused
 	faults       []*fault
 	configURL    string // what Config puts in vcs.Config.URL, when set

@@ -63,6 +63,15 @@ func (a answer) json(t *testing.T) map[string]any {
 	return m
 }
 
+func (a answer) jsonList(t *testing.T) []map[string]any {
+	t.Helper()
+	var l []map[string]any
+	if err := json.Unmarshal(a.body, &l); err != nil || len(l) == 0 {
+		t.Fatalf("body %q: %v", a.body, err)
+	}
+	return l
+}
+
 func (f *fixture) call(t *testing.T, method, path string, header map[string]string, body string) answer {
 	t.Helper()
 	var r io.Reader
@@ -207,6 +216,38 @@ func TestPagination(t *testing.T) {
 	}
 	if a.header.Get("RateLimit-Limit") == "" || a.header.Get("RateLimit-Remaining") == "" || a.header.Get("RateLimit-Reset") == "" {
 		t.Errorf("no RateLimit headers: %v", a.header)
+	}
+}
+
+// TestCountLimit: above the count limit (GitLab's 10,000, SetCountLimit)
+// offset pages leave out x-total, x-total-pages and rel="last" but keep
+// x-next-page and rel="next"; id_after filters offset pages too.
+func TestCountLimit(t *testing.T) {
+	f := newFixture(t)
+	for _, name := range []string{"acme/two", "acme/three"} {
+		if _, err := f.srv.CreateProject(name, gitlabtest.RepoOptions{Files: map[string]string{"x": "y"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.srv.SetPageSize(1)
+	const list = "/api/v4/projects?membership=true&order_by=id&sort=asc&per_page=100"
+	a := f.get(t, list, f.token)
+	if h := a.header; h.Get("X-Total") != "3" || h.Get("X-Total-Pages") != "3" || !strings.Contains(h.Get("Link"), `rel="last"`) {
+		t.Errorf("counted headers: %v", h)
+	}
+	f.srv.SetCountLimit(2)
+	a = f.get(t, list+"&page=2", f.token)
+	h := a.header
+	if _, ok := h["X-Total"]; ok || h.Get("X-Total-Pages") != "" || strings.Contains(h.Get("Link"), `rel="last"`) ||
+		!strings.Contains(h.Get("Link"), `rel="next"`) || !strings.Contains(h.Get("Link"), `rel="prev"`) ||
+		h.Get("X-Next-Page") != "3" || h.Get("X-Prev-Page") != "1" || h.Get("X-Page") != "2" || h.Get("X-Per-Page") != "1" {
+		t.Errorf("uncounted headers: %v", h)
+	}
+	first := a.jsonList(t)[0]["id"].(float64)
+	a = f.get(t, list+"&id_after="+strconv.Itoa(int(first)), f.token)
+	got := a.jsonList(t)
+	if len(got) != 1 || got[0]["id"].(float64) <= first || a.header.Get("X-Total") != "1" || a.header.Get("X-Total-Pages") != "1" {
+		t.Errorf("id_after=%v: %s %v", first, a.body, a.header)
 	}
 }
 
