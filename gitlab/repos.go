@@ -114,7 +114,8 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 				return
 			}
 			if len(yielded) == 0 {
-				yield(nil, &vcs.Error{Op: op, Kind: vcs.ErrTruncated, Message: "GitLab announced a next page of projects but the page was empty; the list is incomplete"})
+				yield(nil, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrTruncated, Message: "GitLab announced a next page of projects but the page was empty; the list is incomplete",
+					Hint: "list again: projects created or deleted while listing can shift GitLab's pages"})
 				return
 			}
 			if err := ctx.Err(); err != nil {
@@ -155,7 +156,8 @@ func resweep(ctx context.Context, op string, list func(context.Context, int, int
 			return
 		}
 		if !moved {
-			yield(nil, &vcs.Error{Op: op, Kind: vcs.ErrTruncated, Message: "GitLab announced a next page of projects after an ID but gave none after it; the list is incomplete"})
+			yield(nil, &vcs.Error{Provider: kind, Op: op, Kind: vcs.ErrTruncated, Message: "GitLab announced a next page of projects after an ID but gave none after it; the list is incomplete",
+				Hint: "list again: projects created or deleted while listing can shift GitLab's pages"})
 			return
 		}
 	}
