@@ -54,9 +54,9 @@ func (p *Provider) ReadFiles(ctx context.Context, repo, ref string, paths []stri
 }
 
 type blobNode struct {
-	Path        string  `json:"path"`
-	OID         string  `json:"oid"`
-	RawTextBlob *string `json:"rawTextBlob"`
+	Path        string          `json:"path"`
+	OID         string          `json:"oid"`
+	RawTextBlob *httpx.BlobText `json:"rawTextBlob"` // decoded into bytes in one copy
 }
 
 const blobsQuery = `query($path: ID!, $ref: String!, $paths: [String!]!) {

@@ -49,7 +49,8 @@ func CheckBlob(k vcs.Kind, op, path, sha string, content []byte) error {
 }
 
 // BlobText is a file's text carried in a JSON string (GitHub's GraphQL
-// Blob.text), decoded straight into bytes. Decoded as a string and then
+// Blob.text, GitLab's RepositoryBlob.rawTextBlob), decoded straight into
+// bytes. Decoded as a string and then
 // converted, every file of a batched read was copied three times
 // (encoding/json's unquoted bytes, the string, the []byte): for a batch of
 // 100 files of 4 KiB that is 0.9 MB allocated instead of 0.5 MB, and
