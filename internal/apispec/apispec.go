@@ -13,7 +13,9 @@
 // fake's answer (status, headers, body), and every webhook delivery a fake
 // makes is checked against the host's webhook payload description. An
 // exchange that matches no operation of the description is a violation
-// too, so a new endpoint is checked from the day it is called. Where a
+// too, so a new endpoint is checked from the day it is called. A
+// request to a host's GraphQL endpoint is validated against the host's
+// GraphQL schema instead (graphql.go). Where a
 // description is wrong, the correction is written once in fixups.go, with
 // its reason. A test that sends, on purpose, a request the host refuses
 // waives that exchange with Exempt, with its reason. Violations fail the
@@ -45,7 +47,7 @@ import (
 	"github.com/gitprovider/gitprovider/internal/fakehttp"
 )
 
-//go:embed testdata/*/*.json
+//go:embed testdata/*/*.json testdata/*/*.graphql
 var files embed.FS
 
 // Description is one trimmed API description with its routes.
@@ -196,6 +198,9 @@ type Checker struct {
 	// ("/x-webhooks/<name>") a delivery is described by; "" when the
 	// delivery is not of this host.
 	Hook func(req *http.Request, body []byte) (desc, name string)
+	// GraphQL names the GraphQL schema (under testdata) a POST to u is
+	// checked against when u is the host's GraphQL endpoint.
+	GraphQL func(u *url.URL) (schema string, ok bool)
 
 	// Lenient names the kinds of violation ("response", "delivery") that
 	// are reported but do not fail the binary yet, while a fake is being
@@ -210,7 +215,9 @@ type Checker struct {
 	requests   int
 	responses  int
 	deliveries int
-	fixupsUsed map[string]int
+	// graphQLRequests counts the GraphQL requests (also in requests).
+	graphQLRequests int
+	fixupsUsed      map[string]int
 }
 
 func (c *Checker) violate(kind, format string, args ...any) {
@@ -276,6 +283,12 @@ var opts = &openapi3filter.Options{
 func (c *Checker) Exchange(x fakehttp.Exchange) {
 	if c.exempted(x) {
 		return
+	}
+	if c.GraphQL != nil && x.Request.Method == http.MethodPost {
+		if schema, ok := c.GraphQL(x.Request.URL); ok {
+			c.graphQL(x, schema)
+			return
+		}
 	}
 	var api *API
 	var rel string
@@ -443,7 +456,8 @@ func flatten(err error) []string {
 type Report struct {
 	Host       string         // the Checker's Host
 	Operations map[string]int // "description METHOD template" (or "webhook name") -> exchanges
-	Requests   int            // requests validated
+	Requests   int            // requests validated (REST and GraphQL)
+	GraphQL    int            // of which GraphQL requests, validated against the schema
 	Responses  int            // responses validated
 	Deliveries int            // deliveries validated
 	Fixups     map[string]int // fix-up reason -> violations it waived
@@ -456,14 +470,14 @@ func (c *Checker) Report() Report {
 	v, l := c.Violations()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Report{Host: c.Host, Operations: maps.Clone(c.seen), Requests: c.requests, Responses: c.responses, Deliveries: c.deliveries, Fixups: maps.Clone(c.fixupsUsed), Violations: v, Lenient: l}
+	return Report{Host: c.Host, Operations: maps.Clone(c.seen), Requests: c.requests, GraphQL: c.graphQLRequests, Responses: c.responses, Deliveries: c.deliveries, Fixups: maps.Clone(c.fixupsUsed), Violations: v, Lenient: l}
 }
 
 // String lists the report: counts, operations, fix-ups used, violations.
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apispec %s: %d operations, %d requests validated, %d responses validated, %d deliveries validated, %d violations, %d lenient\n",
-		r.Host, len(r.Operations), r.Requests, r.Responses, r.Deliveries, len(r.Violations), len(r.Lenient))
+	fmt.Fprintf(&b, "apispec %s: %d operations, %d requests validated (%d GraphQL), %d responses validated, %d deliveries validated, %d violations, %d lenient\n",
+		r.Host, len(r.Operations), r.Requests, r.GraphQL, r.Responses, r.Deliveries, len(r.Violations), len(r.Lenient))
 	for _, k := range slices.Sorted(maps.Keys(r.Operations)) {
 		fmt.Fprintf(&b, "  op %s: %d\n", k, r.Operations[k])
 	}

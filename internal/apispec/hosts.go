@@ -12,10 +12,16 @@ func escapedPath(u *url.URL) string { return u.EscapedPath() }
 
 // GitHub checks GitHub.com (api.github.com), GHE.com (api.<tenant>.ghe.com,
 // described by the GitHub Enterprise Cloud description) and GHES (any
-// other host, under /api/v3).
+// other host, under /api/v3). GraphQL requests (POST /graphql; GHES:
+// /api/graphql) are checked against GitHub's published public schema,
+// trimmed (testdata/github/schema.graphql: GitHub.com's; GHES's and
+// GHE.com's are taken to agree on the fields the library uses).
 func GitHub() *Checker {
 	return &Checker{
 		Host: "GitHub",
+		GraphQL: func(u *url.URL) (string, bool) {
+			return "github/schema.graphql", gitHubGraphQL(u)
+		},
 		APIs: []API{
 			{Desc: "github/api.github.com.json", Match: func(u *url.URL) (string, bool) {
 				return escapedPath(u), strings.EqualFold(u.Host, "api.github.com")
@@ -25,12 +31,6 @@ func GitHub() *Checker {
 				return escapedPath(u), strings.HasPrefix(h, "api.") && strings.HasSuffix(h, ".ghe.com")
 			}},
 			{Desc: "github/ghes-3.19.json", Match: func(u *url.URL) (string, bool) {
-				if escapedPath(u) == "/api/graphql" {
-					// GHES's GraphQL endpoint, beside /api/v3: named
-					// /graphql as on GitHub.com, for the fix-up that
-					// exempts it (fixups.go).
-					return "/graphql", true
-				}
 				p, ok := strings.CutPrefix(escapedPath(u), "/api/v3")
 				return p, ok
 			}},
@@ -158,9 +158,16 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 // openapi_v2.yaml for the REST operations it describes, and a hand-written
 // fragment for the rest (GET /user, the merge request notes, Doorkeeper's
 // /oauth/token/info) and for the webhook payloads (see SOURCE there).
+//
+// GraphQL requests (POST /api/graphql, under a relative URL root too) are
+// checked against testdata/gitlab/schema.graphql, written from GitLab's
+// published GraphQL reference (see SOURCE there).
 func GitLab() *Checker {
 	return &Checker{
 		Host: "GitLab",
+		GraphQL: func(u *url.URL) (string, bool) {
+			return "gitlab/schema.graphql", strings.HasSuffix(escapedPath(u), "/api/graphql")
+		},
 		APIs: []API{{Desc: "gitlab/gitlab.json", Match: func(u *url.URL) (string, bool) {
 			p := escapedPath(u)
 			if i := strings.Index(p, "/api/v4/"); i >= 0 {
@@ -168,9 +175,6 @@ func GitLab() *Checker {
 			}
 			if strings.HasSuffix(p, "/oauth/token/info") {
 				return "/oauth/token/info", true
-			}
-			if strings.HasSuffix(p, "/api/graphql") {
-				return "/api/graphql", true // exempt in fixups.go
 			}
 			return p, true
 		}}},

@@ -16,6 +16,12 @@
 //	go run ./internal/apispec/cmd/trim -host github -src /path/to/@octokit/openapi/package
 //	go run ./internal/apispec/cmd/trim -host gitlab -src internal/apispec/testdata/gitlab
 //
+// With -graphql it trims the host's published GraphQL schema (SDL) instead,
+// to the types the library's queries reach (trim.json's "graphql": see
+// graphql.go):
+//
+//	go run ./internal/apispec/cmd/trim -host github -graphql -src /path/to/@octokit/graphql-schema/package
+//
 // The SOURCE file next to trim.json says where to get -src for each host.
 package main
 
@@ -37,6 +43,8 @@ import (
 
 type config struct {
 	Outputs []output `json:"outputs"`
+	// GraphQL are the trimmed GraphQL schemas (-graphql).
+	GraphQL []graphQLOutput `json:"graphql,omitempty"`
 }
 
 type output struct {
@@ -55,6 +63,7 @@ func main() {
 	host := flag.String("host", "", "host directory under testdata (github, bitbucket, azuredevops, gitlab)")
 	src := flag.String("src", "", "directory the published documents' paths in trim.json are relative to")
 	dir := flag.String("dir", "internal/apispec/testdata", "testdata directory")
+	gql := flag.Bool("graphql", false, "trim the host's GraphQL schema (trim.json's \"graphql\") instead of its OpenAPI descriptions")
 	flag.Parse()
 	if *host == "" || *src == "" {
 		flag.Usage()
@@ -67,6 +76,22 @@ func main() {
 	var cfg config
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		log.Fatal(err)
+	}
+	if *gql {
+		if len(cfg.GraphQL) == 0 {
+			log.Fatalf("%s/trim.json has no \"graphql\" outputs", *host)
+		}
+		for _, o := range cfg.GraphQL {
+			b, err := trimGraphQL(*src, o)
+			if err != nil {
+				log.Fatalf("%s: %v", o.Out, err)
+			}
+			if err := os.WriteFile(filepath.Join(*dir, *host, o.Out), b, 0o644); err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("%s: %d bytes\n", o.Out, len(b))
+		}
+		return
 	}
 	for _, o := range cfg.Outputs {
 		doc, err := trim(*src, filepath.Join(*dir, *host), o)
