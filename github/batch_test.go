@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gitprovider/gitprovider/github/githubtest"
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"github.com/gitprovider/gitprovider/vcs"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
@@ -104,19 +105,24 @@ func TestFakeGraphQLErrors(t *testing.T) {
 		e, _ := errs[0].(map[string]any)
 		return e
 	}
-	// A syntax error: 200, errors[] with a location, no data.
-	status, out := post(t, srv, tok, "query { repository(owner: \"octo\" {", nil)
-	if e := firstError(out); status != 200 || out["data"] != nil || e["locations"] == nil {
-		t.Errorf("syntax error answered %d %v", status, out)
-	}
-	// An unknown field: undefinedField.
-	_, out = post(t, srv, tok, `query { viewer { login } }`, nil)
-	if e := firstError(out); !strings.Contains(fmt.Sprint(e["extensions"]), "undefinedField") {
-		t.Errorf("unknown field answered %v", out)
-	}
+	t.Run("Refused", func(t *testing.T) {
+		// Queries GitHub refuses, sent on purpose: the API checker would
+		// report them as the provider's mistakes.
+		apispec.Exempt(t, http.MethodPost, "/graphql", http.StatusOK, "a syntax error and a field outside the schema, sent to see the fake refuse them as GitHub does")
+		// A syntax error: 200, errors[] with a location, no data.
+		status, out := post(t, srv, tok, "query { repository(owner: \"octo\" {", nil)
+		if e := firstError(out); status != 200 || out["data"] != nil || e["locations"] == nil {
+			t.Errorf("syntax error answered %d %v", status, out)
+		}
+		// An unknown field: undefinedField.
+		_, out = post(t, srv, tok, `query { viewer { login } }`, nil)
+		if e := firstError(out); !strings.Contains(fmt.Sprint(e["extensions"]), "undefinedField") {
+			t.Errorf("unknown field answered %v", out)
+		}
+	})
 	q := `query($o: String!, $n: String!) { repository(owner: $o, name: $n) { f0: object(expression: "main:a.sql") { ... on Blob { text oid } } } }`
 	// No such repository: NOT_FOUND, repository null.
-	_, out = post(t, srv, tok, q, map[string]any{"o": "octo", "n": "nope"})
+	_, out := post(t, srv, tok, q, map[string]any{"o": "octo", "n": "nope"})
 	if e := firstError(out); e["type"] != "NOT_FOUND" {
 		t.Errorf("missing repository answered %v", out)
 	}

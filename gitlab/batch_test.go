@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitprovider/gitprovider/internal/apispec"
 	"github.com/gitprovider/gitprovider/vcs"
 	"github.com/gitprovider/gitprovider/vcs/vcstest"
 )
@@ -87,12 +88,17 @@ func TestFakeGraphQLErrors(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		return resp.StatusCode, out
 	}
-	if status, out := post(s.tok, "query { project(fullPath: \"x\" {", nil); status != 200 || out["data"] != nil || out["errors"] == nil {
-		t.Errorf("syntax error answered %d %v", status, out)
-	}
-	if _, out := post(s.tok, `query { currentUser { username } }`, nil); !strings.Contains(fmt.Sprint(out["errors"]), "undefinedField") {
-		t.Errorf("unknown field answered %v", out)
-	}
+	t.Run("Refused", func(t *testing.T) {
+		// Queries GitLab refuses, sent on purpose: the API checker would
+		// report them as the provider's mistakes.
+		apispec.Exempt(t, http.MethodPost, "/api/graphql", http.StatusOK, "a syntax error and a field outside the schema, sent to see the fake refuse them as GitLab does")
+		if status, out := post(s.tok, "query { project(fullPath: \"x\" {", nil); status != 200 || out["data"] != nil || out["errors"] == nil {
+			t.Errorf("syntax error answered %d %v", status, out)
+		}
+		if _, out := post(s.tok, `query { currentUser { username } }`, nil); !strings.Contains(fmt.Sprint(out["errors"]), "undefinedField") {
+			t.Errorf("unknown field answered %v", out)
+		}
+	})
 	q := `query($p: ID!) { project(fullPath: $p) { repository { blobs(paths: ["README.md"], ref: "main") { nodes { path oid rawTextBlob } } } } }`
 	if _, out := post(s.tok, q, map[string]any{"p": "acme/nope"}); fmt.Sprint(out["data"]) != "map[project:<nil>]" {
 		t.Errorf("missing project answered %v", out)

@@ -49,17 +49,6 @@ var Fixups = []Fixup{
 func init() {
 	Fixups = append(Fixups,
 		Fixup{
-			Op: graphQLOp,
-			Reason: "The fakes' own TestFakeGraphQLErrors (github/batch_test.go, gitlab/batch_test.go) send, on purpose, two queries the hosts refuse, " +
-				"to check that the fake refuses them as the host does (200 with errors and no data): a syntax error (`{ repository(owner: \"octo\" {`, " +
-				"`{ project(fullPath: \"x\" {`) and a field outside the trimmed schemas (GitHub's viewer, GitLab's currentUser). Only those two are waived; " +
-				"no provider query uses them. (Their proper home is an apispec.Exempt call in those tests, which this change did not touch.)",
-			Ignore: func(kind string, status int, err string) bool {
-				return kind == "request" && status == 200 && (err == "query: Expected Name, found {" ||
-					err == `query: Cannot query field "viewer" on type "Query".` || err == `query: Cannot query field "currentUser" on type "Query".`)
-			},
-		},
-		Fixup{
 			Desc: "github/",
 			Reason: "GitHub answers 401 (bad credentials) to any operation and 403/404 to any operation the token lacks a permission for (docs.github.com: \"Troubleshooting the REST API\"; fine-grained tokens get 403 or 404); " +
 				"the description lists them only on some operations: the missing ones are added with the basic-error body GitHub sends",
