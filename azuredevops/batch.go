@@ -199,8 +199,7 @@ func (p *Provider) blobsZip(ctx context.Context, r repoRef, ids []string, out ma
 	}
 	raw := rest.Raw{Limit: maxBatchZip}
 	_, err := p.do(ctx, call{Op: op, Method: http.MethodPost, URL: r.gitPath("blobs"), Body: ids, Accept: "application/zip", Scope: scope}, &raw)
-	var ve *vcs.Error
-	if errors.As(err, &ve) && ve.StatusCode == http.StatusUnauthorized && ve.Kind == vcs.ErrPermissionDenied {
+	if rest.IsStatus(err, http.StatusUnauthorized) && errors.Is(err, vcs.ErrPermissionDenied) {
 		// A 401 while the token opens the organization (explain): the
 		// PAT lacks the zip's scope (on Server, Code (Read, write, &
 		// manage)). Do not ask again with this token. A 403 is about

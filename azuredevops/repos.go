@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gitprovider/gitprovider/internal/pager"
+	"github.com/gitprovider/gitprovider/internal/rest"
 	"github.com/gitprovider/gitprovider/vcs"
 )
 
@@ -46,8 +47,7 @@ func (p *Provider) ListRepositories(ctx context.Context) iter.Seq2[*vcs.Reposito
 	return func(yield func(*vcs.Repository, error) bool) {
 		var repos collection[gitRepository]
 		_, err := p.do(ctx, call{Op: op, URL: "_apis/git/repositories", Scope: scopeCodeRead, Permission: listPermission}, &repos)
-		var ve *vcs.Error
-		if errors.As(err, &ve) && ve.StatusCode == http.StatusNotFound && errors.Is(err, vcs.ErrNotFound) {
+		if rest.IsStatus(err, http.StatusNotFound) && errors.Is(err, vcs.ErrNotFound) {
 			p.walkProjects(ctx, yield)
 			return
 		}

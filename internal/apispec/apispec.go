@@ -68,23 +68,45 @@ type route struct {
 	item     *openapi3.PathItem
 }
 
-var (
-	loadMu sync.Mutex
-	loaded = map[string]*Description{}
-)
+// testdataCache parses each file of testdata once, for every checker of
+// the test binary: the API descriptions and the GraphQL schemas.
+type testdataCache[T any] struct {
+	mu     sync.Mutex
+	parsed map[string]T
+}
+
+// get returns testdata/<name> as parse made it, parsing it the first time.
+func (c *testdataCache[T]) get(name string, parse func(raw []byte) (T, error)) (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.parsed[name]; ok {
+		return v, nil
+	}
+	var zero T
+	raw, err := files.ReadFile("testdata/" + name)
+	if err != nil {
+		return zero, err
+	}
+	v, err := parse(raw)
+	if err != nil {
+		return zero, err
+	}
+	if c.parsed == nil {
+		c.parsed = map[string]T{}
+	}
+	c.parsed[name] = v
+	return v, nil
+}
+
+var descriptions testdataCache[*Description]
 
 // Load returns the trimmed description testdata/<name>, with the fix-ups
 // for it applied.
 func Load(name string) (*Description, error) {
-	loadMu.Lock()
-	defer loadMu.Unlock()
-	if d, ok := loaded[name]; ok {
-		return d, nil
-	}
-	raw, err := files.ReadFile("testdata/" + name)
-	if err != nil {
-		return nil, err
-	}
+	return descriptions.get(name, func(raw []byte) (*Description, error) { return parseDescription(name, raw) })
+}
+
+func parseDescription(name string, raw []byte) (*Description, error) {
 	l := openapi3.NewLoader()
 	doc, err := l.LoadFromData(raw)
 	if err != nil {
@@ -109,7 +131,6 @@ func Load(name string) (*Description, error) {
 	slices.SortStableFunc(d.routes, func(a, b route) int {
 		return cmp.Or(cmp.Compare(b.literals, a.literals), cmp.Compare(a.template, b.template))
 	})
-	loaded[name] = d
 	return d, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,28 +23,17 @@ import (
 // there): GitHub's published schema trimmed by cmd/trim -graphql,
 // GitLab's written from its published reference.
 
-var (
-	schemaMu sync.Mutex
-	schemas  = map[string]*ast.Schema{}
-)
+var schemas testdataCache[*ast.Schema]
 
 // LoadSchema returns the GraphQL schema testdata/<name>.
 func LoadSchema(name string) (*ast.Schema, error) {
-	schemaMu.Lock()
-	defer schemaMu.Unlock()
-	if s, ok := schemas[name]; ok {
+	return schemas.get(name, func(raw []byte) (*ast.Schema, error) {
+		s, err := gqlparser.LoadSchema(&ast.Source{Name: name, Input: string(raw)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 		return s, nil
-	}
-	raw, err := files.ReadFile("testdata/" + name)
-	if err != nil {
-		return nil, err
-	}
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: name, Input: string(raw)})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	schemas[name] = s
-	return s, nil
+	})
 }
 
 // graphQLOp names a GraphQL endpoint in reports and violations, beside
