@@ -299,7 +299,6 @@ func (s *Server) serveItemsBatch(q *request, ri *repoInfo) {
 		notFound := func() {
 			q.fail(http.StatusNotFound, "GitItemNotFoundException", "TF401174: The item '/%s' could not be found in the repository '%s' at the version specified by '%s' (resolved to commit '%s').", clean, ri.Name, desc, sha)
 		}
-		s.indexBlobs(ri, sha)
 		var list []any
 		add := func(e fakegit.Entry) {
 			m := s.itemJSON(ri, sha, e)
@@ -344,69 +343,6 @@ func (s *Server) serveItemsBatch(q *request, ri *repoInfo) {
 	q.json(http.StatusOK, map[string]any{"count": len(value), "value": value})
 }
 
-// blobIndex is the contents of a repository's blobs by object ID, built
-// from the commits indexed so far.
-type blobIndex struct {
-	byID    map[string][]byte
-	commits map[string]bool
-}
-
-// indexBlobs adds the blobs of commit to the repository's index, once.
-func (s *Server) indexBlobs(ri *repoInfo, commit string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.blobs == nil {
-		s.blobs = map[string]*blobIndex{}
-	}
-	ix := s.blobs[ri.full]
-	if ix == nil {
-		ix = &blobIndex{byID: map[string][]byte{}, commits: map[string]bool{}}
-		s.blobs[ri.full] = ix
-	}
-	if ix.commits[commit] {
-		return
-	}
-	files, err := s.store.Files(ri.full, commit)
-	if err != nil {
-		return
-	}
-	ix.commits[commit] = true
-	for _, b := range files {
-		ix.byID[fakegit.BlobSHA(b)] = b
-	}
-}
-
-// blob returns the content of the blob id, indexing the branch heads and
-// tags when it was not seen yet.
-func (s *Server) blob(ri *repoInfo, id string) ([]byte, bool) {
-	lookup := func() ([]byte, bool) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if ix := s.blobs[ri.full]; ix != nil {
-			b, ok := ix.byID[id]
-			return b, ok
-		}
-		return nil, false
-	}
-	if b, ok := lookup(); ok {
-		return b, true
-	}
-	heads, _ := s.store.Branches(ri.full)
-	s.mu.Lock()
-	commits := make([]string, 0, len(heads)+len(ri.tags))
-	for _, sha := range heads {
-		commits = append(commits, sha)
-	}
-	for _, sha := range ri.tags {
-		commits = append(commits, sha)
-	}
-	s.mu.Unlock()
-	for _, c := range commits {
-		s.indexBlobs(ri, c)
-	}
-	return lookup()
-}
-
 // serveBlobsZip is POST …/blobs ("Blobs - Get Blobs Zip"): the body is a
 // JSON array of blob IDs (SHA-1), the answer a zip (application/zip) with
 // one entry per blob, named by its ID (as the example of
@@ -444,8 +380,8 @@ func (s *Server) serveBlobsZip(q *request, ri *repoInfo) {
 			q.fail(http.StatusBadRequest, "ArgumentException", "The blob ID %q is not a SHA-1 hash.", id)
 			return
 		}
-		b, ok := s.blob(ri, strings.ToLower(id))
-		if !ok {
+		b, err := s.store.Blob(ri.full, id)
+		if err != nil {
 			q.fail(http.StatusNotFound, "GitObjectDoesNotExistException", "TF401035: The object '%s' does not exist.", id)
 			return
 		}

@@ -118,9 +118,6 @@ type Server struct {
 	completionOrder []string
 	// speculative: see SetSpeculativeMerges.
 	speculative bool
-	// blobs indexes blob contents by object ID per repository (fakegit
-	// path), for the blobs zip.
-	blobs map[string]*blobIndex
 }
 
 // Option configures New.

@@ -73,6 +73,7 @@ type repo struct {
 	nextComment int
 	nextHook    int
 	statuses    map[string][]*Status // commit SHA -> statuses, oldest first
+	blobs       *blobIndex           // built by Blob
 }
 
 // PullRequest is a pull request's stored state.
